@@ -1,0 +1,44 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Non-escapable parsing cursors over `RawSpan` need lifetime annotations (`@_lifetime`).
+let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
+
+let package = Package(
+    name: "Gaitway",
+    platforms: [.macOS(.v26)],
+    products: [
+        .executable(name: "gaitway", targets: ["Gaitway"]),
+        .library(name: "BLEWire", targets: ["BLEWire"]),
+        .library(name: "ProtocolSpecs", targets: ["ProtocolSpecs"]),
+        .library(name: "Dissector", targets: ["Dissector"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Zero-copy codecs: depends on nothing but the standard library.
+        .target(name: "BLEWire", swiftSettings: lifetimes),
+        // Protocols/*.yaml -> validated, compiled layouts run by BLEWire's interpreter.
+        .target(name: "ProtocolSpecs", dependencies: ["BLEWire", "Yams"], swiftSettings: lifetimes),
+        // Stateful capture decoding (connections, GATT discovery, handle -> UUID), as tshark does.
+        .target(name: "Dissector", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
+        .executableTarget(
+            name: "Gaitway",
+            dependencies: [
+                "BLEWire", "ProtocolSpecs", "Dissector",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: lifetimes
+        ),
+        .testTarget(name: "BLEWireTests", dependencies: ["BLEWire"], swiftSettings: lifetimes),
+        .testTarget(name: "ProtocolSpecsTests", dependencies: ["ProtocolSpecs"], swiftSettings: lifetimes),
+        .testTarget(
+            name: "DissectorTests",
+            dependencies: ["Dissector"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: lifetimes
+        ),
+    ]
+)

@@ -1,0 +1,31 @@
+// swift-tools-version: 6.2
+// package-benchmark suites for Gaitway, kept out of the main package so that `make test`
+// does not build the benchmark harness. Run with `make bench`.
+import Foundation
+import PackageDescription
+
+// The root package's identity is its folder's name, which differs between checkouts.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+let gaitway = root.lastPathComponent
+
+let package = Package(
+    name: "GaitwayBenchmarks",
+    platforms: [.macOS(.v26)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "DecodeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BLEWire", package: gaitway),
+                .product(name: "ProtocolSpecs", package: gaitway),
+            ],
+            path: "DecodeBenchmarks",
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

@@ -1,0 +1,47 @@
+# Gaitway: `make demo` and `make test` each install what is missing first, then run.
+# Everything they need comes from Debian's packages and PyPI (tools/bootstrap.sh).
+
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+SWIFT      ?= swift
+CAPTURE    ?= Tests/DissectorTests/Fixtures/bumble-heart-rate.btsnoop
+FUZZ_RUNS  ?= 20000
+FUZZ_SCRATCH := .build-fuzz
+
+.PHONY: all deps build demo test unit-tests fuzz fuzz-smoke bench clean
+
+all: build
+
+deps:
+	@bash tools/bootstrap.sh
+
+build:
+	$(SWIFT) build -c release --product gaitway
+
+# Until the gateway exists, the main job decodes the sample capture recorded from a
+# Bumble heart-rate peripheral (tools/hr_capture.py made it) and prints what it holds.
+demo: deps build
+	@echo "== gaitway decode $(CAPTURE) --format text"
+	@"$$($(SWIFT) build -c release --show-bin-path)/gaitway" decode "$(CAPTURE)" --format text
+
+# Unit, reference (Bumble + tshark) and end-to-end tests, then a short fuzz run of every
+# fuzz target. GAITWAY_REQUIRE_REFERENCES makes a missing tshark/Bumble a failure, not a skip.
+test: deps unit-tests fuzz-smoke
+
+unit-tests:
+	GAITWAY_REQUIRE_REFERENCES=1 $(SWIFT) test
+
+# libFuzzer targets (Fuzz/): a short smoke run of each; `make fuzz FUZZ_RUNS=...` for long runs.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=$(FUZZ_RUNS)
+
+fuzz:
+	@bash Fuzz/run.sh $(FUZZ_RUNS)
+
+# package-benchmark suites (a separate package, so `make test` does not build them).
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+clean:
+	rm -rf .build .build-* Benchmarks/.build Fuzz/.build Fuzz/build

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `gaitway`: one command, many subcommands. Issue 2 brings `decode`; the simulator,
+/// gateway, query, analyze, collector and demo subcommands follow in later issues.
+@main
+struct Gaitway: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gaitway",
+        abstract: "A BLE toolkit for smart shoes and wearables: decode captures, simulate devices, run a gateway.",
+        discussion: """
+            Payload formats come from the Protocols/ specs (YAML). By default the specs next to
+            the executable's source checkout are used; add your own with --protocols DIR or the
+            GAITWAY_PROTOCOLS environment variable (a colon-separated list of folders).
+            """,
+        version: "0.1.0",
+        subcommands: [Decode.self]
+    )
+}

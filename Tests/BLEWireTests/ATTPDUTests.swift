@@ -398,7 +398,7 @@ func parseHex<T: ATTTestParsable>(_ type: T.Type, _ hex: String, base: Int = 0) 
                 _ = try? parseBytes(ATTPDU.self, Array(bytes[0..<count]))
             }
         }
-        var generator = ATTTestRandom(seed: 0xA77)
+        var generator = SeededGenerator(seed: 0xA77)
         for _ in 0..<5000 {
             let count = Int(generator.next() % 24)
             var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -409,17 +409,5 @@ func parseHex<T: ATTTestParsable>(_ type: T.Type, _ hex: String, base: Int = 0) 
             #expect((try? pdu.encode(into: &writer, source: bytes.span.bytes)) != nil)
             #expect(writer.bytes == bytes, "seed 0xA77, bytes \(bytes.hexString)")
         }
-    }
-}
-
-private struct ATTTestRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -304,7 +304,7 @@ private enum AndroidCapture {
         for a in 0...40 { for b in 0...255 { inputs.append([UInt8(a), UInt8(b)]) } }
         let seed: UInt64 = 0x5EED_AD5
         print("AdvertisingDataTests.arbitraryBytesNeverCrash seed \(seed)")
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         for _ in 0..<5_000 {
             let count = Int(generator.next() % 40)
             inputs.append((0..<count).map { _ in
@@ -336,18 +336,5 @@ private enum AndroidCapture {
             }
         }
         #expect(framed > 1_000)
-    }
-}
-
-/// A tiny seeded generator (SplitMix64) so random tests repeat exactly.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

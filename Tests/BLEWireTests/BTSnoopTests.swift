@@ -297,7 +297,7 @@ private let sampleExchange: [(HCIPacketType, PacketDirection, [UInt8])] = [
     @Test func arbitraryBytesNeverCrash() throws {
         let seed: UInt64 = 0xB75_0009
         print("BTSnoopTests.arbitraryBytesNeverCrash seed \(seed)")
-        var generator = SnoopRandom(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         var delivered = 0
         for round in 0..<3_000 {
             // Mutate a few bytes of the real capture (past the header most of the time) or cut it.
@@ -320,18 +320,5 @@ private let sampleExchange: [(HCIPacketType, PacketDirection, [UInt8])] = [
             }
         }
         #expect(delivered > 1_000)
-    }
-}
-
-/// SplitMix64, seeded, so the random test repeats exactly.
-private struct SnoopRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -116,7 +116,7 @@ import Testing
     @Test func randomSplitsAcrossConnections() throws {
         // Seeded so that a failure can be replayed; the seed is printed on failure.
         let seed: UInt64 = 0x6A17_3A11
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         var reassembler = L2CAPReassembler()
         var expected: [UInt16: [[UInt8]]] = [:]
         var pending: [UInt16: [Fragment]] = [:]
@@ -289,18 +289,5 @@ import Testing
         L2CAPBasicHeader.encode(channel: .att, payload: pdu[4...], into: &writer)
         #expect(writer.bytes == pdu)
         #expect(L2CAPChannelID.securityManager.rawValue == 6 && L2CAPChannelID.leSignaling.rawValue == 5)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so random tests replay exactly.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "BLEWire", swiftSettings: lifetimes),
         // Protocols/*.yaml -> validated, compiled layouts run by BLEWire's interpreter.
         .target(name: "ProtocolSpecs", dependencies: ["BLEWire", "Yams"], swiftSettings: lifetimes),
+        // Device physiology and firmware models, scenarios, virtual controller (issue 3).
+        .target(name: "DeviceSim", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
         // Stateful capture decoding (connections, GATT discovery, handle -> UUID), as tshark does.
         .target(name: "Dissector", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
         .executableTarget(
@@ -34,6 +36,7 @@ let package = Package(
         ),
         .testTarget(name: "BLEWireTests", dependencies: ["BLEWire"], swiftSettings: lifetimes),
         .testTarget(name: "ProtocolSpecsTests", dependencies: ["ProtocolSpecs"], swiftSettings: lifetimes),
+        .testTarget(name: "DeviceSimTests", dependencies: ["DeviceSim"], swiftSettings: lifetimes),
         .testTarget(
             name: "DissectorTests",
             dependencies: ["Dissector"],

@@ -21,6 +21,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${GAITWAY_VENV:-$repo/.venv}"
 requirements="$repo/tools/requirements.txt"
+# Reference analysis tools (NeuroKit2 and its numeric stack), kept apart from the BLE tools.
+reference_requirements="$repo/tools/requirements-reference.txt"
 python="${GAITWAY_PYTHON:-/usr/bin/python3}"
 apt_packages=(tshark libbluetooth-dev libsqlite3-dev python3-venv)
 
@@ -62,7 +64,7 @@ fi
 
 # --- Python venv ---------------------------------------------------------------------------
 stamp="$venv/.gaitway-requirements.sha256"
-want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+want="$(cat "$requirements" "$reference_requirements" | sha256sum | cut -d' ' -f1)"
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     exit 0
 fi
@@ -75,9 +77,9 @@ if [[ ! -x "$venv/bin/python" ]]; then
     say "creating venv $venv with $("$python" --version 2>&1)"
     "$python" -m venv "$venv"
 fi
-say "installing Python packages from tools/requirements.txt into $venv"
+say "installing Python packages from tools/requirements*.txt into $venv"
 "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-    -r "$requirements" >&2
+    -r "$requirements" -r "$reference_requirements" >&2
 "$venv/bin/python" -m pip freeze --disable-pip-version-check | sed 's/^/bootstrap:   /' >&2
 echo "$want" >"$stamp"
 say "done"

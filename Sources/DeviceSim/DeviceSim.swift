@@ -1,0 +1,1 @@
+/// Device simulation: physiology and firmware models (issue 3).

@@ -15,8 +15,9 @@ struct Decode: ParsableCommand {
             the Protocols/ spec for that characteristic (or for the advertisement's service data \
             or manufacturer data). Values without a spec are printed as hex.
 
-            A malformed packet prints a line with an "error" (what, and at which byte offset of \
-            the HCI packet of that frame) and decoding goes on. A file that is not a btsnoop \
+            A malformed packet prints a line with its "frame" number and an "error" (what, and \
+            at which byte offset of that frame's HCI packet, or of the value for a payload that \
+            does not fit its spec) and decoding goes on. A file that is not a btsnoop \
             capture exits with status 1.
 
             Examples:

@@ -8,9 +8,9 @@ struct Gaitway: ParsableCommand {
         commandName: "gaitway",
         abstract: "A BLE toolkit for smart shoes and wearables: decode captures, simulate devices, run a gateway.",
         discussion: """
-            Payload formats come from the Protocols/ specs (YAML). By default the specs next to
-            the executable's source checkout are used; add your own with --protocols DIR or the
-            GAITWAY_PROTOCOLS environment variable (a colon-separated list of folders).
+            Payload formats come from the Protocols/ specs (YAML): the bundled ones, plus your \
+            own with --protocols DIR or the GAITWAY_PROTOCOLS environment variable (a \
+            colon-separated list of folders).
             """,
         version: "0.1.0",
         subcommands: [Decode.self]

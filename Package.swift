@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "BLEWire", targets: ["BLEWire"]),
         .library(name: "ProtocolSpecs", targets: ["ProtocolSpecs"]),
         .library(name: "Dissector", targets: ["Dissector"]),
+        .library(name: "BLEHost", targets: ["BLEHost"]),
+        .library(name: "DeviceSim", targets: ["DeviceSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,8 +24,10 @@ let package = Package(
         .target(name: "BLEWire", swiftSettings: lifetimes),
         // Protocols/*.yaml -> validated, compiled layouts run by BLEWire's interpreter.
         .target(name: "ProtocolSpecs", dependencies: ["BLEWire", "Yams"], swiftSettings: lifetimes),
+        // HCI host stack: transports (POSIX sockets, serial), central and peripheral roles.
+        .target(name: "BLEHost", dependencies: ["BLEWire"], swiftSettings: lifetimes),
         // Device physiology and firmware models, scenarios, virtual controller (issue 3).
-        .target(name: "DeviceSim", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
+        .target(name: "DeviceSim", dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs"], swiftSettings: lifetimes),
         // Stateful capture decoding (connections, GATT discovery, handle -> UUID), as tshark does.
         .target(name: "Dissector", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
         .executableTarget(
@@ -36,6 +40,7 @@ let package = Package(
         ),
         .testTarget(name: "BLEWireTests", dependencies: ["BLEWire"], swiftSettings: lifetimes),
         .testTarget(name: "ProtocolSpecsTests", dependencies: ["ProtocolSpecs"], swiftSettings: lifetimes),
+        .testTarget(name: "BLEHostTests", dependencies: ["BLEHost"], swiftSettings: lifetimes),
         .testTarget(name: "DeviceSimTests", dependencies: ["DeviceSim"], swiftSettings: lifetimes),
         .testTarget(
             name: "DissectorTests",

@@ -1,0 +1,1 @@
+// Transports and roles of the HCI host stack.

@@ -210,7 +210,9 @@ public struct PayloadEncoder {
             guard rawNumber.isFinite, abs(rawNumber) < 9.2e18 else {
                 throw PayloadEncodingError("\(fieldName): \(number) is out of range")
             }
-            return try checkRange(Int64(rawNumber), encoding: encoding, bits: bits, fieldName)
+            // Round to the nearest step, so a quantised value is off by at most half a step
+            // (truncation would make it a whole step, and always towards zero).
+            return try checkRange(Int64(rawNumber.rounded()), encoding: encoding, bits: bits, fieldName)
         case .sfloat:
             if let special = specialValue(value) { return UInt64(IEEE11073SFloat(special: special).rawValue) }
             guard let number = value.doubleValue, let encoded = IEEE11073SFloat(unscaled(op, number)) else {

@@ -1,4 +1,5 @@
-/// A problem in a `Protocols/*.yaml` file, located as editors and compilers do:
+/// A problem in a YAML file (a `Protocols/*.yaml` spec, or a `Simulators/*.yaml` scenario),
+/// located as editors and compilers do:
 /// `heart-rate-measurement.yaml:14:9: unknown key 'iff' (expected one of: ...)`.
 public struct SpecError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file as given to the loader (path or name).

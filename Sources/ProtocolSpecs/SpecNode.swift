@@ -3,42 +3,67 @@ import Yams
 
 /// A YAML node with the file it came from, so every accessor can throw a ``SpecError``
 /// that points at the offending line and column.
-struct SpecNode {
+///
+/// Public so that other YAML formats (the simulator's scenarios) report errors the same way
+/// without depending on Yams themselves.
+public struct SpecNode {
     let node: Node
-    let file: String
+    /// The file as given to the loader, for error messages.
+    public let file: String
 
-    var line: Int { node.mark?.line ?? 0 }
-    var column: Int { node.mark?.column ?? 0 }
+    /// 1-based line of the node, or 0 when unknown.
+    public var line: Int { node.mark?.line ?? 0 }
+    /// 1-based column of the node, or 0 when unknown.
+    public var column: Int { node.mark?.column ?? 0 }
 
-    func error(_ message: String) -> SpecError {
+    /// The root node of a YAML document; `file` names it in errors. An empty document is an error.
+    public static func parse(yaml: String, file: String) throws(SpecError) -> SpecNode {
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw SpecError(file: file, line: 0, column: 0, message: "the file is empty")
+            }
+            return SpecNode(node: node, file: file)
+        } catch let error as SpecError {
+            throw error
+        } catch let error as YamlError {
+            throw SpecLoader.yamlError(error, file: file)
+        } catch {
+            throw SpecError(file: file, line: 0, column: 0, message: "not valid YAML: \(error)")
+        }
+    }
+
+    public var isMapping: Bool { node.mapping != nil }
+    public var isSequence: Bool { node.sequence != nil }
+
+    public func error(_ message: String) -> SpecError {
         SpecError(file: file, line: line, column: column, message: message)
     }
 
-    var isScalar: Bool { node.scalar != nil }
+    public var isScalar: Bool { node.scalar != nil }
 
-    func string(_ what: String) throws(SpecError) -> String {
+    public func string(_ what: String) throws(SpecError) -> String {
         guard let scalar = node.scalar else { throw error("\(what) must be a single value, not a list or mapping") }
         return scalar.string
     }
 
-    func mapping(_ what: String) throws(SpecError) -> [(key: SpecNode, value: SpecNode)] {
+    public func mapping(_ what: String) throws(SpecError) -> [(key: SpecNode, value: SpecNode)] {
         guard let mapping = node.mapping else { throw error("\(what) must be a mapping (key: value)") }
         return mapping.map { (SpecNode(node: $0.key, file: file), SpecNode(node: $0.value, file: file)) }
     }
 
-    func sequence(_ what: String) throws(SpecError) -> [SpecNode] {
+    public func sequence(_ what: String) throws(SpecError) -> [SpecNode] {
         guard let sequence = node.sequence else { throw error("\(what) must be a list") }
         return sequence.map { SpecNode(node: $0, file: file) }
     }
 
     /// A list, or a single scalar taken as a list of one.
-    func list(_ what: String) throws(SpecError) -> [SpecNode] {
+    public func list(_ what: String) throws(SpecError) -> [SpecNode] {
         if node.scalar != nil { return [self] }
         return try sequence(what)
     }
 
     /// `12`, `0x2A`, `-3`, `0b101`.
-    func integer(_ what: String) throws(SpecError) -> Int64 {
+    public func integer(_ what: String) throws(SpecError) -> Int64 {
         let text = try string(what).trimmingCharacters(in: .whitespaces)
         guard let value = SpecNode.parseInteger(text) else { throw error("\(what) must be an integer, not '\(text)'") }
         return value
@@ -62,7 +87,7 @@ struct SpecNode {
         return value.map { negative ? -$0 : $0 }
     }
 
-    func bool(_ what: String) throws(SpecError) -> Bool {
+    public func bool(_ what: String) throws(SpecError) -> Bool {
         switch try string(what).lowercased() {
         case "true", "yes": return true
         case "false", "no": return false
@@ -152,7 +177,7 @@ struct SpecNode {
     }
 
     /// Rejects keys outside `allowed`, naming the first unknown one.
-    func checkKeys(_ allowed: [String], in what: String) throws(SpecError) {
+    public func checkKeys(_ allowed: [String], in what: String) throws(SpecError) {
         for (key, _) in try mapping(what) {
             let name = try key.string("key")
             if !allowed.contains(name) {
@@ -161,14 +186,14 @@ struct SpecNode {
         }
     }
 
-    subscript(key: String) -> SpecNode? {
+    public subscript(key: String) -> SpecNode? {
         guard let mapping = node.mapping else { return nil }
         for (k, v) in mapping where k.scalar?.string == key { return SpecNode(node: v, file: file) }
         return nil
     }
 
     /// The key node itself (for errors about a key).
-    func keyNode(_ key: String) -> SpecNode? {
+    public func keyNode(_ key: String) -> SpecNode? {
         guard let mapping = node.mapping else { return nil }
         for (k, _) in mapping where k.scalar?.string == key { return SpecNode(node: k, file: file) }
         return nil

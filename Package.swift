@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "Gaitway",
             dependencies: [
-                "BLEWire", "ProtocolSpecs", "Dissector",
+                "BLEWire", "ProtocolSpecs", "Dissector", "BLEHost", "DeviceSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: lifetimes

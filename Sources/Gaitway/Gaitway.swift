@@ -13,6 +13,6 @@ struct Gaitway: ParsableCommand {
             colon-separated list of folders).
             """,
         version: "0.1.0",
-        subcommands: [Decode.self]
+        subcommands: [Decode.self, Sim.self]
     )
 }

@@ -1,0 +1,201 @@
+import BLEHost
+import BLEWire
+import ProtocolSpecs
+
+/// What every simulated device's firmware does the same way: its GATT server (one per
+/// connection), its clock, battery, advertising, and the notification queue the link layer
+/// drains at each connection event. The wristband and insole firmwares add their sensors.
+///
+/// Values are encoded with the `Protocols/` specs (the same files the gateway decodes with),
+/// and faults from the scenario are applied on the way out.
+public class DeviceFirmware: VirtualPeripheral {
+    public let spec: DeviceSpec
+    public let address: BDAddress
+    public let addressType = AddressType.randomDevice
+    public var advertisingInterval: Double { spec.firmware.advertisingInterval }
+    public var isConnectable: Bool { true }
+    public var isAdvertising: Bool { servers.isEmpty && !isRebooting }
+    public internal(set) var advertisingData: [UInt8] = []
+    public private(set) var scanResponseData: [UInt8] = []
+
+    let catalog: ProtocolCatalog
+    var database: GATTDatabase
+    var servers: [UInt16: GATTServer] = [:]
+    var outgoing: [UInt16: [(time: Double, pdu: [UInt8])]] = [:]
+    /// Notifications a connection may have waiting before the oldest are dropped (a
+    /// firmware's TX buffer: what does not fit is lost and counted).
+    let queueLimit = 256
+    public private(set) var droppedNotifications = 0
+    var clock: DeviceClock
+    var sequence: UInt16 = 0
+    /// Battery charge, percent.
+    var battery: Double
+    var faults: FaultInjector
+    weak var truth: GroundTruthSink?
+    /// Seconds since 1970 at simulation time 0 (the capture clock).
+    let epoch: Double
+    var rebootUntil = -1.0
+    /// A scripted link loss waiting for the link layer to act on it (its downtime).
+    var linkDrop: Double?
+    var isRebooting: Bool { lastTime < rebootUntil }
+    var lastTime = 0.0
+
+    init(spec: DeviceSpec, catalog: ProtocolCatalog, services: [GATTService], advertisedServices: [BluetoothUUID],
+         faults: [FaultSpec], epoch: Double) {
+        self.spec = spec
+        self.address = spec.firmware.address
+        self.catalog = catalog
+        self.epoch = epoch
+        battery = spec.firmware.batteryLevel
+        clock = DeviceClock(driftPPM: spec.firmware.clockDriftPPM, bootTime: 0,
+                            offsetMillis: Double(spec.seed % 3_600_000))
+        self.faults = FaultInjector(faults: faults, seed: spec.seed &+ 17)
+        database = GATTDatabase()
+        database.add(.genericAccess(deviceName: spec.firmware.name))
+        database.add(.genericAttribute())
+        for service in services { database.add(service) }
+        var advertising = AdvertisingDataBuilder()
+        try? advertising.addFlags([.leGeneralDiscoverable, .brEDRNotSupported])
+        try? advertising.addServiceUUIDs(advertisedServices.filter { $0.uuid16 != nil }, complete: true)
+        advertisingData = advertising.bytes
+        var scanResponse = AdvertisingDataBuilder()
+        try? scanResponse.addLocalName(spec.firmware.name, shortenToFit: true)
+        scanResponseData = scanResponse.bytes
+    }
+
+    /// The battery level a Battery Level read returns.
+    var batteryLevel: UInt8 { UInt8(max(0, min(100, battery.rounded()))) }
+
+    // MARK: VirtualPeripheral
+
+    public func advance(to time: Double) {
+        guard time > lastTime else { return }
+        for event in faults.due(upTo: time) { apply(event) }
+        if !isRebooting { produce(from: lastTime, to: time) }
+        // A wearable draws ~1-3 mA from a ~150 mAh cell: a few days per charge.
+        battery = max(0, battery - (time - lastTime) * 100 / (spec.firmware.batteryCapacity * 3600 / 2.0))
+        lastTime = time
+    }
+
+    public func connected(handle: UInt16, central: BDAddress, at time: Double) {
+        servers[handle] = GATTServer(database: database, serverRxMTU: UInt16(clamping: spec.firmware.mtu))
+        outgoing[handle] = []
+    }
+
+    public func disconnected(handle: UInt16, reason: UInt8, at time: Double) {
+        servers[handle] = nil
+        outgoing[handle] = nil
+    }
+
+    public func attributeRequest(_ pdu: [UInt8], handle: UInt16, at time: Double) -> [UInt8]? {
+        servers[handle]?.handle(request: pdu)
+    }
+
+    public func dequeueOutgoing(handle: UInt16, upTo time: Double, limit: Int) -> [[UInt8]] {
+        guard var queue = outgoing[handle], !queue.isEmpty else { return [] }
+        var ready: [[UInt8]] = []
+        var taken = 0
+        while taken < queue.count, ready.count < limit, queue[taken].time <= time {
+            ready.append(queue[taken].pdu)
+            taken += 1
+        }
+        queue.removeFirst(taken)
+        outgoing[handle] = queue
+        return ready
+    }
+
+    /// A scripted disconnect for the link layer (virtual controller or offline host) to
+    /// carry out: the downtime before the device advertises again. Taking it clears it.
+    public func takeLinkDrop() -> Double? {
+        defer { linkDrop = nil }
+        return linkDrop
+    }
+
+    // MARK: For the device kinds
+
+    /// Produce sensor values for (from, to]: overridden by the wristband and insoles.
+    func produce(from: Double, to: Double) {}
+
+    /// Encodes `fields` with the named spec. A failure is a bug in the firmware model, so
+    /// it is reported loudly rather than sent.
+    func encode(_ specName: String, _ fields: PayloadObject, hints: [String: Int] = [:]) -> [UInt8]? {
+        // A device streams only the specs its scenario lists (all of its kind when none).
+        guard self.spec.specs.isEmpty || self.spec.specs.contains(specName),
+              let spec = catalog.spec(named: specName) else { return nil }
+        do {
+            return try spec.encode(fields, hints: hints)
+        } catch {
+            assertionFailure("\(specName): \(error)")
+            return nil
+        }
+    }
+
+    /// Notifies (or indicates) `value` on characteristic `uuid` to every subscribed central,
+    /// through the fault injector.
+    func send(_ uuid: BluetoothUUID, _ value: [UInt8], at time: Double) {
+        guard let characteristic = database.characteristic(uuid) else { return }
+        for (handle, server) in servers {
+            guard server.isSubscribed(handle: characteristic.value),
+                  value.count <= server.maximumUpdateLength else { continue }
+            var server = server
+            let pdu: [UInt8]?
+            if characteristic.properties.contains(.notify) {
+                pdu = server.notification(handle: characteristic.value, value: value)
+            } else {
+                pdu = server.indication(handle: characteristic.value, value: value)
+            }
+            servers[handle] = server
+            guard let pdu else { continue }
+            for damaged in faults.transmit(pdu, at: time) {
+                enqueue(damaged, handle: handle, at: time)
+            }
+        }
+    }
+
+    func enqueue(_ pdu: [UInt8], handle: UInt16, at time: Double) {
+        var queue = outgoing[handle] ?? []
+        if queue.count >= queueLimit {
+            queue.removeFirst()
+            droppedNotifications += 1
+        }
+        queue.append((time, pdu))
+        outgoing[handle] = queue
+    }
+
+    /// The largest value a notification can carry on every current connection.
+    var maximumValueLength: Int {
+        servers.values.map(\.maximumUpdateLength).min() ?? (spec.firmware.mtu - 3)
+    }
+
+    var isSubscribedAnywhere: Bool { !servers.isEmpty }
+
+    func nextSequence() -> Int64 {
+        defer { sequence &+= 1 }
+        return Int64(sequence)
+    }
+
+    func apply(_ event: FaultInjector.Event) {
+        let when = event.time
+        switch event.kind {
+        case .firmwareReboot(let downtime):
+            rebootUntil = when + downtime
+            clock.bootTime = when + downtime
+            clock.offsetMillis = 0
+            sequence = 0
+            linkDrop = downtime  // a rebooting peripheral vanishes from its links
+            record(event, "reboot, down for \(downtime) s")
+        case .clockJump(let seconds):
+            clock.offsetMillis += seconds * 1000
+            record(event, "device clock jumps by \(seconds) s")
+        case .disconnect(let downtime):
+            linkDrop = downtime
+            record(event, "link dropped for \(downtime) s")
+        default:
+            record(event, "")
+        }
+    }
+
+    func record(_ event: FaultInjector.Event, _ detail: String) {
+        truth?.record(.fault(kind: event.kind.name, device: address, time: epoch + event.time, detail: detail))
+    }
+}

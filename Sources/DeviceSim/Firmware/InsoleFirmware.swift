@@ -1,0 +1,152 @@
+import BLEHost
+import BLEWire
+import ProtocolSpecs
+
+/// One pressure insole (one foot): 8 or 16 force cells and an optional 6-axis IMU sampled
+/// on the insole's own clock, packed several frames per notification into the Insole
+/// Stream (gaitway-insole.yaml), plus Running Speed and Cadence computed on the shoe,
+/// Battery and Device Information.
+public final class InsoleFirmware: DeviceFirmware {
+    let body: PersonaBody
+    let foot: Foot
+    let cellMap: InsoleCellMap
+    let gauge: BatteryGauge
+    /// Device-clock index of the next sample.
+    var nextSample: Int64 = 1
+    var frames: [PayloadValue] = []
+    var framesStart: UInt32 = 0
+    var lastForces: InsoleForces
+    var lastBatteryLevel: UInt8 = 255
+
+    /// Largest force one 12-bit cell can carry at the spec's 0.5 N per count.
+    static let fullScale = 2047.5
+
+    init(spec: DeviceSpec, body: PersonaBody, catalog: ProtocolCatalog, faults: [FaultSpec], epoch: Double)
+        throws(SimulationError) {
+        self.body = body
+        foot = spec.role == .rightInsole ? .right : .left
+        guard let geometry = catalog.spec(named: "gaitway-insole")?.geometry?.layout(cells: spec.cells),
+              let map = InsoleCellMap(layout: geometry, foot: foot) else {
+            throw SimulationError("gaitway-insole.yaml has no \(spec.cells)-cell geometry")
+        }
+        cellMap = map
+        lastForces = InsoleForces(count: spec.cells)
+        let gauge = BatteryGauge(level: spec.firmware.batteryLevel)
+        self.gauge = gauge
+        let services: [GATTService] = [
+            .gaitwayInsole(),
+            // RSC Feature: stride length, total distance, walking/running status (bits 0-2).
+            .runningSpeedAndCadence(features: 0x0007, sensorLocation: 0x07),  // 7 = in shoe
+            .battery { gauge.percent },
+            .deviceInformation(manufacturer: "Gaitway", model: "GW-Insole-\(spec.cells) (simulated)",
+                               serialNumber: spec.firmware.address.description, hardwareRevision: "1",
+                               firmwareRevision: "1.0.0", softwareRevision: "sim"),
+        ]
+        super.init(spec: spec, catalog: catalog, services: services,
+                   advertisedServices: [.runningSpeedAndCadenceService], faults: faults, epoch: epoch)
+        let side = foot == .left ? "left" : "right"
+        body.onGaitEventSinks.append { [weak self] event in
+            guard let self, event.foot == self.foot, !self.isRebooting else { return }
+            let kind: String? = switch event.kind {
+            case .heelStrike: "heel_strike"
+            case .toeOff: "toe_off"
+            default: nil
+            }
+            if let kind { self.truth?.record(.gait(kind: kind, device: self.address, foot: side, time: self.epoch + event.time)) }
+        }
+    }
+
+    var frameLength: Int { spec.cells * 3 / 2 + (spec.imu ? 12 : 0) }
+
+    var framesPerNotification: Int {
+        let fit = max(1, (maximumValueLength - 9) / frameLength)
+        return min(fit, spec.firmware.framesPerNotification ?? 4)
+    }
+
+    override func produce(from: Double, to: Double) {
+        body.advance(to: to)
+        gauge.level = battery
+        let rate = spec.firmware.sampleRate
+        // Samples due on the insole's own clock by `to`.
+        let lastDue = Int64((clock.deviceSeconds(at: to) * rate).rounded(.down))
+        if nextSample > lastDue + 1 || nextSample < lastDue - Int64(rate * 10) {
+            nextSample = max(lastDue - Int64(rate), 1)  // reboot or clock jump: restart sampling
+        }
+        while nextSample <= lastDue {
+            let time = clock.simulationTime(atDeviceSeconds: Double(nextSample) / rate)
+            sample(at: time)
+            nextSample += 1
+        }
+        let startSecond = clock.deviceSeconds(at: from).rounded(.down)
+        let endSecond = clock.deviceSeconds(at: to).rounded(.down)
+        if endSecond > startSecond { everySecond(at: clock.simulationTime(atDeviceSeconds: endSecond)) }
+    }
+
+    func sample(at time: Double) {
+        guard isSubscribedAnywhere else { return }
+        var forces = InsoleForces(count: spec.cells)
+        let motion = body.footSample(foot, at: time)
+        if let replay = body.gaitReplay, spec.cells == 8 {
+            forces = replay.forces(foot, at: time)
+        } else {
+            cellMap.spread(motion, into: &forces)
+        }
+        let cellFault = faults.cellFault(at: time)
+        if let stuck = cellFault.stuck, stuck < spec.cells { forces[stuck] = lastForces[stuck] }
+        if let saturated = cellFault.saturated, saturated < spec.cells { forces[saturated] = Self.fullScale }
+        lastForces = forces
+
+        if frames.isEmpty { framesStart = clock.millis(at: time) }
+        var frame: [PayloadObject.Member] = [
+            .init(key: "forces", value: .array((0..<spec.cells).map { cell in
+                // Round to the 0.5 N step here, as the cell's ADC would.
+                .number(min(max((forces[cell] * 2).rounded() / 2, 0), Self.fullScale))
+            })),
+        ]
+        if spec.imu {
+            let accelLimit = 156.9064 * 32767 / 32768, gyroLimit = 2000.0 * 32767 / 32768
+            func clamp(_ value: Double, _ limit: Double) -> PayloadValue { .number(min(max(value, -limit), limit)) }
+            frame += [
+                .init(key: "accel_x", value: clamp(motion.accel.x, accelLimit)),
+                .init(key: "accel_y", value: clamp(motion.accel.y, accelLimit)),
+                .init(key: "accel_z", value: clamp(motion.accel.z, accelLimit)),
+                .init(key: "gyro_x", value: clamp(motion.gyro.x, gyroLimit)),
+                .init(key: "gyro_y", value: clamp(motion.gyro.y, gyroLimit)),
+                .init(key: "gyro_z", value: clamp(motion.gyro.z, gyroLimit)),
+            ]
+        }
+        frames.append(.object(PayloadObject(frame)))
+        guard frames.count >= framesPerNotification else { return }
+        let fields = PayloadObject([
+            "foot": .text(foot == .left ? "left" : "right"),
+            "sequence": .integer(nextSequence()),
+            "timestamp": .integer(Int64(framesStart)),
+            "frame_interval": .number((1_000_000 / spec.firmware.sampleRate).rounded() / 1_000_000),
+            "frames": .array(frames),
+        ])
+        frames.removeAll(keepingCapacity: true)
+        if let value = encode("gaitway-insole", fields, hints: ["cells_16": spec.cells == 16 ? 1 : 0,
+                                                               "imu_present": spec.imu ? 1 : 0]) {
+            send(.gaitwayInsoleStream, value, at: time)
+        }
+    }
+
+    /// Running Speed and Cadence Measurement, once a second (RSC Service 1.0, §3.1).
+    func everySecond(at time: Double) {
+        let cadence = body.stepFrequency * 60
+        let running: Bool = if case .run = body.gait.activity { true } else { false }
+        let speed = cadence > 0 ? body.gait.style.strideLength * cadence / 120 : 0
+        let fields = PayloadObject([
+            "motion": .text(running ? "running" : "walking"),
+            "speed": .number((speed * 256).rounded() / 256),
+            "cadence": .integer(Int64(min(cadence.rounded(), 255))),
+            "stride_length": .number((body.gait.style.strideLength * 100).rounded() / 100),
+            "total_distance": .number((body.distance * 10).rounded() / 10),
+        ])
+        if let value = encode("rsc-measurement", fields) { send(.rscMeasurement, value, at: time) }
+        if batteryLevel != lastBatteryLevel {
+            lastBatteryLevel = batteryLevel
+            send(.batteryLevel, [batteryLevel], at: time)
+        }
+    }
+}

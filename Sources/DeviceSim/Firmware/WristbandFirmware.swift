@@ -1,0 +1,156 @@
+import BLEHost
+import BLEWire
+import ProtocolSpecs
+
+/// A wristband: Heart Rate (with RR intervals), Pulse Oximeter, Health Thermometer
+/// (skin temperature), Battery and Device Information, the raw PPG stream, and a BTHome v2
+/// broadcast (battery, temperature, steps) in its advertising data.
+///
+/// It reports as a strap does: one Heart Rate Measurement per second of its own clock with
+/// the RR intervals of the beats since the previous one (Heart Rate Service 1.0, §3.1.1.4:
+/// RR intervals that do not fit are dropped, oldest first).
+public final class WristbandFirmware: DeviceFirmware {
+    let body: PersonaBody
+    let gauge: BatteryGauge
+    var reportedBeats = 0
+    var energy = 0.0
+    var pendingRR: [Double] = []
+    var reportedRate = 0.0
+    var ppgFrame: [PayloadValue] = []
+    var ppgFrameStart: UInt32 = 0
+    var lastBatteryLevel: UInt8 = 255
+    var broadcastCount: UInt8 = 0
+
+    init(spec: DeviceSpec, body: PersonaBody, catalog: ProtocolCatalog, faults: [FaultSpec], epoch: Double) {
+        self.body = body
+        let gauge = BatteryGauge(level: spec.firmware.batteryLevel)
+        self.gauge = gauge
+        let services: [GATTService] = [
+            .heartRate(bodySensorLocation: 0x02),  // 2 = Wrist (GSS, Body Sensor Location)
+            .pulseOximeter(),
+            .healthThermometer(temperatureType: 0x02),  // 2 = Body (general)
+            .battery { gauge.percent },
+            .deviceInformation(manufacturer: "Gaitway", model: "GW-Band (simulated)",
+                               serialNumber: spec.firmware.address.description, hardwareRevision: "1",
+                               firmwareRevision: "1.0.0", softwareRevision: "sim"),
+            .gaitwayWristband(),
+        ]
+        super.init(spec: spec, catalog: catalog, services: services,
+                   advertisedServices: [.heartRateService], faults: faults, epoch: epoch)
+        body.onBeatSinks.append { [weak self] beat in self?.beatHappened(beat) }
+    }
+
+    func beatHappened(_ beat: HeartBeat) {
+        guard !isRebooting else { return }
+        pendingRR.append(beat.rr)
+        truth?.record(.beat(device: address, time: epoch + beat.time, rr: beat.rr, ectopic: beat.kind != .normal))
+    }
+
+    override func produce(from: Double, to: Double) {
+        body.advance(to: to)
+        gauge.level = battery
+        let startSecond = clock.deviceSeconds(at: from).rounded(.down)
+        let endSecond = clock.deviceSeconds(at: to).rounded(.down)
+        if endSecond > startSecond {
+            var second = startSecond + 1
+            while second <= endSecond {
+                let time = clock.simulationTime(atDeviceSeconds: second)
+                everySecond(at: time, deviceSecond: Int(second))
+                second += 1
+            }
+        }
+        streamPPG(upTo: to)
+    }
+
+    func everySecond(at time: Double, deviceSecond: Int) {
+        // The rate a strap reports is the mean of the RR intervals it reports with it (the
+        // model's rate when no beat fell in this second).
+        if !pendingRR.isEmpty {
+            reportedRate = 60 * Double(pendingRR.count) / pendingRR.reduce(0, +)
+        } else if reportedRate == 0 {
+            reportedRate = body.heartRate
+        }
+        let heartRate = Int64(reportedRate.rounded())
+        // RR intervals in 1/1024 s: as many as fit in the value (flags + rate + energy = 4 bytes).
+        let room = max(0, (maximumValueLength - 4) / 2)
+        let rr = Array(pendingRR.suffix(room))
+        pendingRR.removeAll(keepingCapacity: true)
+        // Energy expended: ~ (HR - 40) * 0.1 kJ per second is a crude but monotone model.
+        energy += max(0, Double(heartRate) - 40) * 0.1
+        var fields: [PayloadObject.Member] = [
+            .init(key: "heart_rate", value: .integer(heartRate)),
+            .init(key: "sensor_contact", value: .bool(true)),
+        ]
+        if deviceSecond % 10 == 0 {
+            fields.append(.init(key: "energy_expended", value: .integer(Int64(min(energy, 65535)))))
+        }
+        fields.append(.init(key: "rr_intervals", value: .array(rr.map { .number($0) })))
+        if let value = encode("heart-rate-measurement", PayloadObject(fields)) {
+            send(.heartRateMeasurement, value, at: time)
+        }
+        let plx = PayloadObject([
+            "spo2": .number((body.oxygenSaturation * 10).rounded() / 10),
+            "pulse_rate": .integer(heartRate),
+        ])
+        if let value = encode("plx-continuous-measurement", plx) { send(.plxContinuousMeasurement, value, at: time) }
+        if deviceSecond % 30 == 0,
+           let value = encode("temperature-measurement", PayloadObject([
+               "temperature_unit": .text("celsius"),
+               "temperature": .number((body.skinTemperature * 100).rounded() / 100),
+           ])) {
+            send(.temperatureMeasurement, value, at: time)
+        }
+        if batteryLevel != lastBatteryLevel {
+            lastBatteryLevel = batteryLevel
+            send(.batteryLevel, [batteryLevel], at: time)
+        }
+        if deviceSecond % 10 == 0 { updateBroadcast() }
+    }
+
+    /// Packs PPG samples into stream notifications: as many 24-bit samples as fit the value
+    /// after the 9-byte header, at most a fifth of a second's worth (gaitway-ppg.yaml).
+    func streamPPG(upTo time: Double) {
+        let samples = body.takePPGSamples()
+        guard isSubscribedAnywhere else { return }
+        let perNotification = max(1, min(Int(body.ppgRate / 5), (maximumValueLength - 9) / 3))
+        for sample in samples {
+            if ppgFrame.isEmpty { ppgFrameStart = clock.millis(at: time) }
+            ppgFrame.append(.integer(Int64(sample)))
+            if ppgFrame.count == perNotification {
+                let fields = PayloadObject([
+                    "led": .text("green"),
+                    "sequence": .integer(nextSequence()),
+                    "timestamp": .integer(Int64(ppgFrameStart)),
+                    "sample_rate": .integer(Int64(body.ppgRate.rounded())),
+                    "samples": .array(ppgFrame),
+                ])
+                if let value = encode("gaitway-ppg", fields) { send(.gaitwayPPGStream, value, at: time) }
+                ppgFrame.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    /// BTHome v2 service data (bthome.io/format): battery, temperature, step count, packet id.
+    func updateBroadcast() {
+        broadcastCount &+= 1
+        let fields = PayloadObject([
+            "packet_id": .integer(Int64(broadcastCount)),
+            "battery": .integer(Int64(batteryLevel)),
+            "temperature": .number((body.skinTemperature * 100).rounded() / 100),
+            "count": .integer(Int64(min(body.steps, 65535))),
+        ])
+        guard let data = encode("bthome-v2", fields, hints: ["count": 0x3D]) else { return }
+        var advertising = AdvertisingDataBuilder()
+        try? advertising.addFlags([.leGeneralDiscoverable, .brEDRNotSupported])
+        try? advertising.addServiceUUIDs([.heartRateService], complete: true)
+        try? advertising.addServiceData(BluetoothUUID(0xFCD2), data: data)
+        advertisingData = advertising.bytes
+    }
+}
+
+/// The battery level a Battery Level read sees, shared with the GATT value provider.
+final class BatteryGauge {
+    var level: Double
+    init(level: Double) { self.level = level }
+    var percent: UInt8 { UInt8(max(0, min(100, level.rounded()))) }
+}

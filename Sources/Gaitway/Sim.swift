@@ -1,0 +1,127 @@
+import ArgumentParser
+import BLEHost
+import DeviceSim
+import Foundation
+import ProtocolSpecs
+
+/// `gaitway sim`: synthetic smart shoes and wristbands from a scenario file.
+struct Sim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate smart shoes and wristbands from a scenario, offline or over real HCI.",
+        discussion: """
+            Without --hci the run is offline: as fast as the machine allows, as if a host had \
+            connected to every device and subscribed to everything it notifies; --btsnoop writes \
+            what that host saw, --truth the ground truth (beats, heel strikes, toe-offs, activity, \
+            faults) on the capture's clock.
+
+            With --hci tcp-server:HOST:PORT or unix-server:PATH the simulator is a virtual \
+            controller: one host (a gateway, Bumble, BlueZ's btproxy) connects over H4 and finds \
+            every device advertising.
+
+            Scenarios: quickstart, gym-100, parkinson-clinic, fault-storm, replay-gaitpdb, \
+            replay-rr (in Simulators/), or the path of your own YAML file (Simulators/README.md).
+
+            Examples:
+              gaitway sim --scenario quickstart --duration 60 --btsnoop quick.btsnoop --truth truth.jsonl
+              gaitway sim --scenario gym-100 --duration 600 --devices 500
+              gaitway sim --scenario quickstart --hci tcp-server:127.0.0.1:9001
+            """
+    )
+
+    @Option(help: "Scenario name (in Simulators/) or YAML file.")
+    var scenario: String = "quickstart"
+
+    @Option(help: "Random seed (the scenario's own seed when absent). Same seed, same bytes.")
+    var seed: UInt64?
+
+    @Option(help: "Seconds to simulate (the scenario's duration when absent).")
+    var duration: Double?
+
+    @Option(help: "Scale the scenario to this many devices.")
+    var devices: Int?
+
+    @Option(help: "Time factor against the wall clock with --hci (2 = twice as fast).")
+    var speed: Double = 1
+
+    @Option(help: "HCI transport: tcp-server:HOST:PORT or unix-server:PATH (virtual controller).")
+    var hci: String?
+
+    @Option(help: "Write the host-side HCI traffic as a btsnoop capture.")
+    var btsnoop: String?
+
+    @Option(help: "Write ground truth as JSON lines.")
+    var truth: String?
+
+    @OptionGroup var protocols: ProtocolOptions
+
+    func validate() throws {
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+        if let devices, devices < 1 { throw ValidationError("--devices must be at least 1") }
+        if !(speed > 0) { throw ValidationError("--speed must be positive") }
+    }
+
+    func run() throws {
+        let catalog = try protocols.loadCatalog()
+        guard let file = ScenarioLoader.locate(scenario) else {
+            throw CleanExit.failure("no scenario '\(scenario)': give a name from Simulators/ or a YAML file")
+        }
+        let resolved: Scenario
+        do {
+            resolved = try Scenario.load(file: file, options: .init(catalog: catalog), seed: seed, devices: devices,
+                                         duration: duration)
+        } catch {
+            throw CleanExit.failure("\(error)")
+        }
+        let truthFile = try truth.map(Self.create)
+        let truthSink = truthFile.map(GroundTruthFile.init)
+        let simulation = try Simulation(scenario: resolved, catalog: catalog, truth: truthSink)
+        let seconds = resolved.duration
+
+        if let hci {
+            throw CleanExit.failure("--hci \(hci): the virtual controller is not wired to `gaitway sim` yet")
+        }
+        let captureFile = try btsnoop.map(Self.create)
+        let run = OfflineRun(simulation: simulation, captureFile: captureFile)
+        let terminal = isatty(STDERR_FILENO) != 0
+        let started = Date()
+        try run.run(duration: seconds) { time in
+            guard terminal else { return }
+            let percent = Int(time / seconds * 100)
+            FileHandle.standardError.write(Data("\r\(resolved.name): \(percent)% (\(Int(time)) of \(Int(seconds)) s simulated)".utf8))
+        }
+        truthSink?.flush()
+        try captureFile?.close()
+        try truthFile?.close()
+        let elapsed = Date().timeIntervalSince(started)
+        let summary = "\(resolved.name): \(simulation.devices.count) devices, \(Int(seconds)) s simulated in "
+            + String(format: "%.2f s (%.0f× real time), %d notifications", elapsed, seconds / max(elapsed, 1e-9),
+                     run.notificationCount)
+        FileHandle.standardError.write(Data(((terminal ? "\r" : "") + summary + "\n").utf8))
+    }
+
+    static func create(_ path: String) throws -> FileHandle {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CleanExit.failure("cannot create \(path)")
+        }
+        return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    }
+}
+
+/// Ground truth as JSON lines, buffered.
+final class GroundTruthFile: GroundTruthSink {
+    let handle: FileHandle
+    var buffer: [UInt8] = []
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    func record(_ event: GroundTruthEvent) {
+        buffer.append(contentsOf: event.json.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

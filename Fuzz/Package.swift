@@ -10,8 +10,9 @@ let gaitway = root.lastPathComponent
 
 let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
 
-/// One executable per fuzz target. No `main`: libFuzzer's runtime, linked in by
-/// `-sanitize=fuzzer`, provides it and calls `LLVMFuzzerTestOneInput`.
+/// One executable per fuzz target. Its `@main` hands the process to libFuzzer
+/// (`LLVMFuzzerRunDriver`, linked in by `-sanitize=fuzzer`): SwiftPM renames an
+/// executable's `main` on Linux, so libFuzzer's own `main` cannot be used.
 func fuzzTarget(_ name: String, _ products: [String]) -> Target {
     .executableTarget(
         name: name,
@@ -27,7 +28,12 @@ let package = Package(
         .package(path: ".."),
     ],
     targets: [
-        .target(name: "FuzzSupport", dependencies: [.product(name: "BLEWire", package: gaitway)], swiftSettings: lifetimes),
+        .target(name: "CLibFuzzer"),
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["CLibFuzzer", .product(name: "BLEWire", package: gaitway)],
+            swiftSettings: lifetimes
+        ),
         fuzzTarget("FuzzH4HCI", ["BLEWire"]),
         fuzzTarget("FuzzL2CAPATT", ["BLEWire"]),
         fuzzTarget("FuzzPayloadSpec", ["BLEWire", "ProtocolSpecs"]),

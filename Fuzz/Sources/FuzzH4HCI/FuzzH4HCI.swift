@@ -8,8 +8,12 @@ import FuzzSupport
 
 private let largestRead = [1, 2, 3, 7, 16, 64, 300, 4096]
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+@main
+enum H4HCIFuzzer {
+    static func main() { runLibFuzzer(fuzzOne) }
+}
+
+private func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = fuzzInput(data, size)
     guard let control = input.first else { return 0 }
     let stream = input.span.bytes.extracting(1..<input.count)
@@ -22,12 +26,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     while position < count {
         let read = control == 0 ? count : 1 + random.next(below: largestRead[Int(control & 7)])
         let end = min(position + read, count)
-        do {
+        do throws(WireError) {
             try framer.feed(stream.extracting(position..<end)) { (type, packet, offset) throws(WireError) in
                 packets += 1
                 // Offsets are stream offsets: the packet must lie inside what was fed so far.
                 precondition(offset >= 0 && offset + packet.byteCount <= end, "H4 packet outside the stream")
-                do {
+                do throws(WireError) {
                     try parse(type, packet, base: offset, within: count)
                 } catch {
                     checkOffset(error, within: count, "HCI packet")
@@ -54,7 +58,7 @@ private func parse(_ type: HCIPacketType, _ packet: RawSpan, base: Int, within c
         let event = try HCIEvent(parsing: packet, base: base)
         var writer = ByteWriter()
         event.encode(into: &writer, copyingFrom: packet)
-        try walk(event, packet, base: base, within: count)
+        walk(event, packet, base: base, within: count)
     case .aclData:
         let header = try ACLDataHeader(parsing: packet, base: base)
         precondition(header.payload.upperBound <= packet.byteCount, "ACL payload range outside the packet")
@@ -64,9 +68,18 @@ private func parse(_ type: HCIPacketType, _ packet: RawSpan, base: Int, within c
     }
 }
 
-/// Walks what an event refers to by range: the parse checked those ranges, so walking
-/// them must succeed (or at least report errors inside the input).
-private func walk(_ event: HCIEvent, _ packet: RawSpan, base: Int, within count: Int) throws(WireError) {
+/// Walks what an event refers to by range. The parse framed those ranges whole, so
+/// walking them over the same packet must not throw: a throw here is a bug, and traps.
+/// (Return parameters are checked only on `decode`, so those may throw.)
+private func walk(_ event: HCIEvent, _ packet: RawSpan, base: Int, within count: Int) {
+    do throws(WireError) {
+        try walkRanges(event, packet, base: base, within: count)
+    } catch {
+        fatalError("walking a parsed HCI event threw: \(error) (event \(event))")
+    }
+}
+
+private func walkRanges(_ event: HCIEvent, _ packet: RawSpan, base: Int, within count: Int) throws(WireError) {
     switch event {
     case .commandComplete(let complete):
         precondition(complete.returnParameters.upperBound <= packet.byteCount)

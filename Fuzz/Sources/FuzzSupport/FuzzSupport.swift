@@ -1,5 +1,9 @@
 // Shared by every fuzz target: the input copy and the one invariant all of them check.
 import BLEWire
+import CLibFuzzer
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// libFuzzer's input as an array: the only copy a target makes, so every parser below
 /// works on spans of it exactly as it would on a capture or a transport read.
@@ -72,4 +76,15 @@ public func walkAdvertisingData(_ data: RawSpan, base: Int, within count: Int) {
     do { _ = try ad.manufacturerData()?.companyID } catch { checkOffset(error, within: count, "AD manufacturerData()") }
     do { _ = try ad.serviceData(for: BluetoothUUID(UInt16(0xFCD2)))?.uuid } catch { checkOffset(error, within: count, "AD serviceData(for:)") }
     do { try ad.forEachServiceUUID { uuid throws(WireError) in _ = uuid } } catch { checkOffset(error, within: count, "AD service UUIDs") }
+}
+
+/// What libFuzzer calls with each input.
+public typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+
+/// Runs libFuzzer with the process's arguments and `callback`, then exits with its status.
+public func runLibFuzzer(_ callback: FuzzCallback) -> Never {
+    var argc = CommandLine.argc
+    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+    let status = LLVMFuzzerRunDriver(&argc, &argv, callback)
+    exit(status)
 }

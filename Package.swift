@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "BLEWireTests", dependencies: ["BLEWire"], swiftSettings: lifetimes),
         .testTarget(name: "ProtocolSpecsTests", dependencies: ["ProtocolSpecs"], swiftSettings: lifetimes),
         .testTarget(name: "BLEHostTests", dependencies: ["BLEHost"], swiftSettings: lifetimes),
-        .testTarget(name: "DeviceSimTests", dependencies: ["DeviceSim"], swiftSettings: lifetimes),
+        .testTarget(name: "DeviceSimTests", dependencies: ["DeviceSim", "Dissector"], swiftSettings: lifetimes),
         .testTarget(
             name: "DissectorTests",
             dependencies: ["Dissector"],

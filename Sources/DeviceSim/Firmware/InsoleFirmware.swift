@@ -67,11 +67,11 @@ public final class InsoleFirmware: DeviceFirmware {
         body.advance(to: to)
         gauge.level = battery
         let rate = spec.firmware.sampleRate
-        // Samples due on the insole's own clock by `to`.
+        // Samples due on the insole's own clock in (from, to]. After a reboot or a clock
+        // jump the counter moved under us: sampling restarts from `from`.
+        let firstDue = Int64((clock.deviceSeconds(at: from) * rate).rounded(.down)) + 1
         let lastDue = Int64((clock.deviceSeconds(at: to) * rate).rounded(.down))
-        if nextSample > lastDue + 1 || nextSample < lastDue - Int64(rate * 10) {
-            nextSample = max(lastDue - Int64(rate), 1)  // reboot or clock jump: restart sampling
-        }
+        if nextSample < firstDue || nextSample > lastDue + 1 { nextSample = firstDue }
         while nextSample <= lastDue {
             let time = clock.simulationTime(atDeviceSeconds: Double(nextSample) / rate)
             sample(at: time)

@@ -156,6 +156,8 @@ public final class PersonaBody {
             gait.setActivity(Self.gaitActivity(of: segment.kind), at: max(segment.start, time))
         }
         intensity = targetIntensity(at: newTime)
+        // Read before `gait.advance` starts: the closure must not touch `gait` (exclusivity).
+        let strideLength = gait.style.strideLength
         gait.advance(to: newTime) { event in
             if event.kind == .heelStrike {
                 steps += 1
@@ -164,7 +166,7 @@ public final class PersonaBody {
                     let strideTime = event.time - lastHeelStrike[foot]
                     if strideTime > 0.2 && strideTime < 3 {
                         stepFrequency = 2 / strideTime
-                        distance += gait.style.strideLength / 2
+                        distance += strideLength / 2
                     }
                 }
                 lastHeelStrike[foot] = event.time

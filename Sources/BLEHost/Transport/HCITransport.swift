@@ -29,19 +29,27 @@ extension HCITransport {
 }
 
 /// Why a transport failed, with the system's words for it.
-public enum TransportError: Error, Equatable, CustomStringConvertible {
-    /// The peer closed the connection, or `close()` was called.
+public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The peer closed the connection (end of stream, or a reset / broken pipe on a
+    /// socket), or `close()` was called.
     case closed
-    /// A system call failed: which call, on what, and errno's message.
+    /// A system call failed: which call, on what (the transport spec, e.g.
+    /// "tcp-client:127.0.0.1:9001"), errno and its `strerror` text. For `getaddrinfo` the
+    /// number is its `EAI_*` code and the message `gai_strerror`'s. A timeout while
+    /// connecting or waiting for a host is `ETIMEDOUT` on `connect` or `accept`.
     case system(call: String, target: String, errno: Int32, message: String)
     /// The transport spec string could not be understood.
     case invalidSpec(String, reason: String)
+    /// The spec is understood but this build cannot open it (a BlueZ transport without the
+    /// CBlueZ target, a transport a later layer provides, or one not implemented yet).
+    case unsupported(String, reason: String)
 
     public var description: String {
         switch self {
         case .closed: "transport closed"
         case let .system(call, target, errno, message): "\(call) \(target): \(message) (errno \(errno))"
         case let .invalidSpec(spec, reason): "invalid transport '\(spec)': \(reason)"
+        case let .unsupported(spec, reason): "transport '\(spec)' cannot be opened: \(reason)"
         }
     }
 }

@@ -1,0 +1,90 @@
+import BLEWire
+import Foundation
+import Glibc
+import Testing
+@testable import BLEHost
+
+/// Interoperability with a controller nobody here wrote: Bumble's two virtual controllers
+/// (`python -m bumble.apps.controllers tcp-server:... tcp-server:...`), reached through
+/// `tcp-client:`. Needs the repository's `.venv` (tools/bootstrap.sh); without it the test
+/// passes with a message, unless GAITWAY_REQUIRE_REFERENCES=1 (as `make test` sets).
+@Suite struct TransportBumbleTests {
+    static let repository: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }  // this file, BLEHostTests, Tests
+        return url
+    }()
+
+    static var python: String { repository.appendingPathComponent(".venv/bin/python").path }
+    static var required: Bool { ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" }
+
+    /// Two ports that were free a moment ago (the system's choice, so parallel runs do not
+    /// collide; Bumble binds them right after).
+    static func freePorts(_ count: Int) throws -> [UInt16] {
+        let servers = try (0..<count).map { _ in try SocketServer(tcpHost: "127.0.0.1", port: 0) }
+        defer { servers.forEach { $0.close() } }
+        return servers.compactMap(\.boundPort)
+    }
+
+    /// SIGKILL, not `terminate()`: a child spawned from a Swift Testing worker thread inherits
+    /// that thread's signal mask, in which SIGTERM is blocked, so SIGTERM would never arrive
+    /// and `waitUntilExit()` would wait forever.
+    static func kill(_ process: Process) {
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Connects once the process listens; nil if it exits or the deadline passes first.
+    static func connect(_ spec: TransportSpec, while process: Process,
+                        until deadline: ContinuousClock.Instant) throws -> (any HCITransport)? {
+        while process.isRunning && ContinuousClock.now < deadline {
+            do {
+                return try spec.open(timeout: .milliseconds(200))
+            } catch let error {
+                guard case .system("connect", _, ECONNREFUSED, _) = error else { throw error }
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
+
+    @Test func resetThroughBumbleVirtualController() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
+            let message = "Bumble interop skipped: no .venv (run tools/bootstrap.sh)"
+            if Self.required { Issue.record("GAITWAY_REQUIRE_REFERENCES=1 but: \(message)") } else { print(message) }
+            return
+        }
+        let ports = try Self.freePorts(2)
+        let bumble = Process()
+        bumble.executableURL = URL(fileURLWithPath: Self.python)
+        bumble.arguments = ["-m", "bumble.apps.controllers", "tcp-server:127.0.0.1:\(ports[0])", "tcp-server:127.0.0.1:\(ports[1])"]
+        bumble.currentDirectoryURL = Self.repository
+        let errors = Pipe()
+        bumble.standardOutput = FileHandle.nullDevice
+        bumble.standardError = errors
+        try bumble.run()
+        defer { Self.kill(bumble) }
+
+        // Bumble takes about a second to start listening: retry the connection until then.
+        let spec = try TransportSpec(parsing: "tcp-client:127.0.0.1:\(ports[0])")
+        guard let controller = try Self.connect(spec, while: bumble, until: ContinuousClock.now + .seconds(2.5)) else {
+            Self.kill(bumble)
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            Issue.record("Bumble's controller did not start listening on \(ports[0]): \(stderr)")
+            return
+        }
+        defer { controller.close() }
+
+        var command = ByteWriter()
+        HCICommand.reset.encodeH4(into: &command)
+        try controller.write(command.bytes)
+
+        let complete = try TransportTesting.readPacket(from: controller, timeout: .seconds(2)) { type, packet -> HCIEvent.CommandComplete? in
+            guard type == .event, case .commandComplete(let complete) = try HCIEvent(parsing: packet),
+                  complete.opcode == .reset else { return nil }
+            return complete
+        }
+        #expect(complete.status == 0x00, "HCI_Reset answered with status \(String(describing: complete.status))")
+        #expect(complete.numHCICommandPackets >= 1)
+    }
+}

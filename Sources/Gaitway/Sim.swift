@@ -74,12 +74,18 @@ struct Sim: ParsableCommand {
         }
         let truthFile = try truth.map(Self.create)
         let truthSink = truthFile.map(GroundTruthFile.init)
-        let simulation = try Simulation(scenario: resolved, catalog: catalog, truth: truthSink)
         let seconds = resolved.duration
 
         if let hci {
-            throw CleanExit.failure("--hci \(hci): the virtual controller is not wired to `gaitway sim` yet")
+            // Live: the capture and the truth are on the wall clock.
+            let simulation = try Simulation(scenario: resolved, catalog: catalog, truth: truthSink,
+                                            epoch: Date().timeIntervalSince1970)
+            try serve(simulation, on: hci, duration: seconds)
+            truthSink?.flush()
+            try truthFile?.close()
+            return
         }
+        let simulation = try Simulation(scenario: resolved, catalog: catalog, truth: truthSink)
         let captureFile = try btsnoop.map(Self.create)
         let run = OfflineRun(simulation: simulation, captureFile: captureFile)
         let terminal = isatty(STDERR_FILENO) != 0
@@ -97,6 +103,54 @@ struct Sim: ParsableCommand {
             + String(format: "%.2f s (%.0f× real time), %d notifications", elapsed, seconds / max(elapsed, 1e-9),
                      run.notificationCount)
         FileHandle.standardError.write(Data(((terminal ? "\r" : "") + summary + "\n").utf8))
+    }
+
+    /// The simulator as a virtual controller: one host connects over H4 and finds every
+    /// simulated device advertising.
+    func serve(_ simulation: Simulation, on hci: String, duration: Double) throws {
+        let spec: TransportSpec
+        do { spec = try TransportSpec(parsing: hci) } catch { throw CleanExit.failure("\(error)") }
+        switch spec {
+        case .tcpServer, .unixServer:
+            try serve(simulation, listening: spec, duration: duration)
+        default:
+            throw CleanExit.failure("""
+                --hci \(hci): the simulator serves as a virtual controller on tcp-server: or \
+                unix-server: only; running as a peripheral host on an external controller \
+                (tcp-client:, unix:, hci-socket:) is not built yet
+                """)
+        }
+    }
+
+    func serve(_ simulation: Simulation, listening spec: TransportSpec, duration: Double) throws {
+        let server: SocketServer
+        do { server = try SocketServer(listening: spec) } catch { throw CleanExit.failure("\(error)") }
+        defer { server.close() }
+        let port = server.boundPort.map { " (port \($0))" } ?? ""
+        FileHandle.standardError.write(Data("""
+            \(simulation.scenario.name): \(simulation.devices.count) devices behind a virtual controller on \
+            \(spec)\(port); waiting for a host to connect.\n
+            """.utf8))
+        let controller = VirtualController(configuration: .init(seed: simulation.scenario.seed),
+                                           peripherals: simulation.devices)
+        var capture: HCICaptureFile?
+        if let btsnoop {
+            do { capture = try HCICaptureFile(path: btsnoop, epoch: simulation.epoch) } catch {
+                throw CleanExit.failure("\(error)")
+            }
+        }
+        do {
+            try server.waitForHost(timeout: nil)
+            let runner = VirtualControllerRunner(controller: controller, transport: server, speed: speed, capture: capture)
+            try runner.run(until: duration)
+        } catch {
+            throw CleanExit.failure("\(spec): \(error)")
+        }
+        let statistics = controller.statistics
+        FileHandle.standardError.write(Data("""
+            \(simulation.scenario.name): host gone or \(Int(duration)) s done; \(statistics.connections) connections, \
+            \(statistics.notificationsDelivered) notifications delivered.\n
+            """.utf8))
     }
 
     static func create(_ path: String) throws -> FileHandle {

@@ -2,6 +2,7 @@ import BLEHost
 import BLEWire
 import Foundation
 import Synchronization
+import ProtocolSpecs
 import Testing
 @testable import DeviceSim
 
@@ -23,6 +24,8 @@ import Testing
         var error: String?
         var statistics: VirtualControllerStatistics?
         var subscribed = false
+        /// RR intervals of the true beats, when the peripherals came from a simulation.
+        var beats: [Double] = []
     }
 
     /// Shared between the test and the controller thread.
@@ -31,38 +34,33 @@ import Testing
         let outcome = Mutex(Outcome())
     }
 
-    @Test(.timeLimit(.minutes(2))) func bumbleCentralReceivesHeartRateMeasurements() throws {
+    /// Serves `makeController()` over TCP, runs the Bumble central against it, and returns
+    /// the script's JSON (nil when Bumble is not installed and not required).
+    /// `makeController` runs on the controller's thread and returns the controller and what
+    /// to record in the outcome once the session is over.
+    func centralSession(
+        capturePath: String,
+        _ makeController: @escaping @Sendable () -> (VirtualController, (inout Outcome) -> Void)
+    ) throws -> ([String: Any], Outcome)? {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else {
             let message = "Bumble interop skipped: .venv missing (run tools/bootstrap.sh)"
             if Self.required { Issue.record(Comment(rawValue: message)) } else { print(message) }
-            return
+            return nil
         }
         let server = try SocketServer(tcpHost: "127.0.0.1", port: 0)
         let port = try #require(server.boundPort)
-        let capturePath = FileManager.default.temporaryDirectory
-            .appendingPathComponent("gaitway-vctl-\(ProcessInfo.processInfo.processIdentifier).btsnoop").path
-        defer { try? FileManager.default.removeItem(atPath: capturePath) }
-
         let shared = Shared()
         let finished = DispatchSemaphore(value: 0)
         let thread = Thread {
             defer { finished.signal() }
-            // Other devices around, as in a gym: the central must pick the Heart Rate one.
-            let band = HeartRateBandDouble(address: BDAddress("F6:00:00:00:00:01")!, advertisingInterval: 0.05,
-                                           measurementPeriod: 0.25)
-            let others = (1...3).map { index in
-                HeartRateBandDouble(address: BDAddress(rawValue: 0xF6_00_00_00_40_00 + UInt64(index)),
-                                    advertisingInterval: 0.1, name: "Band\(index)")
-            }
-            for other in others { other.isConnectable = false }
-            let controller = VirtualController(peripherals: others + [band])
+            let (controller, finish) = makeController()
             do {
                 let capture = try HCICaptureFile(path: capturePath)
                 let runner = VirtualControllerRunner(controller: controller, transport: server, capture: capture)
                 try runner.run(until: 90) { shared.stop.load(ordering: .relaxed) }
                 shared.outcome.withLock {
                     $0.statistics = controller.statistics
-                    $0.subscribed = band.measurementsQueued > 0
+                    finish(&$0)
                 }
             } catch {
                 shared.outcome.withLock { $0.error = "\(error)" }
@@ -85,15 +83,64 @@ import Testing
         shared.stop.store(true, ordering: .relaxed)
         server.close()
         #expect(finished.wait(timeout: .now() + 10) == .success, "controller thread did not stop")
-
         let text = String(decoding: outputData, as: UTF8.self)
         print("bumble_central_check.py: \(text)")
+        #expect(process.terminationStatus == 0, "bumble_central_check.py: \(text) \(String(decoding: errorData, as: UTF8.self).suffix(3000))")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "output: \(text)")
+        let outcome = shared.outcome.withLock { $0 }
+        #expect(outcome.error == nil, "runner: \(outcome.error ?? "")")
+        return (json, outcome)
+    }
+
+    /// The simulator's own wristband firmware (quickstart's people, with their insoles
+    /// advertising around) behind the virtual controller: Bumble finds a wristband by its
+    /// Heart Rate service and the RR intervals it receives are true beats.
+    @Test(.timeLimit(.minutes(2))) func bumbleCentralReadsASimulatedWristband() throws {
+        let capturePath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("gaitway-sim-bumble-\(ProcessInfo.processInfo.processIdentifier).btsnoop").path
+        defer { try? FileManager.default.removeItem(atPath: capturePath) }
+        let catalog = try ProtocolCatalog.bundled()
+        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")),
+                                         options: .init(catalog: catalog))
+        let addresses = scenario.devices.filter { $0.role == .wristband }.map(\.firmware.address.description)
+        guard let (json, outcome) = try centralSession(capturePath: capturePath, {
+            let truth = GroundTruthLog()
+            let simulation = try! Simulation(scenario: scenario, catalog: catalog, truth: truth)
+            let controller = VirtualController(configuration: .init(seed: scenario.seed), peripherals: simulation.devices)
+            return (controller, { outcome in
+                outcome.beats = truth.events.compactMap { if case .beat(_, _, let rr, _) = $0 { rr } else { nil } }
+            })
+        }) else { return }
+        let measurements = try #require(json["measurements"] as? [[String: Any]])
+        #expect(measurements.count >= 3)
+        #expect(addresses.contains(try #require(json["address"] as? String)), "\(json)")
+        let reported = measurements.flatMap { ($0["rr_intervals"] as? [Double]) ?? [] }
+        let beats = outcome.beats
+        #expect(!reported.isEmpty)
+        for rr in reported {
+            #expect(beats.contains { ($0 * 1024).rounded() / 1024 == rr }, "RR \(rr) is a true beat's")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2))) func bumbleCentralReceivesHeartRateMeasurements() throws {
+        let capturePath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("gaitway-vctl-\(ProcessInfo.processInfo.processIdentifier).btsnoop").path
+        defer { try? FileManager.default.removeItem(atPath: capturePath) }
+        let bandAddress = BDAddress("F6:00:00:00:00:01")!
+        guard let (json, result) = try centralSession(capturePath: capturePath, {
+            // Other devices around, as in a gym: the central must pick the Heart Rate one.
+            let band = HeartRateBandDouble(address: bandAddress, advertisingInterval: 0.05, measurementPeriod: 0.25)
+            let others = (1...3).map { index in
+                HeartRateBandDouble(address: BDAddress(rawValue: 0xF6_00_00_00_40_00 + UInt64(index)),
+                                    advertisingInterval: 0.1, name: "Band\(index)")
+            }
+            for other in others { other.isConnectable = false }
+            return (VirtualController(peripherals: others + [band]), { $0.subscribed = band.measurementsQueued > 0 })
+        }) else { return }
         if let keep = ProcessInfo.processInfo.environment["GAITWAY_KEEP_CAPTURE"] {
             try? FileManager.default.removeItem(atPath: keep)
             try? FileManager.default.copyItem(atPath: capturePath, toPath: keep)
         }
-        #expect(process.terminationStatus == 0, "bumble_central_check.py: \(text) \(String(decoding: errorData, as: UTF8.self).suffix(3000))")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "output: \(text)")
         let measurements = try #require(json["measurements"] as? [[String: Any]])
         #expect(measurements.count >= 3)
         #expect(measurements.allSatisfy { ($0["heart_rate"] as? Int).map { (60...100).contains($0) } ?? false })
@@ -102,8 +149,6 @@ import Testing
         #expect(json["mtu"] as? Int == 247)
         #expect((json["address"] as? String)?.hasPrefix("F6:00:00:00:00:01") == true)
 
-        let result = shared.outcome.withLock { $0 }
-        #expect(result.error == nil, "runner: \(result.error ?? "")")
         #expect(result.subscribed)
         let statistics = try #require(result.statistics)
         #expect(statistics.unknownCommands == 0, "Bumble sent a command the controller does not know")

@@ -25,9 +25,9 @@ demo: deps build
 	@echo "== gaitway decode $(CAPTURE) --format text"
 	@"$$($(SWIFT) build -c release --show-bin-path)/gaitway" decode "$(CAPTURE)" --format text
 
-# Unit, reference (Bumble + tshark) and end-to-end tests, then a short fuzz run of every
-# fuzz target. GAITWAY_REQUIRE_REFERENCES makes a missing tshark/Bumble a failure, not a skip.
-test: deps unit-tests fuzz-smoke
+# A short fuzz run of every fuzz target, then the unit, reference (Bumble, tshark, NeuroKit2,
+# bthome-ble) and end-to-end tests. GAITWAY_REQUIRE_REFERENCES makes a missing reference tool a failure.
+test: deps fuzz-smoke unit-tests
 
 unit-tests:
 	GAITWAY_REQUIRE_REFERENCES=1 $(SWIFT) test

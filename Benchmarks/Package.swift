@@ -16,16 +16,35 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // The decode path and its fixture, shared by the benchmarks and the profiling driver.
+        .target(
+            name: "DecodePath",
+            dependencies: [
+                .product(name: "BLEWire", package: gaitway),
+                .product(name: "ProtocolSpecs", package: gaitway),
+            ],
+            path: "DecodePath",
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")]
+        ),
         .executableTarget(
             name: "DecodeBenchmarks",
             dependencies: [
+                "DecodePath",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "BLEWire", package: gaitway),
-                .product(name: "ProtocolSpecs", package: gaitway),
             ],
             path: "DecodeBenchmarks",
             swiftSettings: [.enableExperimentalFeature("Lifetimes")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // `valgrind --tool=callgrind` / `perf` driver: runs the decode path without the harness.
+        // Not directly in this folder: the benchmark plugin runs every executable target
+        // whose folder sits directly in a folder named Benchmarks.
+        .executableTarget(
+            name: "DecodeProfile",
+            dependencies: ["DecodePath", .product(name: "BLEWire", package: gaitway)],
+            path: "Tools/DecodeProfile",
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")]
         ),
     ]
 )

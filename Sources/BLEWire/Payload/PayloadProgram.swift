@@ -9,18 +9,43 @@
 /// Layout of `ops`: a pre-order flattening of the field tree. Every op records `length`,
 /// the number of ops in its subtree (itself included), so a group's body is
 /// `ops[i + 1 ..< i + length]` and skipping an absent group is one addition.
+///
+/// A program is a single reference to immutable storage (``PayloadCode``, which also holds
+/// the form the interpreter runs), so copying one out of a table costs one retain, and
+/// setting a property builds new storage.
 public struct PayloadProgram: Sendable {
-    public var ops: [PayloadOp]
+    /// The arrays below and the compiled form of `ops`, built together.
+    @usableFromInline var code: PayloadCode
+
+    public var ops: [PayloadOp] {
+        get { code.ops }
+        set { rebuild(ops: newValue) }
+    }
     /// Metadata of every named field; `PayloadOp.field` and `PayloadFieldRef.id` index it.
-    public var fields: [PayloadFieldInfo]
+    public var fields: [PayloadFieldInfo] {
+        get { code.fields }
+        set { rebuild(fields: newValue) }
+    }
     /// Enum labels; `PayloadOp.labels` is a range into this.
-    public var labels: [PayloadLabel]
+    public var labels: [PayloadLabel] {
+        get { code.labels }
+        set { rebuild(labels: newValue) }
+    }
     /// Bit fields taken out of integer fields into registers; `PayloadOp.extracts` ranges here.
-    public var extracts: [PayloadBitExtract]
+    public var extracts: [PayloadBitExtract] {
+        get { code.extracts }
+        set { rebuild(extracts: newValue) }
+    }
     /// Object-id tables of tagged fields: 256 op indices each, -1 where the id is unknown.
-    public var tagTables: [[Int32]]
+    public var tagTables: [[Int32]] {
+        get { code.tagTables }
+        set { rebuild(tagTables: newValue) }
+    }
     /// Names of the registers, for the encoder's hints and for diagnostics.
-    public var registerNames: [String]
+    public var registerNames: [String] {
+        get { code.registerNames }
+        set { rebuild(registerNames: newValue) }
+    }
 
     /// Registers available to conditions and derived fields.
     public static let registerCount = 32
@@ -33,12 +58,18 @@ public struct PayloadProgram: Sendable {
         ops: [PayloadOp], fields: [PayloadFieldInfo], labels: [PayloadLabel] = [],
         extracts: [PayloadBitExtract] = [], tagTables: [[Int32]] = [], registerNames: [String] = []
     ) {
-        self.ops = ops
-        self.fields = fields
-        self.labels = labels
-        self.extracts = extracts
-        self.tagTables = tagTables
-        self.registerNames = registerNames
+        code = PayloadCode(ops: ops, fields: fields, labels: labels, extracts: extracts, tagTables: tagTables,
+                           registerNames: registerNames)
+    }
+
+    private mutating func rebuild(
+        ops: [PayloadOp]? = nil, fields: [PayloadFieldInfo]? = nil, labels: [PayloadLabel]? = nil,
+        extracts: [PayloadBitExtract]? = nil, tagTables: [[Int32]]? = nil, registerNames: [String]? = nil
+    ) {
+        self = PayloadProgram(
+            ops: ops ?? self.ops, fields: fields ?? self.fields, labels: labels ?? self.labels,
+            extracts: extracts ?? self.extracts, tagTables: tagTables ?? self.tagTables,
+            registerNames: registerNames ?? self.registerNames)
     }
 }
 

@@ -165,6 +165,11 @@ extension VirtualController {
         }
         runProcedures(&link)
         device.advance(to: now)
+        // A scripted disconnect or reboot: the peripheral goes silent, and the link ends in a
+        // supervision timeout as it would on air.
+        if let downtime = device.takeLinkDrop() {
+            schedule(.silence(device.address, duration: downtime), at: now)
+        }
         for response in link.pendingResponses {
             enqueue(response.pdu, serverInitiated: response.serverInitiated, on: &link)
         }

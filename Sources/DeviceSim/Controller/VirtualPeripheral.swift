@@ -37,4 +37,14 @@ public protocol VirtualPeripheral: AnyObject {
     /// Removes and returns up to `limit` queued server-initiated ATT PDUs (notifications,
     /// indications) for `handle` that were ready by `time`, oldest first.
     func dequeueOutgoing(handle: UInt16, upTo time: Double, limit: Int) -> [[UInt8]]
+
+    /// A scripted loss of the link (a disconnect or reboot fault in the scenario), waiting
+    /// for the link layer to carry it out: the seconds the device stays silent. Taking it
+    /// clears it.
+    func takeLinkDrop() -> Double?
+}
+
+extension VirtualPeripheral {
+    /// Devices without scripted faults never drop their link on purpose.
+    public func takeLinkDrop() -> Double? { nil }
 }

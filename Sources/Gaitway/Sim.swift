@@ -16,7 +16,9 @@ struct Sim: ParsableCommand {
 
             With --hci tcp-server:HOST:PORT or unix-server:PATH the simulator is a virtual \
             controller: one host (a gateway, Bumble, BlueZ's btproxy) connects over H4 and finds \
-            every device advertising.
+            every device advertising. With --hci tcp-client:HOST:PORT or unix:PATH it is the \
+            peripheral host of one device (the first wristband) on an external controller, \
+            e.g. one of Bumble's virtual controllers.
 
             Scenarios: quickstart, gym-100, parkinson-clinic, fault-storm, replay-gaitpdb, \
             replay-rr (in Simulators/), or the path of your own YAML file (Simulators/README.md).
@@ -43,7 +45,9 @@ struct Sim: ParsableCommand {
     @Option(help: "Time factor against the wall clock with --hci (2 = twice as fast).")
     var speed: Double = 1
 
-    @Option(help: "HCI transport: tcp-server:HOST:PORT or unix-server:PATH (virtual controller).")
+    @Option(help: ArgumentHelp(
+        "HCI transport: tcp-server:HOST:PORT or unix-server:PATH (virtual controller), tcp-client:HOST:PORT or unix:PATH (peripheral host on an external controller).",
+        valueName: "SPEC"))
     var hci: String?
 
     @Option(help: "Write the host-side HCI traffic as a btsnoop capture.")
@@ -114,11 +118,40 @@ struct Sim: ParsableCommand {
         case .tcpServer, .unixServer:
             try serve(simulation, listening: spec, duration: duration)
         default:
-            throw CleanExit.failure("""
-                --hci \(hci): the simulator serves as a virtual controller on tcp-server: or \
-                unix-server: only; running as a peripheral host on an external controller \
-                (tcp-client:, unix:, hci-socket:) is not built yet
-                """)
+            // The simulator as the peripheral host of one device (the scenario's first
+            // wristband) on an external controller, e.g. one of Bumble's virtual controllers.
+            switch spec {
+            case .tcpClient, .unixClient: break
+            default:
+                throw CleanExit.failure("""
+                    --hci \(hci): the simulator runs as a virtual controller (tcp-server:, unix-server:) or as \
+                    the peripheral host of an external controller reached over tcp-client: or unix:; \
+                    hci-socket: (a BlueZ user channel) is not available in this build
+                    """)
+            }
+            guard let device = simulation.peripheralHostDevice else {
+                throw CleanExit.failure("\(simulation.scenario.name): no device to host")
+            }
+            var capture: HCICaptureFile?
+            if let btsnoop {
+                do { capture = try HCICaptureFile(path: btsnoop, epoch: simulation.epoch) } catch {
+                    throw CleanExit.failure("\(error)")
+                }
+            }
+            let transport: any HCITransport
+            do { transport = try spec.open(timeout: .seconds(10)) } catch { throw CleanExit.failure("\(error)") }
+            defer { transport.close() }
+            FileHandle.standardError.write(Data("""
+                \(simulation.scenario.name): hosting \(device.spec.firmware.name) (\(device.address)) on the \
+                controller at \(spec); advertising.\n
+                """.utf8))
+            let host = PeripheralHost(device: device, transport: transport, speed: speed, capture: capture)
+            do { try host.run(until: duration) } catch { throw CleanExit.failure("\(spec): \(error)") }
+            let statistics = host.statistics
+            FileHandle.standardError.write(Data("""
+                \(simulation.scenario.name): controller gone or \(Int(duration)) s done; \(statistics.connections) \
+                connections, \(statistics.notificationsSent) notifications sent.\n
+                """.utf8))
         }
     }
 

@@ -1,0 +1,148 @@
+import BLEWire
+
+/// What the peripheral host does with the controller's events and ACL data.
+extension PeripheralHost {
+    func handleEvent(_ packet: RawSpan, at time: Double) {
+        let event: HCIEvent
+        do throws(WireError) {
+            event = try HCIEvent(parsing: packet)
+        } catch {
+            statistics.malformedPackets += 1
+            return
+        }
+        switch event {
+        case .commandComplete(let complete):
+            commandCredits = Int(complete.numHCICommandPackets)
+            if complete.opcode == awaited {
+                awaitedResult = packet.extracting(complete.returnParameters).withUnsafeBytes { Array($0) }
+            } else if let status = complete.status, status != 0 {
+                statistics.failedCommands += 1
+            }
+        case .commandStatus(let status):
+            commandCredits = Int(status.numHCICommandPackets)
+            if status.opcode == awaited {
+                awaitedResult = [status.status]
+            } else if status.status != 0 {
+                statistics.failedCommands += 1
+            }
+        case .numberOfCompletedPackets(let completed):
+            do throws(WireError) {
+                try completed.forEach(in: packet) { handle, count in
+                    let outstanding = aclInFlight[handle] ?? 0
+                    // A controller that completes more than was sent must not inflate the credits.
+                    let returned = min(Int(count), outstanding)
+                    aclInFlight[handle] = outstanding - returned
+                    aclCredits = min(aclCredits + returned, aclBufferCount)
+                }
+            } catch {
+                statistics.malformedPackets += 1
+            }
+        case .leConnectionComplete(let complete):
+            connected(status: complete.status, handle: complete.connectionHandle, role: complete.role,
+                      central: complete.peerAddress, at: time)
+        case .leEnhancedConnectionComplete(let complete):
+            connected(status: complete.status, handle: complete.connectionHandle, role: complete.role,
+                      central: complete.peerAddress, at: time)
+        case .disconnectionComplete(let complete):
+            guard complete.status == 0 else { return }
+            disconnected(handle: complete.connectionHandle, reason: complete.reason, at: time)
+        case .leRemoteConnectionParameterRequest(let request):
+            // Whatever the central asks for suits a wearable's notification rates.
+            let parameters = LEConnectionParameters(
+                intervalMin: request.intervalMin, intervalMax: request.intervalMax, maxLatency: request.maxLatency,
+                supervisionTimeout: request.timeout, minCELength: 0, maxCELength: 0)
+            commandQueue.append(HCICommand.leRemoteConnectionParameterRequestReply(
+                handle: request.connectionHandle, parameters).encoded)
+        default:
+            break
+        }
+    }
+
+    /// LE (Enhanced) Connection Complete (Vol 4, Part E, §7.7.65.1 and §7.7.65.10). The
+    /// controller has stopped legacy advertising by now (§7.8.9).
+    func connected(status: UInt8, handle: UInt16, role: UInt8, central: BDAddress, at time: Double) {
+        guard status == 0, role == 0x01 else { return }  // 0x01: we are the peripheral
+        advertisingEnabled = false
+        if let current = connectionHandle, current != handle {
+            // One link at a time: a second central is turned away.
+            commandQueue.append(HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+            return
+        }
+        connectionHandle = handle
+        statistics.connections += 1
+        device.connected(handle: handle, central: central, at: time)
+    }
+
+    /// Disconnection Complete (§7.7.5): the controller flushed what it held for the link,
+    /// so those buffers are free again (§4.3).
+    func disconnected(handle: UInt16, reason: UInt8, at time: Double) {
+        aclCredits = min(aclCredits + (aclInFlight.removeValue(forKey: handle) ?? 0), aclBufferCount)
+        aclQueue.removeAll { $0.handle == handle }
+        reassembler.reset(handle: handle)
+        guard handle == connectionHandle else { return }
+        connectionHandle = nil
+        statistics.disconnections += 1
+        device.disconnected(handle: handle, reason: reason, at: time)
+        // Advertising comes back at the next tick (after a scripted drop's downtime).
+        lastAdvertisingRefresh = -.infinity
+    }
+
+    /// An ACL data packet from the central: reassembled into L2CAP PDUs (Vol 3, Part A, §7.2)
+    /// and dispatched by channel.
+    func handleACL(_ packet: RawSpan, at time: Double) {
+        let header: ACLDataHeader
+        do throws(WireError) {
+            header = try ACLDataHeader(parsing: packet)
+        } catch {
+            statistics.malformedPackets += 1
+            return
+        }
+        statistics.aclPacketsReceived += 1
+        guard let handle = connectionHandle, header.connectionHandle == handle else { return }
+        var frames: [(channel: L2CAPChannelID, payload: [UInt8])] = []
+        do throws(WireError) {
+            try reassembler.push(handle: handle, boundary: header.boundary, fragment: packet.extracting(header.payload),
+                                 offset: header.payload.lowerBound) { frame throws(WireError) in
+                frames.append((frame.channelID, frame.payload.withUnsafeBytes { Array($0) }))
+            }
+        } catch {
+            statistics.malformedPackets += 1
+        }
+        for frame in frames { handleL2CAP(frame.payload, channel: frame.channel, handle: handle, at: time) }
+    }
+
+    func handleL2CAP(_ payload: [UInt8], channel: L2CAPChannelID, handle: UInt16, at time: Double) {
+        switch channel {
+        case .att:
+            statistics.attributeRequests += 1
+            if let response = device.attributeRequest(payload, handle: handle, at: time) {
+                enqueue(response, channel: .att, handle: handle)
+            }
+        case .securityManager:
+            // Pairing Request (code 0x01, Vol 3, Part H, §3.5.1) answered with Pairing Failed
+            // (0x05, §3.5.5), reason Pairing Not Supported (0x05): the simulated devices
+            // serve everything unencrypted.
+            if payload.first == 0x01 { enqueue([0x05, 0x05], channel: .securityManager, handle: handle) }
+        case .leSignaling:
+            rejectSignalingRequest(payload, handle: handle)
+        default:
+            break
+        }
+    }
+
+    /// Requests on the LE signaling channel this host does not serve (disconnection of a
+    /// dynamic channel, credit-based connections) get a Command Reject, reason Command Not
+    /// Understood (Vol 3, Part A, §4.1):
+    ///
+    /// ```
+    /// +----------+----------------+------------+------------+
+    /// | Code (1) | Identifier (1) | Length (2) | Reason (2) |
+    /// +----------+----------------+------------+------------+
+    /// ```
+    func rejectSignalingRequest(_ payload: [UInt8], handle: UInt16) {
+        guard payload.count >= 2 else { return }
+        let requests: Set<UInt8> = [0x06, 0x0A, 0x12, 0x14, 0x17, 0x19]
+        guard requests.contains(payload[0]) else { return }
+        enqueue([0x01, payload[1], 0x02, 0x00, 0x00, 0x00], channel: .leSignaling, handle: handle)
+    }
+}

@@ -1,0 +1,21 @@
+/// What a peripheral host session did, for reports and tests.
+public struct PeripheralHostStatistics: Equatable, Sendable {
+    /// Centrals that connected (LE (Enhanced) Connection Complete with status 0, as peripheral).
+    public var connections = 0
+    public var disconnections = 0
+    /// ATT PDUs received from centrals and handed to the device.
+    public var attributeRequests = 0
+    /// Server-initiated ATT PDUs (notifications, indications) handed to the controller.
+    public var notificationsSent = 0
+    /// ACL data packets (fragments) sent to and received from the controller.
+    public var aclPacketsSent = 0
+    public var aclPacketsReceived = 0
+    /// Packets from the controller that did not parse (events, ACL, L2CAP) and were skipped.
+    public var malformedPackets = 0
+    /// Commands sent after start-up that the controller refused.
+    public var failedCommands = 0
+    /// Times advertising was (re-)enabled.
+    public var advertisingStarts = 0
+
+    public init() {}
+}

@@ -37,6 +37,18 @@ let package = Package(
             swiftSettings: [.enableExperimentalFeature("Lifetimes")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The firmware simulator offline: × real time per device kind, devices per core.
+        .executableTarget(
+            name: "SimulatorBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DeviceSim", package: gaitway),
+                .product(name: "ProtocolSpecs", package: gaitway),
+            ],
+            path: "SimulatorBenchmarks",
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // `valgrind --tool=callgrind` / `perf` driver: runs the decode path without the harness.
         // Not directly in this folder: the benchmark plugin runs every executable target
         // whose folder sits directly in a folder named Benchmarks.

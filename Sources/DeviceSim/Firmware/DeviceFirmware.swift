@@ -21,7 +21,7 @@ public class DeviceFirmware: VirtualPeripheral {
     let catalog: ProtocolCatalog
     var database: GATTDatabase
     var servers: [UInt16: GATTServer] = [:]
-    var outgoing: [UInt16: [(time: Double, pdu: [UInt8])]] = [:]
+    var outgoing: [UInt16: NotificationQueue] = [:]
     /// Notifications a connection may have waiting before the oldest are dropped (a
     /// firmware's TX buffer: what does not fit is lost and counted).
     let queueLimit = 256
@@ -79,7 +79,7 @@ public class DeviceFirmware: VirtualPeripheral {
 
     public func connected(handle: UInt16, central: BDAddress, at time: Double) {
         servers[handle] = GATTServer(database: database, serverRxMTU: UInt16(clamping: spec.firmware.mtu))
-        outgoing[handle] = []
+        outgoing[handle] = NotificationQueue(limit: queueLimit)
     }
 
     public func disconnected(handle: UInt16, reason: UInt8, at time: Double) {
@@ -92,16 +92,8 @@ public class DeviceFirmware: VirtualPeripheral {
     }
 
     public func dequeueOutgoing(handle: UInt16, upTo time: Double, limit: Int) -> [[UInt8]] {
-        guard var queue = outgoing[handle], !queue.isEmpty else { return [] }
-        var ready: [[UInt8]] = []
-        var taken = 0
-        while taken < queue.count, ready.count < limit, queue[taken].time <= time {
-            ready.append(queue[taken].pdu)
-            taken += 1
-        }
-        queue.removeFirst(taken)
-        outgoing[handle] = queue
-        return ready
+        // Mutated in place: a copy out of the dictionary would copy the whole queue.
+        outgoing[handle]?.pop(upTo: time, limit: limit) ?? []
     }
 
     /// A scripted disconnect for the link layer (virtual controller or offline host) to
@@ -116,12 +108,38 @@ public class DeviceFirmware: VirtualPeripheral {
     /// Produce sensor values for (from, to]: overridden by the wristband and insoles.
     func produce(from: Double, to: Double) {}
 
+    /// Whether this device streams the named spec: the ones its scenario lists, all of its
+    /// kind when none are listed.
+    func streams(_ specName: String) -> Bool {
+        spec.specs.isEmpty || spec.specs.contains(specName)
+    }
+
+    /// A flat encoder for a stream sent at the sample rate, prepared once from the named
+    /// spec and a `template` of the stream's shape; nil when the device does not stream the
+    /// spec. Its ``PayloadFlatEncoder/layout`` must be `layout`, the order the caller fills
+    /// values in: a spec whose fields moved is a bug reported loudly (and the stream stays
+    /// silent), never bytes in the wrong order.
+    func flatEncoder(_ specName: String, template: PayloadObject, hints: [String: Int] = [:], layout: [String])
+        -> PayloadFlatEncoder? {
+        guard streams(specName), let spec = catalog.spec(named: specName) else { return nil }
+        do {
+            let encoder = try PayloadFlatEncoder(program: spec.program, hints: hints, template: template)
+            guard encoder.layout == layout else {
+                assertionFailure("\(specName): layout \(encoder.layout), the firmware fills \(layout)")
+                return nil
+            }
+            return encoder
+        } catch {
+            assertionFailure("\(specName): \(error)")
+            return nil
+        }
+    }
+
     /// Encodes `fields` with the named spec. A failure is a bug in the firmware model, so
     /// it is reported loudly rather than sent.
     func encode(_ specName: String, _ fields: PayloadObject, hints: [String: Int] = [:]) -> [UInt8]? {
         // A device streams only the specs its scenario lists (all of its kind when none).
-        guard self.spec.specs.isEmpty || self.spec.specs.contains(specName),
-              let spec = catalog.spec(named: specName) else { return nil }
+        guard streams(specName), let spec = catalog.spec(named: specName) else { return nil }
         do {
             return try spec.encode(fields, hints: hints)
         } catch {
@@ -137,34 +155,36 @@ public class DeviceFirmware: VirtualPeripheral {
         for (handle, server) in servers {
             guard server.isSubscribed(handle: characteristic.value),
                   value.count <= server.maximumUpdateLength else { continue }
-            var server = server
             let pdu: [UInt8]?
             if characteristic.properties.contains(.notify) {
                 pdu = server.notification(handle: characteristic.value, value: value)
             } else {
+                var server = server
                 pdu = server.indication(handle: characteristic.value, value: value)
+                servers[handle] = server
             }
-            servers[handle] = server
             guard let pdu else { continue }
-            for damaged in faults.transmit(pdu, at: time) {
-                enqueue(damaged, handle: handle, at: time)
+            if faults.isQuiet {
+                enqueue(pdu, handle: handle, at: time)
+            } else {
+                for damaged in faults.transmit(pdu, at: time) {
+                    enqueue(damaged, handle: handle, at: time)
+                }
             }
         }
     }
 
     func enqueue(_ pdu: [UInt8], handle: UInt16, at time: Double) {
-        var queue = outgoing[handle] ?? []
-        if queue.count >= queueLimit {
-            queue.removeFirst()
-            droppedNotifications += 1
-        }
-        queue.append((time, pdu))
-        outgoing[handle] = queue
+        if outgoing[handle]?.push(pdu, at: time) == true { droppedNotifications += 1 }
     }
 
     /// The largest value a notification can carry on every current connection.
     var maximumValueLength: Int {
-        servers.values.map(\.maximumUpdateLength).min() ?? (spec.firmware.mtu - 3)
+        // Asked per sample: a loop, not `map(...).min()` (which builds an array).
+        guard !servers.isEmpty else { return spec.firmware.mtu - 3 }
+        var smallest = Int.max
+        for server in servers.values { smallest = min(smallest, server.maximumUpdateLength) }
+        return smallest
     }
 
     var isSubscribedAnywhere: Bool { !servers.isEmpty }

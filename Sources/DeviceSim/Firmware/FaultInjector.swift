@@ -21,6 +21,11 @@ struct FaultInjector {
         var next: Double?
         /// Windows during which a state fault is on.
         var windows: [Range<Double>] = []
+
+        func isOn(at time: Double) -> Bool {
+            for window in windows where window.contains(time) { return true }
+            return false
+        }
     }
 
     var scheduled: [Scheduled]
@@ -61,16 +66,19 @@ struct FaultInjector {
         return events.sorted { $0.time < $1.time }
     }
 
-    /// The state faults on at `time`.
-    func active(at time: Double) -> [FaultSpec.Kind] {
-        scheduled.compactMap { item in item.windows.contains { $0.contains(time) } ? item.spec.kind : nil }
+    /// No fault window open or recently closed: packets go out untouched, and the per-packet
+    /// checks (which draw no random numbers then) can be skipped.
+    var isQuiet: Bool {
+        for item in scheduled where !item.windows.isEmpty { return false }
+        return true
     }
 
     /// A cell stuck at its last value, or saturated, at `time`.
     func cellFault(at time: Double) -> (stuck: Int?, saturated: Int?) {
         var stuck: Int?, saturated: Int?
-        for kind in active(at: time) {
-            switch kind {
+        // Called per sample: walks the schedule rather than building `active(at:)`.
+        for item in scheduled where item.isOn(at: time) {
+            switch item.spec.kind {
             case .stuckCell(let cell): stuck = cell
             case .saturatedCell(let cell): saturated = cell
             default: break
@@ -84,8 +92,8 @@ struct FaultInjector {
     /// as a firmware bug would, so the gateway sees a well-framed but malformed payload.
     mutating func transmit(_ pdu: [UInt8], at time: Double) -> [[UInt8]] {
         var result = [pdu]
-        for kind in active(at: time) {
-            switch kind {
+        for item in scheduled where item.isOn(at: time) {
+            switch item.spec.kind {
             case let .packetLoss(probability, _):
                 if packets.uniform() <= probability { return [] }
             case let .corruptPackets(probability, bytes):

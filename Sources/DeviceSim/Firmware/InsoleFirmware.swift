@@ -13,7 +13,14 @@ public final class InsoleFirmware: DeviceFirmware {
     let gauge: BatteryGauge
     /// Device-clock index of the next sample.
     var nextSample: Int64 = 1
-    var frames: [PayloadValue] = []
+    /// The Insole Stream encoder, prepared once from gaitway-insole.yaml (nil when this
+    /// device does not stream it).
+    var streamEncoder: PayloadFlatEncoder?
+    /// Values of the notification being filled, in the encoder's layout order: the three
+    /// header values (set when it is sent), then each frame's forces and IMU values.
+    var streamValues: [Double] = []
+    var frameCount = [0]
+    var streamBytes: [UInt8] = []
     var framesStart: UInt32 = 0
     var lastForces: InsoleForces
     var lastBatteryLevel: UInt8 = 255
@@ -44,6 +51,7 @@ public final class InsoleFirmware: DeviceFirmware {
         ]
         super.init(spec: spec, catalog: catalog, services: services,
                    advertisedServices: [.runningSpeedAndCadenceService], faults: faults, epoch: epoch)
+        prepareStream()
         let side = foot == .left ? "left" : "right"
         body.onGaitEventSinks.append { [weak self] event in
             guard let self, event.foot == self.foot, !self.isRebooting else { return }
@@ -82,6 +90,29 @@ public final class InsoleFirmware: DeviceFirmware {
         if endSecond > startSecond { everySecond(at: clock.simulationTime(atDeviceSeconds: endSecond)) }
     }
 
+    /// The stream's shape (foot, cell count, IMU) is fixed per device, so one flat encoder
+    /// serves every notification; the template only gives that shape.
+    func prepareStream() {
+        var frame = PayloadObject(["forces": .array(Array(repeating: .number(0), count: spec.cells))])
+        var layout = ["sequence", "timestamp", "frame_interval", "frames[]", "frames[].forces[\(spec.cells)]"]
+        if spec.imu {
+            for axis in Self.imuAxes {
+                frame[axis] = .number(0)
+                layout.append("frames[]." + axis)
+            }
+        }
+        let template = PayloadObject([
+            "foot": .text(foot == .left ? "left" : "right"), "sequence": .integer(0), "timestamp": .integer(0),
+            "frame_interval": .number(0.01), "frames": .array([.object(frame)]),
+        ])
+        streamEncoder = flatEncoder("gaitway-insole", template: template, hints: streamHints, layout: layout)
+        streamValues.reserveCapacity(3 + 8 * (spec.cells + 6))
+    }
+
+    static let imuAxes = ["accel_x", "accel_y", "accel_z", "gyro_x", "gyro_y", "gyro_z"]
+
+    var streamHints: [String: Int] { ["cells_16": spec.cells == 16 ? 1 : 0, "imu_present": spec.imu ? 1 : 0] }
+
     func sample(at time: Double) {
         guard isSubscribedAnywhere else { return }
         var forces = InsoleForces(count: spec.cells)
@@ -95,40 +126,44 @@ public final class InsoleFirmware: DeviceFirmware {
         if let stuck = cellFault.stuck, stuck < spec.cells { forces[stuck] = lastForces[stuck] }
         if let saturated = cellFault.saturated, saturated < spec.cells { forces[saturated] = Self.fullScale }
         lastForces = forces
+        guard streamEncoder != nil else { return }
 
-        if frames.isEmpty { framesStart = clock.millis(at: time) }
-        var frame: [PayloadObject.Member] = [
-            .init(key: "forces", value: .array((0..<spec.cells).map { cell in
-                // Round to the 0.5 N step here, as the cell's ADC would.
-                .number(min(max((forces[cell] * 2).rounded() / 2, 0), Self.fullScale))
-            })),
-        ]
+        // Filled in a local array and put back: appending to the stored property would pay
+        // an exclusivity check per value.
+        var values: [Double] = []
+        swap(&values, &streamValues)
+        defer { swap(&values, &streamValues) }
+        if frameCount[0] == 0 {
+            framesStart = clock.millis(at: time)
+            values.removeAll(keepingCapacity: true)
+            values += [0, 0, 0]  // header, filled in when sent
+        }
+        for cell in 0..<spec.cells {
+            // Round to the 0.5 N step here, as the cell's ADC would.
+            values.append(min(max((forces[cell] * 2).rounded() / 2, 0), Self.fullScale))
+        }
         if spec.imu {
             let accelLimit = 156.9064 * 32767 / 32768, gyroLimit = 2000.0 * 32767 / 32768
-            func clamp(_ value: Double, _ limit: Double) -> PayloadValue { .number(min(max(value, -limit), limit)) }
-            frame += [
-                .init(key: "accel_x", value: clamp(motion.accel.x, accelLimit)),
-                .init(key: "accel_y", value: clamp(motion.accel.y, accelLimit)),
-                .init(key: "accel_z", value: clamp(motion.accel.z, accelLimit)),
-                .init(key: "gyro_x", value: clamp(motion.gyro.x, gyroLimit)),
-                .init(key: "gyro_y", value: clamp(motion.gyro.y, gyroLimit)),
-                .init(key: "gyro_z", value: clamp(motion.gyro.z, gyroLimit)),
-            ]
+            values.append(min(max(motion.accel.x, -accelLimit), accelLimit))
+            values.append(min(max(motion.accel.y, -accelLimit), accelLimit))
+            values.append(min(max(motion.accel.z, -accelLimit), accelLimit))
+            values.append(min(max(motion.gyro.x, -gyroLimit), gyroLimit))
+            values.append(min(max(motion.gyro.y, -gyroLimit), gyroLimit))
+            values.append(min(max(motion.gyro.z, -gyroLimit), gyroLimit))
         }
-        frames.append(.object(PayloadObject(frame)))
-        guard frames.count >= framesPerNotification else { return }
-        let fields = PayloadObject([
-            "foot": .text(foot == .left ? "left" : "right"),
-            "sequence": .integer(nextSequence()),
-            "timestamp": .integer(Int64(framesStart)),
-            "frame_interval": .number((1_000_000 / spec.firmware.sampleRate).rounded() / 1_000_000),
-            "frames": .array(frames),
-        ])
-        frames.removeAll(keepingCapacity: true)
-        if let value = encode("gaitway-insole", fields, hints: ["cells_16": spec.cells == 16 ? 1 : 0,
-                                                               "imu_present": spec.imu ? 1 : 0]) {
-            send(.gaitwayInsoleStream, value, at: time)
+        frameCount[0] += 1
+        guard frameCount[0] >= framesPerNotification, let encoder = streamEncoder else { return }
+        values[0] = Double(nextSequence())
+        values[1] = Double(framesStart)
+        values[2] = (1_000_000 / spec.firmware.sampleRate).rounded() / 1_000_000
+        streamBytes.removeAll(keepingCapacity: true)
+        do {
+            try encoder.encode(values, counts: frameCount, into: &streamBytes)
+            send(.gaitwayInsoleStream, streamBytes, at: time)
+        } catch {
+            assertionFailure("gaitway-insole: \(error)")
         }
+        frameCount[0] = 0
     }
 
     /// Running Speed and Cadence Measurement, once a second (RSC Service 1.0, §3.1).

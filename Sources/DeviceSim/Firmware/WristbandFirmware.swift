@@ -16,7 +16,14 @@ public final class WristbandFirmware: DeviceFirmware {
     var energy = 0.0
     var pendingRR: [Double] = []
     var reportedRate = 0.0
-    var ppgFrame: [PayloadValue] = []
+    /// The PPG stream encoder, prepared once from gaitway-ppg.yaml (nil when this device
+    /// does not stream it).
+    var ppgEncoder: PayloadFlatEncoder?
+    /// Values of the PPG notification being filled, in the encoder's layout order: the
+    /// three header values (set when it is sent), then the samples.
+    var ppgValues: [Double] = []
+    var ppgCount = [0]
+    var ppgBytes: [UInt8] = []
     var ppgFrameStart: UInt32 = 0
     var lastBatteryLevel: UInt8 = 255
     var broadcastCount: UInt8 = 0
@@ -38,6 +45,12 @@ public final class WristbandFirmware: DeviceFirmware {
         super.init(spec: spec, catalog: catalog, services: services,
                    advertisedServices: [.heartRateService], faults: faults, epoch: epoch)
         body.onBeatSinks.append { [weak self] beat in self?.beatHappened(beat) }
+        let template = PayloadObject([
+            "led": .text("green"), "sequence": .integer(0), "timestamp": .integer(0), "sample_rate": .integer(0),
+            "samples": .array([.integer(0)]),
+        ])
+        ppgEncoder = flatEncoder("gaitway-ppg", template: template,
+                                 layout: ["sequence", "timestamp", "sample_rate", "samples[]"])
     }
 
     func beatHappened(_ beat: HeartBeat) {
@@ -113,20 +126,33 @@ public final class WristbandFirmware: DeviceFirmware {
         let samples = body.takePPGSamples()
         guard isSubscribedAnywhere else { return }
         let perNotification = max(1, min(Int(body.ppgRate / 5), (maximumValueLength - 9) / 3))
+        guard ppgEncoder != nil, !samples.isEmpty else { return }
+        // Filled in a local array and put back: appending to the stored property would pay
+        // an exclusivity check per sample.
+        var values: [Double] = []
+        swap(&values, &ppgValues)
+        defer { swap(&values, &ppgValues) }
         for sample in samples {
-            if ppgFrame.isEmpty { ppgFrameStart = clock.millis(at: time) }
-            ppgFrame.append(.integer(Int64(sample)))
-            if ppgFrame.count == perNotification {
-                let fields = PayloadObject([
-                    "led": .text("green"),
-                    "sequence": .integer(nextSequence()),
-                    "timestamp": .integer(Int64(ppgFrameStart)),
-                    "sample_rate": .integer(Int64(body.ppgRate.rounded())),
-                    "samples": .array(ppgFrame),
-                ])
-                if let value = encode("gaitway-ppg", fields) { send(.gaitwayPPGStream, value, at: time) }
-                ppgFrame.removeAll(keepingCapacity: true)
+            if ppgCount[0] == 0 {
+                ppgFrameStart = clock.millis(at: time)
+                values.removeAll(keepingCapacity: true)
+                values += [0, 0, 0]  // header, filled in when sent
             }
+            values.append(Double(sample))
+            ppgCount[0] += 1
+            // `>=`: a smaller MTU since the notification began must not leave it growing.
+            guard ppgCount[0] >= perNotification, let encoder = ppgEncoder else { continue }
+            values[0] = Double(nextSequence())
+            values[1] = Double(ppgFrameStart)
+            values[2] = Double(Int64(body.ppgRate.rounded()))
+            ppgBytes.removeAll(keepingCapacity: true)
+            do {
+                try encoder.encode(values, counts: ppgCount, into: &ppgBytes)
+                send(.gaitwayPPGStream, ppgBytes, at: time)
+            } catch {
+                assertionFailure("gaitway-ppg: \(error)")
+            }
+            ppgCount[0] = 0
         }
     }
 

@@ -137,9 +137,10 @@ public class DeviceFirmware: VirtualPeripheral {
 
     /// Encodes `fields` with the named spec. A failure is a bug in the firmware model, so
     /// it is reported loudly rather than sent.
-    func encode(_ specName: String, _ fields: PayloadObject, hints: [String: Int] = [:]) -> [UInt8]? {
-        // A device streams only the specs its scenario lists (all of its kind when none).
-        guard streams(specName), let spec = catalog.spec(named: specName) else { return nil }
+    func encode(_ specName: String, _ fields: PayloadObject, hints: [String: Int] = [:],
+                advertised: Bool = false) -> [UInt8]? {
+        // A device streams only the GATT specs its scenario lists; adverts are always sent.
+        guard advertised || streams(specName), let spec = catalog.spec(named: specName) else { return nil }
         do {
             return try spec.encode(fields, hints: hints)
         } catch {

@@ -183,5 +183,25 @@ public final class InsoleFirmware: DeviceFirmware {
             lastBatteryLevel = batteryLevel
             send(.batteryLevel, [batteryLevel], at: time)
         }
+        updateAdvertisement()
+    }
+
+    /// Manufacturer data (gaitway-advert.yaml, company 0xFFFF, the SIG's test id): which
+    /// foot, battery, whether it streams, steps; so a gateway sees an insole's state from its
+    /// adverts without connecting (CSS Part A, §1.4).
+    func updateAdvertisement() {
+        let fields = PayloadObject([
+            "device_kind": .text(foot == .left ? "insole_left" : "insole_right"),
+            "battery_level": .integer(Int64(batteryLevel)),
+            "charging": .bool(false),
+            "streaming": .bool(isSubscribedAnywhere),
+            "step_count": .integer(Int64(min(body.steps, Int(UInt32.max)))),
+        ])
+        guard let data = encode("gaitway-advert", fields, advertised: true) else { return }
+        var advertising = AdvertisingDataBuilder()
+        try? advertising.addFlags([.leGeneralDiscoverable, .brEDRNotSupported])
+        try? advertising.addServiceUUIDs([.runningSpeedAndCadenceService], complete: true)
+        try? advertising.addManufacturerData(companyID: 0xFFFF, data: data)
+        advertisingData = advertising.bytes
     }
 }

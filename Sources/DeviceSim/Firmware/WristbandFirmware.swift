@@ -165,7 +165,7 @@ public final class WristbandFirmware: DeviceFirmware {
             "temperature": .number((body.skinTemperature * 100).rounded() / 100),
             "count": .integer(Int64(min(body.steps, 65535))),
         ])
-        guard let data = encode("bthome-v2", fields, hints: ["count": 0x3D]) else { return }
+        guard let data = encode("bthome-v2", fields, hints: ["count": 0x3D], advertised: true) else { return }
         var advertising = AdvertisingDataBuilder()
         try? advertising.addFlags([.leGeneralDiscoverable, .brEDRNotSupported])
         try? advertising.addServiceUUIDs([.heartRateService], complete: true)

@@ -23,6 +23,8 @@ public final class InsoleFirmware: DeviceFirmware {
     var streamBytes: [UInt8] = []
     var framesStart: UInt32 = 0
     var lastForces: InsoleForces
+    /// Draws the sampling jitter (its own stream, so jitter leaves every other draw alone).
+    var jitterRandom: HeartRandom
     var lastBatteryLevel: UInt8 = 255
 
     /// Largest force one 12-bit cell can carry at the spec's 0.5 N per count.
@@ -38,6 +40,7 @@ public final class InsoleFirmware: DeviceFirmware {
         }
         cellMap = map
         lastForces = InsoleForces(count: spec.cells)
+        jitterRandom = HeartRandom(seed: spec.seed, stream: 0x1177)
         let gauge = BatteryGauge(level: spec.firmware.batteryLevel)
         self.gauge = gauge
         let services: [GATTService] = [
@@ -116,9 +119,12 @@ public final class InsoleFirmware: DeviceFirmware {
     func sample(at time: Double) {
         guard isSubscribedAnywhere else { return }
         var forces = InsoleForces(count: spec.cells)
-        let motion = body.footSample(foot, at: time)
+        // The instant the ADC really sampled: the clock tick plus the firmware's scheduling
+        // jitter (`jitter`, a standard deviation); the timestamp sent stays the tick's.
+        let instant = spec.firmware.jitter > 0 ? time + spec.firmware.jitter * jitterRandom.normal() : time
+        let motion = body.footSample(foot, at: instant)
         if let replay = body.gaitReplay, spec.cells == 8 {
-            forces = replay.forces(foot, at: time)
+            forces = replay.forces(foot, at: instant)
         } else {
             cellMap.spread(motion, into: &forces)
         }

@@ -169,9 +169,13 @@ public struct CaptureDissector {
                              _ emit: (DecodedValue) -> Void) throws(WireError) {
         let header = try ACLDataHeader(parsing: packet)
         let fragment = packet.extracting(header.payload)
-        var reassembler = direction == .sent ? sentReassembler : receivedReassembler
+        // Move the reassembler out while it works (the closure below needs `self`), leaving an
+        // empty one behind so its buffers stay uniquely referenced: a plain copy would make
+        // every mutation copy the per-connection buffers.
+        var reassembler = L2CAPReassembler()
+        if direction == .sent { swap(&reassembler, &sentReassembler) } else { swap(&reassembler, &receivedReassembler) }
         defer {
-            if direction == .sent { sentReassembler = reassembler } else { receivedReassembler = reassembler }
+            if direction == .sent { swap(&reassembler, &sentReassembler) } else { swap(&reassembler, &receivedReassembler) }
         }
         try reassembler.push(handle: header.connectionHandle, boundary: header.boundary, fragment: fragment,
                              offset: header.payload.lowerBound) { frame throws(WireError) in

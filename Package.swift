@@ -14,26 +14,46 @@ let package = Package(
         .library(name: "Dissector", targets: ["Dissector"]),
         .library(name: "BLEHost", targets: ["BLEHost"]),
         .library(name: "DeviceSim", targets: ["DeviceSim"]),
+        .library(name: "WearMetrics", targets: ["WearMetrics"]),
+        .library(name: "GatewayStore", targets: ["GatewayStore"]),
+        .library(name: "GatewayPipeline", targets: ["GatewayPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Zero-copy codecs: depends on nothing but the standard library.
         .target(name: "BLEWire", swiftSettings: lifetimes),
         // Protocols/*.yaml -> validated, compiled layouts run by BLEWire's interpreter.
         .target(name: "ProtocolSpecs", dependencies: ["BLEWire", "Yams"], swiftSettings: lifetimes),
-        // HCI host stack: transports (POSIX sockets, serial), central and peripheral roles.
-        .target(name: "BLEHost", dependencies: ["BLEWire"], swiftSettings: lifetimes),
+        // libbluetooth (Debian libbluetooth-dev): the BlueZ socket structures and constants.
+        .systemLibrary(name: "CBlueZ", pkgConfig: "bluez", providers: [.apt(["libbluetooth-dev"])]),
+        // HCI host stack: transports (POSIX sockets, serial, BlueZ), central and peripheral roles.
+        .target(name: "BLEHost", dependencies: ["BLEWire", "CBlueZ"], swiftSettings: lifetimes),
         // Device physiology and firmware models, scenarios, virtual controller (issue 3).
         .target(name: "DeviceSim", dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs"], swiftSettings: lifetimes),
         // Stateful capture decoding (connections, GATT discovery, handle -> UUID), as tshark does.
         .target(name: "Dissector", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
+        // Streaming wearable metrics and device clock alignment: nothing of ours but numbers.
+        .target(name: "WearMetrics", swiftSettings: lifetimes),
+        // SQLite (GRDB on the system libsqlite3): raw payloads and decoded samples.
+        .target(
+            name: "GatewayStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: lifetimes
+        ),
+        // The gateway: transport -> central host -> decode -> clock fit -> store.
+        .target(
+            name: "GatewayPipeline",
+            dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs", "WearMetrics", "GatewayStore", "DeviceSim"],
+            swiftSettings: lifetimes
+        ),
         .executableTarget(
             name: "Gaitway",
             dependencies: [
-                "BLEWire", "ProtocolSpecs", "Dissector", "BLEHost", "DeviceSim",
+                "BLEWire", "ProtocolSpecs", "Dissector", "BLEHost", "DeviceSim", "GatewayPipeline", "GatewayStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: lifetimes
@@ -42,6 +62,13 @@ let package = Package(
         .testTarget(name: "ProtocolSpecsTests", dependencies: ["ProtocolSpecs"], swiftSettings: lifetimes),
         .testTarget(name: "BLEHostTests", dependencies: ["BLEHost"], swiftSettings: lifetimes),
         .testTarget(name: "DeviceSimTests", dependencies: ["DeviceSim", "Dissector"], swiftSettings: lifetimes),
+        .testTarget(name: "WearMetricsTests", dependencies: ["WearMetrics"], swiftSettings: lifetimes),
+        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore"], swiftSettings: lifetimes),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["GatewayPipeline", "DeviceSim", "Dissector", "BLEHost", "GatewayStore"],
+            swiftSettings: lifetimes
+        ),
         .testTarget(
             name: "DissectorTests",
             dependencies: ["Dissector"],

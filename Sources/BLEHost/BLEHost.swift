@@ -1,1 +1,2 @@
 // Transports and roles of the HCI host stack.
+import CBlueZ

@@ -1,0 +1,274 @@
+import BLEWire
+
+/// The central role of the host stack: it sets a controller up, scans, connects to the
+/// devices its configuration selects (as many at once as allowed), discovers their GATT
+/// databases, subscribes to what the owner wants, reads what it wants once, and hands
+/// every advertisement and characteristic value to its delegate. Links that drop are
+/// reconnected with exponential backoff.
+///
+/// One thread: `run` reads with short timeouts and does its timing (connection attempts,
+/// ATT timeouts, backoff) between reads. Time comes from `clock` (seconds), so the same
+/// host runs on the wall clock against a real controller and on simulated time against
+/// an in-process one.
+///
+/// ```
+/// let host = CentralHost(transport: try spec.open(timeout: .seconds(5)), configuration: configuration,
+///                        clock: { wallClockSeconds() })
+/// host.delegate = pipeline
+/// try host.run(until: deadline)
+/// ```
+public final class CentralHost {
+    public let link: HCIHostLink
+    public let configuration: CentralConfiguration
+    public weak var delegate: (any CentralHostDelegate)?
+    /// Which characteristics to subscribe to and to read once after discovery.
+    public var wantsSubscription: (BluetoothUUID) -> Bool = { _ in true }
+    public var wantsRead: (BluetoothUUID) -> Bool = { _ in false }
+    public let clock: () -> Double
+    /// How long a start-up command may go unanswered, in seconds of `clock`.
+    public let commandTimeout: Double
+    public internal(set) var statistics = CentralHostStatistics()
+    /// The controller's address and whether it scans and connects with the extended commands.
+    public internal(set) var controllerAddress = BDAddress(rawValue: 0)
+    public internal(set) var usesExtendedCommands = false
+
+    var links: [UInt16: GATTClientLink] = [:]
+    var reassembler = L2CAPReassembler()
+    var devices: [BDAddress: SeenDevice] = [:]
+    var initiating: (address: BDAddress, since: Double, cancelled: Bool)?
+    var scanningEnabled = false
+    /// The controller turned a connection away for lack of room: no more than this many.
+    var learnedConnectionLimit: Int?
+    var awaited: HCIOpcode?
+    var awaitedResult: [UInt8]?
+    var started = false
+
+    /// Event_Mask (Vol 4, Part E, §7.3.1): Disconnection Complete (bit 4), Encryption
+    /// Change (7), Command Complete (13), Command Status (14), Hardware Error (15), Number
+    /// Of Completed Packets (18), Data Buffer Overflow (25), LE Meta (61).
+    static let eventMask: UInt64 = 1 << 4 | 1 << 7 | 1 << 13 | 1 << 14 | 1 << 15 | 1 << 18 | 1 << 25 | 1 << 61
+    /// LE_Event_Mask (§7.8.1): Connection Complete (0), Advertising Report (1), Connection
+    /// Update Complete (2), Remote Connection Parameter Request (5), Data Length Change
+    /// (6), Enhanced Connection Complete (9), PHY Update Complete (11), Extended
+    /// Advertising Report (12).
+    static let leEventMask: UInt64 = 1 << 0 | 1 << 1 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 11 | 1 << 12
+    /// LE Features bit 12: LE Extended Advertising (Vol 6, Part B, §4.6).
+    static let extendedAdvertisingFeature: UInt64 = 1 << 12
+    /// HCI error codes (Vol 1, Part F, §1.3).
+    static let unknownCommand: UInt8 = 0x01
+    static let remoteUserTerminated: UInt8 = 0x13
+    static let connectionLimitExceeded: UInt8 = 0x09
+    static let memoryCapacityExceeded: UInt8 = 0x07
+
+    struct SeenDevice {
+        var addressType: UInt8
+        var name: String?
+        var services: Set<BluetoothUUID> = []
+        var connectable = false
+        var connectedHandle: UInt16?
+        var failures = 0
+        var retryAt = -Double.infinity
+        var lastAdvertisement: [UInt8] = []
+    }
+
+    public init(transport: any HCITransport, configuration: CentralConfiguration = CentralConfiguration(),
+                commandTimeout: Double = 5, clock: @escaping () -> Double) {
+        link = HCIHostLink(transport: transport)
+        self.configuration = configuration
+        self.commandTimeout = commandTimeout
+        self.clock = clock
+    }
+
+    /// The open links' peers, by connection handle.
+    public var peers: [CentralPeer] { links.keys.sorted().compactMap { links[$0]?.peer } }
+
+    /// Devices heard so far (connected or not).
+    public var devicesHeard: Int { devices.count }
+
+    // MARK: Running
+
+    /// Starts the controller (if `start` was not called), then scans, connects and
+    /// receives until the controller closes the transport (returns normally), `endTime`
+    /// (on `clock`) is reached, or `shouldStop` returns true; on the way out it
+    /// disconnects its links and stops scanning, without waiting for answers.
+    public func run(until endTime: Double? = nil, shouldStop: () -> Bool = { false }) throws(CentralHostError) {
+        if !started { try start() }
+        defer { finish() }
+        while !shouldStop() {
+            let now = clock()
+            if let endTime, now >= endTime { return }
+            tick(at: now)
+            try flush()
+            var wait = 0.05
+            if let endTime { wait = min(wait, max(0, endTime - now)) }
+            guard try receive(timeout: wait) else { return }
+        }
+    }
+
+    /// Reset, event masks, buffers, features, the random address, then scanning.
+    public func start() throws(CentralHostError) {
+        started = true
+        _ = try execute(.reset)
+        _ = try execute(.setEventMask(Self.eventMask))
+        _ = try execute(.leSetEventMask(Self.leEventMask))
+        let address = try decode(LocalBDAddress.self, try execute(.readBDAddress), .readBDAddress)
+        controllerAddress = address.address
+        let buffers = try decode(LEBufferSize.self, try execute(.leReadBufferSize), .leReadBufferSize)
+        if buffers.leACLDataPacketLength == 0 || buffers.totalNumLEACLDataPackets == 0 {
+            // No dedicated LE buffers: LE shares the BR/EDR ones (§7.8.2).
+            let shared = try decode(BufferSize.self, try execute(.readBufferSize), .readBufferSize)
+            link.setACLBuffers(length: Int(shared.aclDataPacketLength), count: Int(shared.totalNumACLDataPackets))
+        } else {
+            link.setACLBuffers(length: Int(buffers.leACLDataPacketLength), count: Int(buffers.totalNumLEACLDataPackets))
+        }
+        let features = try decode(LELocalSupportedFeatures.self, try execute(.leReadLocalSupportedFeatures),
+                                  .leReadLocalSupportedFeatures)
+        usesExtendedCommands = features.leFeatures & Self.extendedAdvertisingFeature != 0
+        if let random = configuration.ownRandomAddress {
+            _ = try execute(.leSetRandomAddress(random))
+        }
+        if usesExtendedCommands {
+            // Extended scanning where the controller announces it; a controller that lists
+            // the feature but refuses the command gets the legacy one.
+            do throws(CentralHostError) {
+                _ = try execute(.leSetExtendedScanParameters(extendedScanParameters))
+            } catch .commandFailed(_, let status) where status == Self.unknownCommand {
+                usesExtendedCommands = false
+            }
+        }
+        if !usesExtendedCommands { _ = try execute(.leSetScanParameters(scanParameters)) }
+        _ = try execute(scanEnableCommand(true))
+        scanningEnabled = true
+        delegate?.central(self, event: .controllerReady(address: controllerAddress, extended: usesExtendedCommands,
+                                                       aclBuffers: link.aclBufferCount, aclLength: link.aclDataLength),
+                          at: clock())
+    }
+
+    /// Best effort on the way out: disconnect every link and stop scanning.
+    func finish() {
+        for handle in links.keys.sorted() {
+            link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+        }
+        if scanningEnabled { link.send(command: scanEnableCommand(false).encoded) }
+        try? link.flush()
+    }
+
+    func flush() throws(CentralHostError) {
+        do throws(TransportError) { try link.flush() } catch { throw .transport(error) }
+    }
+
+    // MARK: Timers
+
+    /// Connection attempts, their timeouts, and ATT timeouts.
+    func tick(at now: Double) {
+        if let attempt = initiating, !attempt.cancelled, now - attempt.since > configuration.connectTimeout {
+            // The controller answers with LE Connection Complete, status Unknown Connection
+            // Identifier (§7.8.13), which ends the attempt.
+            initiating?.cancelled = true
+            link.send(command: HCICommand.leCreateConnectionCancel.encoded)
+        }
+        for (handle, client) in links {
+            if let sent = client.requestSentAt, now - sent > configuration.attTimeout {
+                // A transaction that times out ends ATT on the link (Vol 3, Part F, §3.3.3).
+                links[handle]?.requestSentAt = nil
+                statistics.attTimeouts += 1
+                delegate?.central(self, event: .attTimeout(client.peer), at: now)
+                link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+            }
+        }
+        if initiating == nil { connectNext(at: now) }
+    }
+
+    // MARK: Start-up commands
+
+    /// Sends one command and reads until its Command Complete (or Command Status) arrives;
+    /// returns the return parameters, Status first.
+    func execute(_ command: HCICommand) throws(CentralHostError) -> [UInt8] {
+        let opcode = command.opcode
+        awaited = opcode
+        awaitedResult = nil
+        defer { awaited = nil }
+        link.send(command: command.encoded)
+        try flush()
+        let deadline = clock() + commandTimeout
+        while true {
+            if let result = awaitedResult {
+                let status = result.first ?? 0
+                guard status == 0 else { throw .commandFailed(opcode: opcode, status: status) }
+                return result
+            }
+            guard clock() < deadline else { throw .commandTimeout(opcode: opcode) }
+            guard try receive(timeout: 0.05) else { throw .transport(.closed) }
+        }
+    }
+
+    func decode<R: HCICommandReturnParameters>(_ type: R.Type, _ parameters: [UInt8], _ opcode: HCIOpcode)
+        throws(CentralHostError) -> R {
+        do throws(WireError) {
+            var cursor = ByteCursor(parameters.span.bytes, layer: .hci)
+            _ = try cursor.readUInt8("Status")
+            return try R(parsing: &cursor, opcode: opcode)
+        } catch {
+            throw .malformedReturnParameters(opcode: opcode, error)
+        }
+    }
+
+    // MARK: Receiving
+
+    /// Waits up to `timeout` seconds for the controller and handles what arrives. Returns
+    /// false when the controller closed the transport.
+    func receive(timeout: Double) throws(CentralHostError) -> Bool {
+        let open: Bool
+        do throws(TransportError) {
+            open = try link.receive(timeout: .microseconds(Int64(max(0, timeout) * 1_000_000))) { type, packet in
+                switch type {
+                case .event: handleEvent(packet)
+                case .aclData: handleACL(packet)
+                default: statistics.unexpectedPackets += 1
+                }
+            }
+        } catch {
+            throw .transport(error)
+        }
+        try flush()
+        return open
+    }
+}
+
+/// Counters a status display and the tests read.
+public struct CentralHostStatistics: Sendable, Equatable {
+    public var advertisingReports = 0
+    public var connectionAttempts = 0
+    public var connections = 0
+    public var failedConnections = 0
+    public var disconnections = 0
+    public var notifications = 0
+    public var indications = 0
+    /// Values on handles discovery did not (yet) map to a characteristic.
+    public var unmappedValues = 0
+    public var attTimeouts = 0
+    public var failedCommands = 0
+    public var malformedPackets = 0
+    public var unexpectedPackets = 0
+    public var connectionParameterUpdates = 0
+}
+
+/// Why the central host stopped.
+public enum CentralHostError: Error, Equatable, CustomStringConvertible {
+    case transport(TransportError)
+    case commandFailed(opcode: HCIOpcode, status: UInt8)
+    case commandTimeout(opcode: HCIOpcode)
+    case malformedReturnParameters(opcode: HCIOpcode, WireError)
+
+    public var description: String {
+        switch self {
+        case .transport(let error): "\(error)"
+        case let .commandFailed(opcode, status):
+            "the controller refused HCI command 0x\(String(opcode.rawValue, radix: 16)): \(HCIStatus.describe(status))"
+        case .commandTimeout(let opcode):
+            "the controller did not answer HCI command 0x\(String(opcode.rawValue, radix: 16)) (is it a controller, and is it powered?)"
+        case let .malformedReturnParameters(opcode, error):
+            "malformed answer to HCI command 0x\(String(opcode.rawValue, radix: 16)): \(error)"
+        }
+    }
+}

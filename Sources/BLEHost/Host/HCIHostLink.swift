@@ -1,0 +1,176 @@
+import BLEWire
+
+/// The host's end of an HCI transport: H4 framing in both directions and the two kinds
+/// of flow control a host owes its controller (Core Specification v5.4, Vol 4, Part E,
+/// §4.4 and §4.1.1):
+///
+/// - **Commands**: the controller says in each Command Complete / Command Status how many
+///   more commands it takes (`Num_HCI_Command_Packets`); commands wait in a queue until
+///   it does.
+/// - **LE ACL data**: the controller has `Total_Num_LE_ACL_Data_Packets` buffers of
+///   `LE_ACL_Data_Packet_Length` bytes (LE Read Buffer Size, §7.8.2). Each packet sent
+///   takes one; Number Of Completed Packets (§7.7.19) and Disconnection Complete give them
+///   back. L2CAP PDUs are cut into packets of at most that length (§5.4.2).
+///
+/// It reads with a timeout and hands every complete packet to its owner (after taking the
+/// credits it carries), so one thread can run a whole host with its timers.
+public final class HCIHostLink {
+    public let transport: any HCITransport
+    /// The controller's LE ACL data packet length and buffer count.
+    public private(set) var aclDataLength = 27
+    public private(set) var aclBufferCount = 1
+    /// Bytes the framer skipped (bad packet indicators).
+    public private(set) var malformedBytes = 0
+    /// Called for every packet in either direction (e.g. to record a btsnoop capture).
+    public var onPacket: ((HCIPacketType, PacketDirection, RawSpan) -> Void)?
+
+    var framer = H4Framer()
+    var readBuffer = [UInt8](repeating: 0, count: 1 << 16)
+    var outbox: [UInt8] = []
+    var commandQueue: [[UInt8]] = []
+    var commandCredits = 1
+    var aclQueue: [(handle: UInt16, packet: [UInt8])] = []
+    var aclCredits = 1
+    var aclInFlight: [UInt16: Int] = [:]
+
+    public init(transport: any HCITransport) {
+        self.transport = transport
+        outbox.reserveCapacity(4096)
+    }
+
+    /// Sets the LE ACL buffers the controller reported (at least one of at least one byte).
+    public func setACLBuffers(length: Int, count: Int) {
+        aclDataLength = max(length, 1)
+        aclBufferCount = max(count, 1)
+        aclCredits = aclBufferCount
+    }
+
+    /// Packets waiting for a controller buffer or command credit.
+    public var queuedPackets: Int { commandQueue.count + aclQueue.count }
+
+    // MARK: Sending
+
+    /// Queues an HCI command (without the H4 indicator); it leaves when the controller has
+    /// room for it.
+    public func send(command: [UInt8]) {
+        commandQueue.append(command)
+        pump()
+    }
+
+    /// Frames `payload` as a basic L2CAP PDU (Vol 3, Part A, §3.1) on `channel` and queues
+    /// it as ACL packets no longer than the controller's buffers: the first with
+    /// Packet_Boundary_Flag 0b00 (first non-automatically-flushable, the one an LE host
+    /// uses), the rest 0b01 (continuing) (Vol 4, Part E, §5.4.2).
+    public func send(l2cap payload: some Collection<UInt8>, channel: L2CAPChannelID, handle: UInt16) {
+        var pdu = ByteWriter(capacity: payload.count + L2CAPBasicHeader.size)
+        L2CAPBasicHeader.encode(channel: channel, payload: Array(payload), into: &pdu)
+        var start = 0
+        while start < pdu.bytes.count {
+            let end = min(start + aclDataLength, pdu.bytes.count)
+            var packet = ByteWriter(capacity: end - start + ACLDataHeader.size)
+            ACLDataHeader.encode(handle: handle, boundary: start == 0 ? .firstNonFlushable : .continuing,
+                                 data: pdu.bytes[start..<end], into: &packet)
+            aclQueue.append((handle, packet.bytes))
+            start = end
+        }
+        pump()
+    }
+
+    /// Moves queued packets to the outbox as far as credits allow.
+    func pump() {
+        var sent = 0
+        while commandCredits > 0, sent < commandQueue.count {
+            append(.command, commandQueue[sent])
+            commandCredits -= 1
+            sent += 1
+        }
+        if sent > 0 { commandQueue.removeFirst(sent) }
+        sent = 0
+        while aclCredits > 0, sent < aclQueue.count {
+            let (handle, packet) = aclQueue[sent]
+            append(.aclData, packet)
+            aclCredits -= 1
+            aclInFlight[handle, default: 0] += 1
+            sent += 1
+        }
+        if sent > 0 { aclQueue.removeFirst(sent) }
+    }
+
+    func append(_ type: HCIPacketType, _ packet: [UInt8]) {
+        onPacket?(type, .sent, packet.span.bytes)
+        outbox.append(type.rawValue)
+        outbox.append(contentsOf: packet)
+    }
+
+    /// Writes what is ready to go.
+    public func flush() throws(TransportError) {
+        guard !outbox.isEmpty else { return }
+        defer { outbox.removeAll(keepingCapacity: true) }
+        try transport.write(outbox)
+    }
+
+    /// Forgets what was queued for a link that is gone and takes its buffers back: the
+    /// controller flushed them on disconnection (§4.3).
+    public func linkClosed(handle: UInt16) {
+        aclCredits = min(aclCredits + (aclInFlight.removeValue(forKey: handle) ?? 0), aclBufferCount)
+        aclQueue.removeAll { $0.handle == handle }
+    }
+
+    // MARK: Receiving
+
+    /// Waits up to `timeout` for bytes from the controller and hands each packet they
+    /// complete to `body` (events after their credits were taken). Returns false when the
+    /// controller closed the transport.
+    public func receive(timeout: Duration?,
+                        _ body: (HCIPacketType, RawSpan) -> Void) throws(TransportError) -> Bool {
+        let count: Int
+        do throws(TransportError) {
+            let transport = self.transport
+            let result: Result<Int, TransportError> = readBuffer.withUnsafeMutableBytes { raw in
+                Result { () throws(TransportError) in try transport.read(into: raw, timeout: timeout) }
+            }
+            count = try result.get()
+        } catch .closed {
+            return false
+        }
+        guard count > 0 else { return true }
+        // The framer keeps what it needs of a partial packet, so the buffer is shared, not
+        // copied; the framer is moved out while it works because `body` may use `self`.
+        let buffer = readBuffer
+        var framer = self.framer
+        self.framer = H4Framer(reservedCapacity: 0)
+        defer { self.framer = framer }
+        let bytes = buffer.span.bytes.extracting(0..<count)
+        do throws(WireError) {
+            try framer.feed(bytes) { (type: HCIPacketType, packet: RawSpan) throws(WireError) in
+                onPacket?(type, .received, packet)
+                if type == .event { takeCredits(packet) }
+                body(type, packet)
+            }
+        } catch {
+            // Bad indicators are skipped by the framer and the stream goes on.
+            malformedBytes = framer.discardedByteCount
+        }
+        pump()
+        return true
+    }
+
+    /// Command credits from Command Complete / Command Status (§7.7.14, §7.7.15) and ACL
+    /// buffers from Number Of Completed Packets (§7.7.19).
+    func takeCredits(_ packet: RawSpan) {
+        guard let event = try? HCIEvent(parsing: packet) else { return }
+        switch event {
+        case .commandComplete(let complete): commandCredits = Int(complete.numHCICommandPackets)
+        case .commandStatus(let status): commandCredits = Int(status.numHCICommandPackets)
+        case .numberOfCompletedPackets(let completed):
+            try? completed.forEach(in: packet) { handle, count in
+                let outstanding = aclInFlight[handle] ?? 0
+                // A controller that completes more than was sent must not inflate the credits.
+                let returned = min(Int(count), outstanding)
+                aclInFlight[handle] = outstanding - returned
+                aclCredits = min(aclCredits + returned, aclBufferCount)
+            }
+        default: break
+        }
+    }
+}

@@ -1,2 +1,1 @@
 // Transports and roles of the HCI host stack.
-import CBlueZ

@@ -220,7 +220,7 @@ public final class CentralHost {
     func receive(timeout: Double) throws(CentralHostError) -> Bool {
         let open: Bool
         do throws(TransportError) {
-            open = try link.receive(timeout: .microseconds(Int64(max(0, timeout) * 1_000_000))) { type, packet in
+            open = try link.receive(timeout: .microseconds(Int64((max(0, timeout) * 1_000_000).rounded(.up)))) { type, packet in
                 switch type {
                 case .event: handleEvent(packet)
                 case .aclData: handleACL(packet)

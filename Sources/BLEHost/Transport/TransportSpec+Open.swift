@@ -8,9 +8,14 @@ extension TransportSpec {
     ///   first host; the result is the `SocketServer` (closing it stops listening). To learn
     ///   the bound port first, or to re-accept hosts, create a `SocketServer` directly.
     /// - `serial:` opens and configures the UART (`timeout` does not apply).
+    /// - `hci-socket:N` binds the HCI user channel of hciN (`BlueZHCISocket.openUserChannel`:
+    ///   adapter powered off, `CAP_NET_ADMIN`); `bluez:hciN` binds a raw HCI socket filtered
+    ///   for LE scanning (`BlueZHCISocket.openRawChannel`: adapter up, `CAP_NET_RAW`). GATT
+    ///   with `bluez:` goes through `BlueZATTSocket` (L2CAP, ATT channel), which the gateway
+    ///   opens per peer, not through this transport. `timeout` does not apply to either.
     /// - The others are provided elsewhere or later and throw `.unsupported` with the reason:
-    ///   `sim` is built by DeviceSim on a `PipeTransport` pair, `btsnoop:` replay and the
-    ///   BlueZ transports (`hci-socket:`, `bluez:`) are not in this build yet.
+    ///   `sim` is built by DeviceSim on a `PipeTransport` pair, `btsnoop:` replay is not in
+    ///   this build yet.
     ///
     /// A nil timeout waits indefinitely. Running out throws `.system` with `ETIMEDOUT`.
     public func open(timeout: Duration? = nil) throws(TransportError) -> any HCITransport {
@@ -33,9 +38,10 @@ extension TransportSpec {
             return server
         case let .serial(device, baudRate, rtscts):
             return try SerialTransport(device: device, baudRate: baudRate, rtscts: rtscts)
-        case .hciSocket, .bluez:
-            throw .unsupported(description, reason: "BlueZ transports are not available in this build yet "
-                + "(they need the CBlueZ target on libbluetooth, issue 4; this machine's kernel has no Bluetooth anyway)")
+        case let .hciSocket(index):
+            return try BlueZHCISocket.openUserChannel(adapter: index)
+        case let .bluez(index):
+            return try BlueZHCISocket.openRawChannel(adapter: index)
         case .btsnoop:
             throw .unsupported(description, reason: "btsnoop replay is not implemented yet (issue 4)")
         case .simulator:

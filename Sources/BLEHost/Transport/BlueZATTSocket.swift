@@ -1,0 +1,187 @@
+import BLEWire
+import CBlueZ
+import Glibc
+
+/// An Attribute Protocol bearer to one LE peer through the kernel's L2CAP (the GATT half of
+/// the `bluez:hciN` transport): a `SOCK_SEQPACKET` L2CAP socket on the fixed ATT channel
+/// (CID 4, Core Specification v5.4, Vol 3, Part A, §2.1), as bluetoothd's own GATT client
+/// and `btgatt-client` use it.
+///
+/// Connecting the socket makes the kernel create the LE connection (and tear it down when
+/// the last user closes); each `recvmsg` returns one whole ATT PDU and each `send` takes
+/// one, with no L2CAP or ACL header: the kernel does the framing, fragmentation and flow
+/// control that ``BlueZHCISocket``'s user channel would leave to us. The gateway's GATT
+/// client will run over this socket on boards where bluetoothd keeps the adapter; ATT MTU
+/// exchange and everything above it is the client's business.
+///
+/// bluetoothd notices the new connection too and may run its own GATT discovery over the
+/// same link (its ATT requests do not reach this socket, but the peer serves both).
+///
+/// One thread may receive while another sends; `close()` may be called from any thread and
+/// wakes a blocked receive, which then throws `.closed`.
+public final class BlueZATTSocket: Sendable {
+    /// `bt_security.level` (bluetooth.h:56-60), set with `setsockopt(SOL_BLUETOOTH,
+    /// BT_SECURITY)` before connecting; the kernel pairs or encrypts to reach it.
+    public enum SecurityLevel: UInt8, Sendable {
+        /// `BT_SECURITY_LOW`: no encryption (the default).
+        case low = 1
+        /// `BT_SECURITY_MEDIUM`: encrypted, unauthenticated pairing is enough.
+        case medium = 2
+        /// `BT_SECURITY_HIGH`: encrypted with an authenticated (MITM-protected) key.
+        case high = 3
+        /// `BT_SECURITY_FIPS`: LE Secure Connections with an authenticated key.
+        case fips = 4
+    }
+
+    let stream: StreamDescriptor
+
+    /// The peer's address and its type.
+    public let peer: BDAddress
+    public let addressType: BlueZAddress.LEAddressType
+    /// The adapter the connection goes through; nil: the kernel chose (`BDADDR_ANY`).
+    public let adapter: UInt16?
+    /// Names the connection in error messages, e.g. "bluez:hci0/att/C0:11:22:33:44:55/random".
+    public var target: String { stream.target }
+
+    /// Takes ownership of a connected socket that keeps packet boundaries (an L2CAP ATT
+    /// socket, or in tests one end of an `AF_UNIX` `SOCK_SEQPACKET` pair).
+    init(descriptor: Int32, peer: BDAddress, addressType: BlueZAddress.LEAddressType, adapter: UInt16?, target: String) {
+        stream = StreamDescriptor(descriptor, kind: .socket, target: target)
+        self.peer = peer
+        self.addressType = addressType
+        self.adapter = adapter
+    }
+
+    /// Connects to `peer`'s ATT channel.
+    ///
+    /// The socket is bound to the ATT CID on adapter hci`adapter`'s address (nil: any adapter,
+    /// `BDADDR_ANY`) as an LE public address, then connected without blocking, waiting up to
+    /// `timeout` (nil: as long as the kernel does, about 20 s for an LE connection), as
+    /// `l2cap_sock_connect` in the kernel's net/bluetooth/l2cap_sock.c expects.
+    ///
+    /// - Parameters:
+    ///   - addressType: public or random, as the peer advertised it (`AddressType` of its
+    ///     advertising report converts with `LEAddressType.init(_:)`); the wrong one times out.
+    ///   - security: a level to reach before the connection is reported (nil: the kernel's
+    ///     default, `BT_SECURITY_LOW`).
+    public static func connect(to peer: BDAddress, addressType: BlueZAddress.LEAddressType, adapter: UInt16? = nil,
+                               security: SecurityLevel? = nil, timeout: Duration? = nil) throws(TransportError) -> BlueZATTSocket {
+        let target = (adapter.map { TransportSpec.bluez(index: $0).description } ?? "bluez") + "/att/\(peer)/\(addressType)"
+        let deadline = SystemCall.deadline(after: timeout)
+        let type = Int32(SOCK_SEQPACKET.rawValue | SOCK_NONBLOCK.rawValue)
+        let descriptor = try BlueZSystemCall.openSocket(type: type, protocol: BTPROTO_L2CAP, target: target, adapter: adapter)
+        var keep = false
+        defer { if !keep { _ = Glibc.close(descriptor) } }
+
+        var local: BDAddress? = nil
+        if let adapter {
+            let info = try BlueZHCISocket.deviceInfo(adapter, target: target)
+            local = BlueZAddress.address(info.bdaddr)
+        }
+        let localAddress = BlueZAddress.l2capLocalAddress(local)
+        guard BlueZSystemCall.withSockaddr(localAddress, { Glibc.bind(descriptor, $0, $1) }) == 0 else {
+            throw BlueZSystemCall.failure("bind", target, adapter: adapter, step: .localAddress)
+        }
+        if let security {
+            try BlueZSystemCall.setOption(descriptor, SOL_BLUETOOTH, BT_SECURITY, bt_security(level: security.rawValue, key_size: 0),
+                                          label: "BT_SECURITY", target: target, adapter: adapter, step: .connectATT)
+        }
+
+        let remote = BlueZAddress.l2capAddress(peer: peer, addressType: addressType)
+        if BlueZSystemCall.withSockaddr(remote, { Glibc.connect(descriptor, $0, $1) }) != 0 {
+            let code = errno
+            // EINTR: the connection goes on in the background, as with EINPROGRESS.
+            guard code == EINPROGRESS || code == EINTR else {
+                throw BlueZSystemCall.failure("connect", target, adapter: adapter, step: .connectATT, errno: code)
+            }
+            // Closing the socket on the way out cancels the kernel's connection attempt.
+            guard try SystemCall.waitWritable(descriptor, until: deadline, target: target) else {
+                throw BlueZSystemCall.failure("connect", target, adapter: adapter, step: .connectATT, errno: ETIMEDOUT)
+            }
+            guard let pending = BlueZSystemCall.option(descriptor, SOL_SOCKET, SO_ERROR, initial: Int32(0)) else {
+                throw SystemCall.failure("getsockopt(SO_ERROR)", target)
+            }
+            if pending != 0 {
+                throw BlueZSystemCall.failure("connect", target, adapter: adapter, step: .connectATT, errno: pending)
+            }
+        }
+        try SystemCall.setNonBlocking(descriptor, false, target: target)
+        keep = true
+        return BlueZATTSocket(descriptor: descriptor, peer: peer, addressType: addressType, adapter: adapter, target: target)
+    }
+
+    // MARK: MTU
+
+    /// The largest PDU the kernel passes up on this channel (`getsockopt(SOL_BLUETOOTH,
+    /// BT_RCVMTU)`, bluetooth.h:109): size receive buffers to it. This is the L2CAP MTU of
+    /// the channel, not the ATT_MTU, which the GATT client negotiates with Exchange MTU and
+    /// which must not exceed it. Nil if the kernel does not say (older kernels, or closed).
+    public var receiveMTU: Int? { mtuOption(BT_RCVMTU) }
+
+    /// The largest PDU the kernel sends on this channel (`BT_SNDMTU`, bluetooth.h:108); nil
+    /// if the kernel does not say.
+    public var sendMTU: Int? { mtuOption(BT_SNDMTU) }
+
+    private func mtuOption(_ name: Int32) -> Int? {
+        let descriptor = stream.number
+        guard descriptor >= 0 else { return nil }
+        // The kernel writes a u16 (l2cap_sock_getsockopt).
+        return BlueZSystemCall.option(descriptor, SOL_BLUETOOTH, name, initial: UInt16(0)).map(Int.init)
+    }
+
+    // MARK: PDUs
+
+    /// Waits up to `timeout` for one ATT PDU and copies it into `buffer`. Returns its length,
+    /// 0 when the timeout passed (no ATT PDU is empty); throws `.closed` when the link is gone.
+    /// A PDU longer than `buffer` throws `EMSGSIZE` (it is lost): size the buffer to
+    /// ``receiveMTU``.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration?) throws(TransportError) -> Int {
+        let deadline = SystemCall.deadline(after: timeout)
+        while true {
+            let descriptor = stream.number
+            guard descriptor >= 0 else { throw .closed }
+            guard buffer.count > 0 else { return 0 }
+            guard try SystemCall.waitReadable(descriptor, until: deadline, target: target) else { return 0 }
+            if stream.isClosed { throw .closed }
+            var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+            var message = msghdr()
+            let count = withUnsafeMutablePointer(to: &vector) { pointer in
+                message.msg_iov = pointer
+                message.msg_iovlen = 1
+                return recvmsg(descriptor, &message, Int32(MSG_DONTWAIT))
+            }
+            if count > 0 {
+                guard message.msg_flags & Int32(MSG_TRUNC) == 0 else {
+                    throw .system(call: "recvmsg", target: target, errno: EMSGSIZE,
+                                  message: "an ATT PDU longer than the \(buffer.count)-byte buffer was dropped "
+                                      + "(size it to receiveMTU, \(receiveMTU.map(String.init) ?? "unknown"))")
+                }
+                return count
+            }
+            if count == 0 { throw .closed }
+            let code = errno
+            switch code {
+            case EINTR, EAGAIN, EWOULDBLOCK: continue
+            case EBADF: throw .closed
+            case _ where SystemCall.isPeerGone(code): throw .closed
+            default: throw BlueZSystemCall.failure("recvmsg", target, adapter: adapter, step: .receive, errno: code)
+            }
+        }
+    }
+
+    /// Sends one ATT PDU (at most ``sendMTU`` bytes; a longer one fails with `EMSGSIZE`).
+    public func send(_ pdu: UnsafeRawBufferPointer) throws(TransportError) {
+        try stream.write(pdu)
+    }
+
+    /// Sends one ATT PDU.
+    public func send(_ pdu: [UInt8]) throws(TransportError) {
+        let result: Result<Void, TransportError> = pdu.withUnsafeBytes { raw in
+            Result { () throws(TransportError) in try send(raw) }
+        }
+        try result.get()
+    }
+
+    /// Closes the socket, which drops the LE link unless someone else (bluetoothd) uses it.
+    public func close() { stream.close() }
+}

@@ -1,0 +1,119 @@
+import BLEHost
+import BLEWire
+import ProtocolSpecs
+import Testing
+@testable import DeviceSim
+
+/// BLEHost's central against the simulator's virtual controller, in process and on
+/// simulated time: scanning, selection, connection, GATT discovery, subscription, reads,
+/// notifications, and reconnection after a scripted drop.
+@Suite struct CentralHostSimulatorTests {
+    final class Recorder: CentralHostDelegate {
+        var values: [(address: BDAddress, uuid: BluetoothUUID, kind: CharacteristicValueKind, bytes: [UInt8], time: Double)] = []
+        var events: [CentralEvent] = []
+        var advertisers: Set<BDAddress> = []
+
+        func central(_ host: CentralHost, advertisement data: RawSpan, from address: BDAddress, rssi: Int8, at time: Double) {
+            advertisers.insert(address)
+        }
+        func central(_ host: CentralHost, value: RawSpan, of characteristic: BluetoothUUID, kind: CharacteristicValueKind,
+                     from peer: CentralPeer, at time: Double) {
+            values.append((peer.address, characteristic, kind, value.withUnsafeBytes { Array($0) }, time))
+        }
+        func central(_ host: CentralHost, event: CentralEvent, at time: Double) { events.append(event) }
+
+        var readyPeers: [CentralPeer] { events.compactMap { if case .ready(let peer, _, _) = $0 { peer } else { nil } } }
+        func subscriptions(of address: BDAddress) -> [BluetoothUUID] {
+            for case .ready(let peer, let subscribed, _) in events where peer.address == address { return subscribed }
+            return []
+        }
+    }
+
+    static let wanted: Set<BluetoothUUID> = [.heartRateService, .runningSpeedAndCadenceService]
+
+    func run(_ name: String, seconds: Double, configuration: CentralConfiguration = CentralConfiguration(wantedServices: wanted),
+             faults: [(VirtualLinkFault, Double)] = []) throws -> (Simulation, CentralHost, Recorder) {
+        let catalog = try ProtocolCatalog.bundled()
+        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate(name)), options: .init(catalog: catalog))
+        let simulation = try Simulation(scenario: scenario, catalog: catalog)
+        let controller = VirtualController(configuration: .init(seed: 7), peripherals: simulation.devices)
+        for (fault, time) in faults { controller.schedule(fault, at: time) }
+        let transport = VirtualControllerTransport(controller: controller, pace: .virtual)
+        let host = CentralHost(transport: transport, configuration: configuration, clock: { transport.now })
+        host.wantsSubscription = { catalog.spec(forCharacteristic: $0) != nil }
+        host.wantsRead = { $0 == .batteryLevel || $0 == .manufacturerNameString }
+        let recorder = Recorder()
+        host.delegate = recorder
+        try host.run(until: seconds)
+        return (simulation, host, recorder)
+    }
+
+    @Test func connectsToEveryQuickstartDeviceAndReceivesTheirStreams() throws {
+        let (simulation, host, recorder) = try run("quickstart", seconds: 20)
+        let addresses = Set(simulation.devices.map(\.address))
+        #expect(addresses.count == 4)  // insole pair + two wristbands
+        #expect(recorder.advertisers.isSuperset(of: addresses))
+        #expect(Set(recorder.readyPeers.map(\.address)) == addresses)
+        #expect(host.statistics.connections == 4 && host.statistics.disconnections == 0)
+        #expect(recorder.readyPeers.allSatisfy { $0.mtu >= 23 })
+
+        for device in simulation.devices {
+            let subscribed = Set(recorder.subscriptions(of: device.address))
+            let streams = Set(recorder.values.filter { $0.address == device.address && $0.kind == .notification }.map(\.uuid))
+            #expect(!subscribed.isEmpty, "\(device.address) subscribed to nothing")
+            // Battery and temperature notify on change, at most once a minute: the streams must.
+            #expect(streams.isSubset(of: subscribed), "\(device.address): notified \(streams), subscribed \(subscribed)")
+            let stream: BluetoothUUID = subscribed.contains(.heartRateMeasurement) ? .heartRateMeasurement : .gaitwayInsoleStream
+            #expect(streams.contains(stream), "\(device.address): no \(stream) notification")
+        }
+        // Every wristband's heart rate arrives about once a second once subscribed.
+        for device in simulation.devices where recorder.subscriptions(of: device.address).contains(.heartRateMeasurement) {
+            let beats = recorder.values.filter { $0.address == device.address && $0.uuid == .heartRateMeasurement }
+            #expect(beats.count >= 10, "\(device.address): \(beats.count) heart rate notifications in 20 s")
+            // Flags byte, then an 8- or 16-bit rate in a plausible range (Heart Rate Service §3.1).
+            for beat in beats {
+                let rate = beat.bytes[0] & 1 == 0 ? Int(beat.bytes[1]) : Int(beat.bytes[1]) | Int(beat.bytes[2]) << 8
+                #expect((30...220).contains(rate))
+            }
+        }
+        // Battery Level was read once per device that has one.
+        let batteryReads = recorder.values.filter { $0.uuid == .batteryLevel && $0.kind == .read }
+        #expect(!batteryReads.isEmpty && batteryReads.allSatisfy { $0.bytes.count == 1 && $0.bytes[0] <= 100 })
+    }
+
+    @Test func allowlistByAddressConnectsOnlyThatDevice() throws {
+        let catalog = try ProtocolCatalog.bundled()
+        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")), options: .init(catalog: catalog))
+        let target = try Simulation(scenario: scenario, catalog: catalog).devices[0].address
+        let (_, host, recorder) = try run("quickstart", seconds: 5,
+                                           configuration: CentralConfiguration(allow: [.address(target)]))
+        #expect(recorder.readyPeers.map(\.address) == [target])
+        #expect(host.statistics.connections == 1)
+        // Devices it does not connect to are still heard.
+        #expect(recorder.advertisers.count == 4)
+    }
+
+    @Test func maxConnectionsIsRespected() throws {
+        let (_, host, recorder) = try run("quickstart", seconds: 5,
+                                           configuration: CentralConfiguration(wantedServices: Self.wanted, maxConnections: 2))
+        #expect(host.peers.count <= 2)
+        #expect(recorder.readyPeers.count == 2)
+    }
+
+    @Test func reconnectsAfterADroppedLink() throws {
+        let catalog = try ProtocolCatalog.bundled()
+        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")), options: .init(catalog: catalog))
+        let band = try Simulation(scenario: scenario, catalog: catalog).devices[2].address
+        let (_, host, recorder) = try run("quickstart", seconds: 20,
+                                           configuration: CentralConfiguration(allow: [.address(band)], reconnectBackoff: 1...8),
+                                           faults: [(.terminate(band, reason: 0x13), 8)])
+        #expect(host.statistics.disconnections == 1)
+        #expect(host.statistics.connections == 2)
+        #expect(recorder.readyPeers.count == 2)
+        // Notifications resume after the reconnection.
+        let lastDisconnect = recorder.events.lastIndex { if case .disconnected = $0 { true } else { false } }
+        #expect(lastDisconnect != nil)
+        let after = recorder.values.filter { $0.time > 12 && $0.uuid == .heartRateMeasurement }
+        #expect(!after.isEmpty)
+    }
+}

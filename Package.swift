@@ -54,7 +54,7 @@ let package = Package(
             name: "Gaitway",
             dependencies: [
                 "BLEWire", "ProtocolSpecs", "Dissector", "BLEHost", "DeviceSim", "GatewayPipeline", "GatewayStore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), "Yams",
             ],
             swiftSettings: lifetimes
         ),

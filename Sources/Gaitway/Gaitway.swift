@@ -1,7 +1,7 @@
 import ArgumentParser
 
-/// `gaitway`: one command, many subcommands. Issue 2 brings `decode`; the simulator,
-/// gateway, query, analyze, collector and demo subcommands follow in later issues.
+/// `gaitway`: one command, many subcommands: `decode`, `sim`, `gateway`, `query`; the
+/// analyze, collector and demo subcommands follow in later issues.
 @main
 struct Gaitway: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +13,6 @@ struct Gaitway: ParsableCommand {
             colon-separated list of folders).
             """,
         version: "0.1.0",
-        subcommands: [Decode.self, Sim.self]
+        subcommands: [Decode.self, Sim.self, GatewayCommand.self, QueryCommand.self]
     )
 }

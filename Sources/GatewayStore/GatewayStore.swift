@@ -1,1 +1,212 @@
 import GRDB
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The gateway's durable buffer: raw BLE payloads as they arrived, the samples decoded
+/// from them, and what happened to each device, in one SQLite file.
+///
+/// `gaitway gateway` fills a ``StoreBatch`` in memory and hands it to ``commit(_:)``
+/// once per commit interval; `gaitway query` reads with ``forEachSample(_:_:)``,
+/// ``forEachRawPayload(address:from:to:limit:_:)``, ``devices(includingSampleCounts:)``
+/// and ``events(address:)``. The file layout is described in ``StoreSchema``'s source
+/// (tables `device`, `quantity`, `payload_kind`, `raw_payload`, `sample`,
+/// `device_event`).
+///
+/// ## Files and durability
+///
+/// A file store is a GRDB `DatabasePool` in WAL mode: one writer and concurrent
+/// readers, so queries never block ingestion, and another process (`gaitway query`)
+/// may read the same file while the gateway writes. The file is created with mode 0600
+/// (health data; SQLite gives its `-wal` and `-shm` files the same mode); an existing
+/// file keeps its mode. What a commit survives is set by ``Options/durability``: by
+/// default every commit is flushed to the disk, so power loss loses at most the batch
+/// not yet committed, i.e. one commit interval.
+///
+/// ## Threads
+///
+/// A store may be shared between threads: commits are serialized by GRDB's writer
+/// queue, reads run on a pool of reader connections.
+public final class GatewayStore: Sendable {
+    /// The database file (`:memory:` for ``inMemory(options:)``).
+    public let path: String
+    /// The options the store was opened with.
+    public let options: Options
+    let writer: any DatabaseWriter
+
+    /// Database ids of devices, quantities and payload kinds already stored, so a
+    /// steady-state commit does no lookups. Filled only after a transaction commits:
+    /// ids created by a rolled-back transaction must never be reused.
+    let knownIDs = Mutex(KnownIDs())
+
+    /// The operation name of errors raised while opening (``GatewayStoreError``
+    /// classifies "unable to open" differently there).
+    static let openOperation = "open"
+
+    // MARK: Opening
+
+    /// Opens the store at `path`, creating the file (mode 0600) and its tables when
+    /// missing, and applying any migration added since the file was last opened.
+    ///
+    /// - Throws: ``GatewayStoreError/cannotOpen(path:reason:sqliteCode:)`` when the file
+    ///   cannot be created or opened, ``GatewayStoreError/notADatabase(path:)`` when it is
+    ///   not SQLite, ``GatewayStoreError/incompatibleSchema(path:reason:)`` when a newer
+    ///   gaitway wrote it (or, read-only, when it is not a current store).
+    public convenience init(path: String, options: Options = Options()) throws(GatewayStoreError) {
+        if options.readOnly {
+            try Self.checkReadable(path)
+        } else {
+            try Self.createIfMissing(path)
+        }
+        var configuration = Self.configuration(options)
+        configuration.readonly = options.readOnly
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            if !options.readOnly && options.durability == .full {
+                // After the pool's own WAL setup, which sets NORMAL on the writer.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            }
+        } catch {
+            throw .wrapping(error, path: path, operation: Self.openOperation)
+        }
+        try self.init(path: path, options: options, writer: pool)
+    }
+
+    /// A store that lives in memory only, for tests and for tools that need no file.
+    /// ``Options/readOnly`` and ``Options/durability`` do not apply.
+    public static func inMemory(options: Options = Options()) throws(GatewayStoreError) -> GatewayStore {
+        let path = ":memory:"
+        var options = options
+        options.readOnly = false
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(configuration: configuration(options))
+        } catch {
+            throw .wrapping(error, path: path, operation: openOperation)
+        }
+        return try GatewayStore(path: path, options: options, writer: queue)
+    }
+
+    private init(path: String, options: Options, writer: any DatabaseWriter) throws(GatewayStoreError) {
+        self.path = path
+        self.options = options
+        self.writer = writer
+        try prepareSchema()
+    }
+
+    /// Closes the database connections. Later calls fail; deinitialization closes too,
+    /// so this is only needed to learn about a failure to close (or to release the
+    /// file at a precise moment, before a test deletes it).
+    public func close() throws(GatewayStoreError) {
+        do {
+            if let pool = writer as? DatabasePool {
+                try pool.close()
+            } else if let queue = writer as? DatabaseQueue {
+                try queue.close()
+            }
+        } catch {
+            throw .wrapping(error, path: path, operation: "close")
+        }
+    }
+
+    // MARK: Opening helpers
+
+    private static func configuration(_ options: Options) -> Configuration {
+        var configuration = Configuration()
+        configuration.label = "GatewayStore"
+        configuration.busyMode = .timeout(options.busyTimeoutSeconds)
+        if let maximumSizeBytes = options.maximumSizeBytes {
+            configuration.prepareDatabase { db in
+                let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                let pages = max(1, maximumSizeBytes / max(pageSize, 1))
+                // Per connection; only the writer's matters. SQLite keeps the current
+                // size if the cap is below it, so an existing larger file stays readable.
+                _ = try Int64.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
+            }
+        }
+        return configuration
+    }
+
+    /// Creates the file with mode 0600 before SQLite opens it, since SQLite would create
+    /// it with 0644 minus the umask.
+    private static func createIfMissing(_ path: String) throws(GatewayStoreError) {
+        try openAndClose(path, flags: O_RDWR | O_CREAT)
+    }
+
+    /// A read-only store must not create anything; say plainly when the file is missing
+    /// or unreadable instead of SQLite's generic "unable to open database file".
+    private static func checkReadable(_ path: String) throws(GatewayStoreError) {
+        try openAndClose(path, flags: O_RDONLY)
+    }
+
+    /// Applies missing migrations (read-write), or checks they were applied (read-only).
+    private func prepareSchema() throws(GatewayStoreError) {
+        let migrator = StoreSchema.migrator
+        do {
+            let (applied, superseded) = try writer.read { db in
+                (try migrator.appliedIdentifiers(db), try migrator.hasBeenSuperseded(db))
+            }
+            if options.readOnly {
+                let missing = migrator.migrations.filter { !applied.contains($0) }
+                guard missing.isEmpty else {
+                    let reason = applied.isEmpty
+                        ? "not a gaitway store (no store schema)"
+                        : "written by an older gaitway; open it read-write once to upgrade it"
+                    throw GatewayStoreError.incompatibleSchema(path: path, reason: reason)
+                }
+                // A newer schema only adds to what this version reads: reading is safe.
+            } else {
+                guard !superseded else {
+                    // Writing with an older schema's rules could break invariants that
+                    // the newer version relies on; refuse rather than guess.
+                    throw GatewayStoreError.incompatibleSchema(
+                        path: path, reason: "written by a newer gaitway (unknown migrations); upgrade gaitway")
+                }
+                try migrator.migrate(writer)
+            }
+        } catch {
+            throw .wrapping(error, path: path, operation: "migrate")
+        }
+    }
+}
+
+/// Opens `path` with `flags` (creating it 0600 if `O_CREAT` is among them) and closes
+/// it again, turning a refusal of the operating system into a clear error.
+private func openAndClose(_ path: String, flags: Int32) throws(GatewayStoreError) {
+    let descriptor = open(path, flags | O_CLOEXEC, mode_t(0o600))
+    guard descriptor >= 0 else {
+        let reason = String(cString: strerror(errno))
+        throw .cannotOpen(path: path, reason: reason, sqliteCode: nil)
+    }
+    _ = close(descriptor)
+}
+
+/// Ids of rows the store has committed, by their natural key.
+struct KnownIDs: Sendable {
+    var devices: [String: Int64] = [:]
+    /// Quantity name -> (id, whether the stored unit is known to be non-NULL).
+    var quantities: [String: (id: Int64, hasUnit: Bool)] = [:]
+    /// "source\u{0}uuid" -> id.
+    var payloadKinds: [String: Int64] = [:]
+
+    /// Beyond this many devices the cache starts over: a gateway hearing many passing
+    /// devices (rotating random addresses) must not grow without bound. A miss costs
+    /// only one indexed lookup.
+    static let maximumDevices = 20_000
+
+    var isEmpty: Bool { devices.isEmpty && quantities.isEmpty && payloadKinds.isEmpty }
+
+    mutating func merge(_ other: KnownIDs) {
+        if devices.count + other.devices.count > Self.maximumDevices { devices.removeAll() }
+        devices.merge(other.devices) { _, new in new }
+        quantities.merge(other.quantities) { _, new in new }
+        payloadKinds.merge(other.payloadKinds) { _, new in new }
+    }
+}

@@ -1,0 +1,95 @@
+import BLEHost
+import Foundation
+import GatewayPipeline
+
+/// What the gateway shows while it runs: on a terminal, a table of devices and their
+/// latest values redrawn once a second with the last log lines under it; otherwise JSON
+/// log lines on standard error, with a summary line every ten seconds and no measurement
+/// values (health data stays out of logs).
+final class StatusDisplay {
+    let enabled: Bool
+    var lastDraw = -Double.infinity
+    var lastSummary = -Double.infinity
+    var recentLines: [String] = []
+    var drew = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func log(_ level: GatewayLogLevel, _ message: String) {
+        if enabled {
+            guard level >= .info else { return }
+            recentLines.append("\(level): \(message)")
+            if recentLines.count > 6 { recentLines.removeFirst(recentLines.count - 6) }
+            if !drew { write(message + "\n") }
+            return
+        }
+        guard level >= .info else { return }
+        let time = Self.iso8601(Date().timeIntervalSince1970)
+        write("{\"time\":\"\(time)\",\"level\":\"\(level)\",\"message\":\(Self.quoted(message))}\n")
+    }
+
+    func refresh(host: CentralHost, ingest: GatewayIngest, now: Double) {
+        if !enabled {
+            guard now - lastSummary >= 10 else { return }
+            lastSummary = now
+            let statistics = ingest.statistics
+            log(.info, "\(host.peers.count) connected, \(host.devicesHeard) heard, \(statistics.values) values, "
+                + "\(statistics.committedSamples) samples committed, \(statistics.malformedPayloads) malformed")
+            return
+        }
+        guard now - lastDraw >= 1 else { return }
+        lastDraw = now
+        drew = true
+        var text = "\u{1B}[H\u{1B}[2J"
+        let statistics = ingest.statistics
+        text += "gaitway gateway  \(Self.iso8601(now))   Ctrl-C stops and commits\n"
+        text += "\(host.peers.count) connected · \(host.devicesHeard) heard · \(statistics.values) values · "
+            + "\(statistics.advertisements) adverts · \(statistics.committedSamples) samples committed · "
+            + "\(statistics.malformedPayloads) malformed\n\n"
+        let columns = ["address", "name", "state", "heart rate", "RR", "SpO2", "force[0]", "cadence", "battery", "seen"]
+        let widths = [17, 16, 10, 10, 8, 6, 9, 8, 7, 6]
+        func row(_ cells: [String]) -> String {
+            zip(cells, widths).map { cell, width in
+                cell.count >= width ? String(cell.prefix(width)) : cell + String(repeating: " ", count: width - cell.count)
+            }.joined(separator: " ") + "\n"
+        }
+        text += row(columns)
+        for device in ingest.devices.values.sorted(by: { $0.address < $1.address }) {
+            func value(_ quantity: String, _ format: String = "%.0f") -> String {
+                guard let latest = device.latest[quantity] else { return "-" }
+                return String(format: format, latest.value)
+            }
+            let state = device.quarantinedAt != nil ? "quarantine" : device.connected ? (device.subscribed ? "streaming" : "discover") : "advert"
+            let seen = device.lastSeen.map { "\(max(0, Int(now - $0)))s" } ?? "-"
+            text += row([device.address.description, device.name ?? "", state, value("heart_rate"),
+                         value("rr_interval", "%.3f"), value("spo2"), value("plantar_force", "%.1f"),
+                         value("cadence"), value("battery_level"), seen])
+        }
+        if !recentLines.isEmpty { text += "\n" + recentLines.joined(separator: "\n") + "\n" }
+        write(text)
+    }
+
+    func finish() {
+        if enabled && drew { write("\n") }
+    }
+
+    func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func iso8601(_ seconds: Double) -> String {
+        ISO8601Time.format(micros: Int64((seconds * 1_000_000).rounded()), fractionDigits: 0)
+    }
+}

@@ -1,0 +1,86 @@
+import BLEWire
+
+/// What the gateway knows of one device right now: link state, the latest value of each
+/// quantity, and its malformed-payload record. The status display shows it.
+public struct DeviceStatus: Sendable {
+    public var address: BDAddress
+    public var name: String?
+    public var connected = false
+    /// Subscriptions are in place (discovery finished).
+    public var subscribed = false
+    public var lastSeen: Double?
+    /// Latest value per quantity (a channel's own value for arrays: cell 0 for forces).
+    public private(set) var latest: [String: (value: Double, unit: String?)] = [:]
+    public var malformed = 0
+    public var quarantinedAt: Double?
+    /// Outcomes of the last payloads, newest last, for the quarantine rule.
+    var recent: [Bool] = []
+
+    public init(address: BDAddress) { self.address = address }
+
+    mutating func latest(_ quantity: String, _ value: Double, unit: String?, channel: Int) {
+        guard channel <= 0 else { return }
+        latest[quantity] = (value, unit)
+    }
+
+    /// Records a payload that decoded.
+    mutating func recordGood(_ policy: QuarantinePolicy) { remember(true, policy) }
+
+    /// Records a payload that did not decode; true when the device must now be quarantined.
+    mutating func recordBad(_ policy: QuarantinePolicy) -> Bool {
+        remember(false, policy)
+        let bad = recent.lazy.filter { !$0 }.count
+        return malformed >= policy.minimumMalformed && Double(bad) >= policy.malformedShare * Double(recent.count)
+    }
+
+    mutating func remember(_ good: Bool, _ policy: QuarantinePolicy) {
+        recent.append(good)
+        if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
+    }
+}
+
+/// When a device's payloads are bad enough to stop listening to it: at least
+/// `minimumMalformed` malformed payloads in all, and at least `malformedShare` of the last
+/// `window` payloads malformed. One corrupted notification in a thousand (radio noise a
+/// CRC missed, a scripted fault) never quarantines a device; a firmware that sends garbage does.
+public struct QuarantinePolicy: Sendable, Equatable {
+    public var minimumMalformed: Int
+    public var malformedShare: Double
+    public var window: Int
+
+    public init(minimumMalformed: Int = 20, malformedShare: Double = 0.5, window: Int = 100) {
+        self.minimumMalformed = minimumMalformed
+        self.malformedShare = malformedShare
+        self.window = window
+    }
+}
+
+/// Counters for the status display, the logs and the tests.
+public struct GatewayStatistics: Sendable, Equatable {
+    public var values = 0
+    public var advertisements = 0
+    public var repeatedAdvertisements = 0
+    public var samples = 0
+    public var committedSamples = 0
+    public var commits = 0
+    public var malformedPayloads = 0
+    public var quarantinedDevices = 0
+    public var quarantinedPayloads = 0
+    public var unknownFormats = 0
+    /// IEEE 11073 specials (NaN, NRes, ±INFINITY): not stored as numbers.
+    public var specialValues = 0
+}
+
+public enum GatewayLogLevel: Int, Sendable, Comparable, CustomStringConvertible {
+    case debug, info, warning, error
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String {
+        switch self {
+        case .debug: "debug"
+        case .info: "info"
+        case .warning: "warning"
+        case .error: "error"
+        }
+    }
+}

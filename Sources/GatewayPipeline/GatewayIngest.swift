@@ -1,0 +1,283 @@
+import BLEHost
+import BLEWire
+import GatewayStore
+import ProtocolSpecs
+import WearMetrics
+
+/// The gateway's ingest stage: what the central host receives becomes rows.
+///
+/// For every characteristic value and advertisement with a Protocols spec it
+/// 1. keeps the payload as it arrived (raw rows, for re-decoding and export),
+/// 2. decodes it with the spec's compiled program into samples (reusing one sink per spec:
+///    nothing is allocated per packet once the sinks have grown),
+/// 3. puts each sample on the gateway's clock: payloads that carry a device clock
+///    (`device_time`, with `sample_interval` per frame or `sample_rate` per element) go
+///    through that device's ``DeviceClockFit``; the others take their arrival time,
+/// 4. appends it all to a ``StoreBatch`` that ``commitIfDue(at:)`` writes in one
+///    transaction per commit interval.
+///
+/// A device whose payloads keep failing to decode is quarantined: counted, logged once,
+/// recorded as a device event, and its values ignored until the gateway restarts.
+public final class GatewayIngest: CentralHostDelegate {
+    public let catalog: ProtocolCatalog
+    public let store: GatewayStore
+    /// Seconds between commits: the most a crash can lose of what arrived.
+    public let commitInterval: Double
+    public let quarantine: QuarantinePolicy
+    /// Where log lines go (no measurement values in them: health data stays out of logs).
+    public var log: (GatewayLogLevel, String) -> Void = { _, _ in }
+
+    public private(set) var statistics = GatewayStatistics()
+    /// Per device: what the status display shows.
+    public private(set) var devices: [BDAddress: DeviceStatus] = [:]
+
+    var batch = StoreBatch()
+    var lastCommit: Double?
+    var sinks: [String: PayloadSampleSink] = [:]
+    var clockFits: [BDAddress: DeviceClockFit] = [:]
+    /// The last advertisement payload per device and format: repeats of the same bytes
+    /// (a device re-advertising unchanged data every 100 ms) are stored once.
+    var lastAdvertisement: [AdvertisementKey: [UInt8]] = [:]
+
+    struct AdvertisementKey: Hashable {
+        var address: BDAddress
+        var format: String
+    }
+
+    public init(catalog: ProtocolCatalog, store: GatewayStore, commitInterval: Double = 1,
+                quarantine: QuarantinePolicy = QuarantinePolicy()) {
+        self.catalog = catalog
+        self.store = store
+        self.commitInterval = commitInterval
+        self.quarantine = quarantine
+    }
+
+    /// Whether the host should subscribe to a characteristic: it has a spec.
+    public func wantsSubscription(_ uuid: BluetoothUUID) -> Bool { catalog.spec(forCharacteristic: uuid) != nil }
+
+    /// Device Information strings and Battery Level are read once per connection.
+    public func wantsRead(_ uuid: BluetoothUUID) -> Bool {
+        guard let short = uuid.uuid16 else { return false }
+        return (0x2A24...0x2A29).contains(short) || short == 0x2A19
+    }
+
+    // MARK: CentralHostDelegate
+
+    public func central(_ host: CentralHost, value: RawSpan, of characteristic: BluetoothUUID,
+                        kind: CharacteristicValueKind, from peer: CentralPeer, at time: Double) {
+        statistics.values += 1
+        guard let spec = catalog.spec(forCharacteristic: characteristic) else {
+            statistics.unknownFormats += 1
+            return
+        }
+        ingest(value, spec: spec, address: peer.address, source: kind.rawValue, uuid: characteristic.description, at: time)
+    }
+
+    public func central(_ host: CentralHost, advertisement data: RawSpan, from address: BDAddress, rssi: Int8,
+                        at time: Double) {
+        statistics.advertisements += 1
+        var structures = ADStructureIterator(data)
+        while true {
+            let structure: ADStructure
+            do throws(WireError) {
+                guard let next = try structures.next() else { return }
+                structure = next
+            } catch {
+                malformed(address, what: "advertising data: \(error)", at: time)
+                return
+            }
+            switch structure.type {
+            case .serviceData16, .serviceData32, .serviceData128:
+                guard let serviceData = try? structure.serviceData(),
+                      let spec = catalog.spec(forServiceData: serviceData.uuid) else { continue }
+                advertised(serviceData.data, spec: spec, address: address, uuid: serviceData.uuid.description, at: time)
+            case .manufacturerSpecificData:
+                guard let manufacturer = try? structure.manufacturerData(),
+                      let spec = catalog.spec(forManufacturer: manufacturer.companyID) else { continue }
+                let company = "0x" + String(manufacturer.companyID, radix: 16, uppercase: true)
+                advertised(manufacturer.data, spec: spec, address: address, uuid: company, at: time)
+            default:
+                continue
+            }
+        }
+    }
+
+    public func central(_ host: CentralHost, event: CentralEvent, at time: Double) {
+        let micros = Self.micros(time)
+        switch event {
+        case .connected(let peer):
+            devices[peer.address, default: DeviceStatus(address: peer.address)].connected = true
+            if let name = peer.name { devices[peer.address]?.name = name; batch.setDeviceName(name, address: peer.address.description) }
+            batch.appendEvent(gatewayTimeMicros: micros, address: peer.address.description, kind: DeviceEventKind.connected,
+                              detail: nil)
+            log(.info, event.description)
+        case .disconnected(let peer, let reason):
+            devices[peer.address]?.connected = false
+            batch.appendEvent(gatewayTimeMicros: micros, address: peer.address.description,
+                              kind: DeviceEventKind.disconnected, detail: HCIStatus.describe(reason))
+            log(.info, event.description)
+        case .ready(let peer, _, _):
+            devices[peer.address]?.subscribed = true
+            log(.info, event.description)
+        case .connecting, .backoff, .connectionParametersUpdated:
+            log(.debug, event.description)
+        case .controllerReady, .connectFailed, .attError, .attTimeout, .commandFailed, .unexpectedPacket:
+            log(event.isWarning ? .warning : .info, event.description)
+        }
+    }
+
+    // MARK: Decoding
+
+    func advertised(_ data: RawSpan, spec: ProtocolSpec, address: BDAddress, uuid: String, at time: Double) {
+        let key = AdvertisementKey(address: address, format: spec.name)
+        let bytes = data.withUnsafeBytes { Array($0) }
+        if lastAdvertisement[key] == bytes {
+            statistics.repeatedAdvertisements += 1
+            return
+        }
+        lastAdvertisement[key] = bytes
+        ingest(data, spec: spec, address: address, source: RawPayloadSource.advertisement, uuid: uuid, at: time)
+    }
+
+    func ingest(_ data: RawSpan, spec: ProtocolSpec, address: BDAddress, source: String, uuid: String, at time: Double) {
+        var device = status(address)
+        guard device.quarantinedAt == nil else {
+            statistics.quarantinedPayloads += 1
+            return
+        }
+        let micros = Self.micros(time)
+        let name = address.description
+        var sink = sinks[spec.name] ?? PayloadSampleSink(program: spec.program)
+        sink.reset()
+        do throws(WireError) {
+            try spec.program.decode(data, into: &sink, base: 0)
+        } catch {
+            sinks[spec.name] = sink
+            batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid,
+                            bytes: data.withUnsafeBytes { Array($0) })
+            malformed(address, what: "\(spec.name): \(error)", at: time)
+            return
+        }
+        batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid,
+                        bytes: data.withUnsafeBytes { Array($0) })
+        device.recordGood(quarantine)
+        devices[address] = device
+
+        // The device clock, if the payload has one: its first element's time, and how far
+        // apart frames (or elements of a repeated field) are.
+        var deviceTime: Double?
+        var frameInterval: Double?
+        var elementRate: Double?
+        for sample in sink.samples {
+            switch sample.quantity {
+            case "device_time": deviceTime = sample.unit == "ms" ? sample.value / 1000 : sample.value
+            case "sample_interval": frameInterval = sample.value
+            case "sample_rate": elementRate = sample.value > 0 ? sample.value : nil
+            default: break
+            }
+        }
+        var deviceSeconds: Double?
+        var fit = clockFits[address]
+        if let deviceTime, deviceTime >= 0 {
+            var clock = fit ?? DeviceClockFit()
+            let observation = clock.observe(deviceCounter: UInt64(deviceTime * 1000), gatewayTime: time)
+            if observation.event.startsSegment, observation.segment > 0 {
+                batch.appendEvent(gatewayTimeMicros: micros, address: name, kind: DeviceEventKind.reboot,
+                                  detail: "\(observation.event)")
+                log(.info, "\(name): device clock \(observation.event)")
+            }
+            deviceSeconds = observation.deviceSeconds
+            fit = clock
+            clockFits[address] = clock
+        }
+
+        for sample in sink.samples {
+            switch sample.quantity {
+            case "device_time", "sample_interval", "sample_rate": continue
+            default: break
+            }
+            guard sample.value.isFinite else {
+                statistics.specialValues += 1
+                continue
+            }
+            var channel = Int(sample.index)
+            var sampleMicros = micros
+            var sampleDeviceMicros: Int64?
+            if let deviceSeconds {
+                var offset = 0.0
+                if sample.frame >= 0, let frameInterval {
+                    offset = Double(sample.frame) * frameInterval
+                } else if let elementRate, sample.index >= 0 {
+                    // Elements of a repeated field sampled at a rate (a PPG burst): each is its
+                    // own instant, so the index is time, not a channel.
+                    offset = Double(sample.index) / elementRate
+                    channel = -1
+                }
+                let instant = deviceSeconds + offset
+                sampleDeviceMicros = Int64((instant * 1_000_000).rounded())
+                if let mapped = fit?.mapToGateway(deviceSeconds: instant) { sampleMicros = Self.micros(mapped) }
+            }
+            batch.appendSample(gatewayTimeMicros: sampleMicros, deviceTimeMicros: sampleDeviceMicros, address: name,
+                               quantity: sample.quantity, unit: sample.unit, channel: channel, value: sample.value)
+            statistics.samples += 1
+            devices[address]?.latest(sample.quantity, sample.value, unit: sample.unit, channel: channel)
+        }
+        devices[address]?.lastSeen = time
+        sinks[spec.name] = sink
+    }
+
+    func malformed(_ address: BDAddress, what: String, at time: Double) {
+        statistics.malformedPayloads += 1
+        var device = status(address)
+        device.malformed += 1
+        if device.recordBad(quarantine) {
+            device.quarantinedAt = time
+            statistics.quarantinedDevices += 1
+            batch.appendEvent(gatewayTimeMicros: Self.micros(time), address: address.description,
+                              kind: DeviceEventKind.quarantined, detail: what)
+            log(.warning, "\(address): quarantined after \(device.malformed) malformed payloads (last: \(what))")
+        } else if device.malformed == 1 {
+            log(.warning, "\(address): malformed payload (\(what)); further ones are counted, not logged")
+        }
+        devices[address] = device
+    }
+
+    func status(_ address: BDAddress) -> DeviceStatus {
+        if let device = devices[address] { return device }
+        let device = DeviceStatus(address: address)
+        devices[address] = device
+        return device
+    }
+
+    // MARK: Committing
+
+    /// Commits the batch when the commit interval has passed since the last commit.
+    public func commitIfDue(at time: Double) throws(GatewayStoreError) {
+        guard let last = lastCommit else {
+            lastCommit = time
+            return
+        }
+        if time - last >= commitInterval { try commit(at: time) }
+    }
+
+    /// Writes what was batched in one transaction.
+    public func commit(at time: Double) throws(GatewayStoreError) {
+        lastCommit = time
+        guard !batch.isEmpty else { return }
+        try store.commit(batch)
+        statistics.commits += 1
+        statistics.committedSamples += batch.sampleCount
+        batch.removeAll()
+    }
+
+    static func micros(_ seconds: Double) -> Int64 { Int64((seconds * 1_000_000).rounded()) }
+}
+
+extension CentralEvent {
+    var isWarning: Bool {
+        switch self {
+        case .connectFailed, .attError, .attTimeout, .commandFailed, .unexpectedPacket: true
+        default: false
+        }
+    }
+}

@@ -47,7 +47,7 @@ let package = Package(
         // The gateway: transport -> central host -> decode -> clock fit -> store.
         .target(
             name: "GatewayPipeline",
-            dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs", "WearMetrics", "GatewayStore", "DeviceSim"],
+            dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs", "WearMetrics", "GatewayStore", "DeviceSim", "Dissector"],
             swiftSettings: lifetimes
         ),
         .executableTarget(

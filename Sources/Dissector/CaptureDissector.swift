@@ -27,6 +27,16 @@ public struct CaptureDissector {
     var sampleSinks: [String: PayloadSampleSink] = [:]
     /// Frames seen so far.
     public private(set) var frameCount = 0
+    /// Called with every characteristic value as it arrived (before decoding): its bytes,
+    /// the characteristic (nil if discovery did not reveal it), how it came, the GATT
+    /// server's address and the capture time. The gateway's replay ingests through it.
+    public var onValue: ((_ data: RawSpan, _ uuid: BluetoothUUID?, _ source: DecodedValue.Source,
+                          _ server: BDAddress?, _ timeMicros: Int64) -> Void)?
+    /// Called with the AD data of every advertising report (and scan response).
+    public var onAdvertisingData: ((_ data: RawSpan, _ address: BDAddress, _ timeMicros: Int64) -> Void)?
+    /// When false, values and advertisements only reach the hooks above: nothing is
+    /// decoded or emitted for them (errors are still emitted).
+    public var decodesValues = true
 
     public init(catalog: ProtocolCatalog, handleOverrides: [UInt16: BluetoothUUID] = [:]) {
         self.catalog = catalog
@@ -131,6 +141,8 @@ public struct CaptureDissector {
     /// Service data and manufacturer data with a spec become values (CSS Part A, §1.4, §1.11).
     mutating func advertisement(_ data: RawSpan, from address: BDAddress, _ context: Context,
                                 _ emit: (DecodedValue) -> Void) {
+        onAdvertisingData?(data, address, context.timeMicros)
+        guard decodesValues else { return }
         var structures = ADStructureIterator(data)
         while true {
             let structure: ADStructure
@@ -218,17 +230,17 @@ public struct CaptureDissector {
             }
         case .readResponse(let range):
             if case .read(let handle) = connection.pendingRequest[responseTo] {
-                emit(value(pdu.extracting(range), handle: handle, source: .readResponse, server: server,
-                           connection, context))
+                emitValue(pdu.extracting(range), handle: handle, source: .readResponse, server: server,
+                           connection, context, emit)
             }
             connection.pendingRequest[responseTo] = nil
         case .handleValueNotification(let handle, let range):
-            emit(value(pdu.extracting(range), handle: handle, source: .notification, server: server, connection, context))
+            emitValue(pdu.extracting(range), handle: handle, source: .notification, server: server, connection, context, emit)
         case .handleValueIndication(let handle, let range):
-            emit(value(pdu.extracting(range), handle: handle, source: .indication, server: server, connection, context))
+            emitValue(pdu.extracting(range), handle: handle, source: .indication, server: server, connection, context, emit)
         case .multipleHandleValueNotification(let list):
             try list.forEach(in: pdu) { handle, data throws(WireError) in
-                emit(value(data, handle: handle, source: .notification, server: server, connection, context))
+                emitValue(data, handle: handle, source: .notification, server: server, connection, context, emit)
             }
         case .errorResponse, .readBlobResponse, .readByGroupTypeResponse, .findByTypeValueResponse,
              .writeResponse, .readMultipleResponse, .readMultipleVariableResponse, .exchangeMTUResponse,
@@ -240,6 +252,16 @@ public struct CaptureDissector {
     }
 
     // MARK: Payloads
+
+    /// Hands a value to `onValue`, then (unless `decodesValues` is off) decodes and emits it.
+    mutating func emitValue(_ data: RawSpan, handle: UInt16, source: DecodedValue.Source, server: BDAddress?,
+                            _ connection: GATTConnection, _ context: Context, _ emit: (DecodedValue) -> Void) {
+        if let onValue {
+            onValue(data, handleOverrides[handle] ?? connection.attributes[handle], source, server, context.timeMicros)
+        }
+        guard decodesValues else { return }
+        emit(value(data, handle: handle, source: source, server: server, connection, context))
+    }
 
     mutating func value(_ data: RawSpan, handle: UInt16, source: DecodedValue.Source, server: BDAddress?,
                         _ connection: GATTConnection, _ context: Context) -> DecodedValue {

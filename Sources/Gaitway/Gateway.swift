@@ -1,6 +1,7 @@
 import ArgumentParser
 import BLEHost
 import BLEWire
+import DeviceSim
 import Foundation
 import GatewayPipeline
 import GatewayStore
@@ -58,6 +59,10 @@ struct GatewayCommand: ParsableCommand {
                                valueName: "FILE"))
     var config: String?
 
+    @Option(help: ArgumentHelp("Record the HCI traffic as a btsnoop capture (replay it with --hci btsnoop:FILE).",
+                               valueName: "FILE"))
+    var btsnoop: String?
+
     @Flag(help: "Write JSON log lines even on a terminal (no live table).")
     var noStatus = false
 
@@ -85,16 +90,29 @@ struct GatewayCommand: ParsableCommand {
             allow: settings.allow.map(DeviceFilter.init(parsing:)),
             wantedServices: GatewaySettings.wantedServices, maxConnections: settings.maxConnections,
             ownRandomAddress: GatewaySettings.randomStaticAddress())
-        let runner = GatewayRunner(ingest: ingest, configuration: configuration) {
-            try GatewayController.open(spec, catalog: catalog)
-        }
-        runner.onTick = { host, now in display.refresh(host: host, ingest: ingest, now: now) }
         StopSignal.install()
         display.log(.info, "gateway on \(spec), storing in \(settings.db)")
-        do {
-            try runner.run(duration: settings.duration) { StopSignal.requested }
-        } catch {
-            throw CleanExit.failure("\(error)")
+        if case .btsnoop(let path) = spec {
+            // A capture replays as fast as it decodes, each value at its recorded time.
+            guard let bytes = FileManager.default.contents(atPath: path) else {
+                throw CleanExit.failure("cannot read capture \(path)")
+            }
+            do { try CaptureReplay(ingest: ingest).replay(capture: Array(bytes)) } catch {
+                throw CleanExit.failure("\(path): \(error)")
+            }
+        } else {
+            let runner = GatewayRunner(ingest: ingest, configuration: configuration) {
+                try GatewayController.open(spec, catalog: catalog)
+            }
+            if let btsnoop {
+                do { runner.capture = try HCICaptureFile(path: btsnoop) } catch { throw CleanExit.failure("\(error)") }
+            }
+            runner.onTick = { host, now in display.refresh(host: host, ingest: ingest, now: now) }
+            do {
+                try runner.run(duration: settings.duration) { StopSignal.requested }
+            } catch {
+                throw CleanExit.failure("\(error)")
+            }
         }
         display.finish()
         let counts = try? store.counts()

@@ -65,16 +65,31 @@ public final class GatewayIngest: CentralHostDelegate {
 
     public func central(_ host: CentralHost, value: RawSpan, of characteristic: BluetoothUUID,
                         kind: CharacteristicValueKind, from peer: CentralPeer, at time: Double) {
+        ingestValue(value, of: characteristic, kind: kind, from: peer.address, at: time)
+    }
+
+    public func central(_ host: CentralHost, advertisement data: RawSpan, from address: BDAddress, rssi: Int8,
+                        at time: Double) {
+        ingestAdvertisement(data, from: address, at: time)
+    }
+
+    // MARK: Ingest
+
+    /// A characteristic value from a device, as it arrived at `time` (gateway seconds).
+    public func ingestValue(_ value: RawSpan, of characteristic: BluetoothUUID, kind: CharacteristicValueKind,
+                            from address: BDAddress, at time: Double) {
+        let time = Self.quantized(time)
         statistics.values += 1
         guard let spec = catalog.spec(forCharacteristic: characteristic) else {
             statistics.unknownFormats += 1
             return
         }
-        ingest(value, spec: spec, address: peer.address, source: kind.rawValue, uuid: characteristic.description, at: time)
+        ingest(value, spec: spec, address: address, source: kind.rawValue, uuid: characteristic.description, at: time)
     }
 
-    public func central(_ host: CentralHost, advertisement data: RawSpan, from address: BDAddress, rssi: Int8,
-                        at time: Double) {
+    /// An advertising report's AD data: service data and manufacturer data with a spec.
+    public func ingestAdvertisement(_ data: RawSpan, from address: BDAddress, at time: Double) {
+        let time = Self.quantized(time)
         statistics.advertisements += 1
         var structures = ADStructureIterator(data)
         while true {
@@ -180,13 +195,20 @@ public final class GatewayIngest: CentralHostDelegate {
         var fit = clockFits[address]
         if let deviceTime, deviceTime >= 0 {
             var clock = fit ?? DeviceClockFit()
-            let observation = clock.observe(deviceCounter: UInt64(deviceTime * 1000), gatewayTime: time)
-            if observation.event.startsSegment, observation.segment > 0 {
-                batch.appendEvent(gatewayTimeMicros: micros, address: name, kind: DeviceEventKind.reboot,
-                                  detail: "\(observation.event)")
-                log(.info, "\(name): device clock \(observation.event)")
+            let observation = clock.observe(deviceCounter: UInt64((deviceTime * 1000).rounded()), gatewayTime: time)
+            switch observation.event {
+            case .reboot:
+                batch.appendEvent(gatewayTimeMicros: micros, address: name, kind: DeviceEventKind.reboot, detail: nil)
+                log(.info, "\(name): device rebooted (its clock restarted)")
+            case .jump(let seconds):
+                batch.appendEvent(gatewayTimeMicros: micros, address: name, kind: "clock_jump",
+                                  detail: "\(seconds) s")
+                log(.info, "\(name): device clock jumped by \(Int(seconds)) s")
+            default:
+                break
             }
-            deviceSeconds = observation.deviceSeconds
+            // A rejected observation has no device time: the samples take the arrival time.
+            if observation.deviceSeconds.isFinite { deviceSeconds = observation.deviceSeconds }
             fit = clock
             clockFits[address] = clock
         }
@@ -271,6 +293,10 @@ public final class GatewayIngest: CentralHostDelegate {
     }
 
     static func micros(_ seconds: Double) -> Int64 { Int64((seconds * 1_000_000).rounded()) }
+
+    /// Arrival times are kept to the microsecond, the resolution of the store and of a
+    /// btsnoop capture: a replayed capture then yields exactly the rows of the live run.
+    static func quantized(_ seconds: Double) -> Double { Double(micros(seconds)) / 1_000_000 }
 }
 
 extension CentralEvent {

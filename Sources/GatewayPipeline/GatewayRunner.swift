@@ -84,6 +84,8 @@ public final class GatewayRunner {
     public var onTick: ((CentralHost, Double) -> Void)?
     public private(set) var host: CentralHost?
     public private(set) var transportLosses = 0
+    /// Records the host-side HCI traffic (a btsnoop capture, on the gateway's clock).
+    public var capture: HCICaptureFile?
 
     public init(ingest: GatewayIngest, configuration: CentralConfiguration,
                 openController: @escaping () throws -> GatewayController) {
@@ -100,6 +102,7 @@ public final class GatewayRunner {
         var failure: Error?
         defer {
             if let host { try? ingest.commit(at: host.clock()) }
+            capture?.close()
         }
         while !shouldStop() {
             let controller: GatewayController
@@ -116,6 +119,11 @@ public final class GatewayRunner {
             if endTime == nil, let duration { endTime = clock() + duration }
             let host = CentralHost(transport: controller.transport, configuration: configuration, clock: clock)
             host.delegate = ingest
+            if let capture {
+                host.link.onPacket = { type, direction, packet in
+                    capture.append(packet.withUnsafeBytes { Array($0) }, type: type, direction: direction, time: clock())
+                }
+            }
             let ingest = self.ingest
             host.wantsSubscription = { ingest.wantsSubscription($0) }
             host.wantsRead = { ingest.wantsRead($0) }

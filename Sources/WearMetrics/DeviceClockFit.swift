@@ -48,8 +48,9 @@
 /// hundreds of ms; drift at most hundreds of ppm), the clock broke: a counter small enough
 /// to have started since the previous arrival is a ``ClockObservation/Event/reboot``,
 /// anything else a ``ClockObservation/Event/jump(seconds:)``. Either starts a new
-/// ``segment`` whose offset is learnt afresh. A step back that the unwrapping reads as a
-/// wrap is one; a counter silent for more than half its range (24.8 days for `u32` ms)
+/// ``segment`` whose offset is learnt afresh. Two cases cannot be told apart: a reboot just
+/// before the counter wrapped, whose new count happens to match the time elapsed, reads
+/// as a wrap; and a counter silent for more than half its range (24.8 days for `u32` ms)
 /// cannot be unwrapped and is reported as a jump. Smaller steps are not reported: the
 /// envelope follows a step forward as soon as an arrival after it comes with a short
 /// delay, and a step back once the older minima leave it (five buckets); the drift

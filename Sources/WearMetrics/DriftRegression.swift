@@ -13,7 +13,6 @@
 ///   small clock jump below the reporting threshold, a stepped gateway clock) and the
 ///   history is moved to meet it. A level step changes the mean of `y` only, never the
 ///   slope, so the drift estimate survives it.
-///
 /// - Segments: a reboot or jump moves the counter by an unknown amount but leaves the
 ///   crystal alone, so each segment has its own level (intercept) and all share the slope:
 ///   the co-moments are pooled within segments (the least-squares slope of a model with

@@ -19,11 +19,17 @@ deps:
 build:
 	$(SWIFT) build -c release --product gaitway
 
-# Until the gateway exists, the main job decodes the sample capture recorded from a
-# Bumble heart-rate peripheral (tools/hr_capture.py made it) and prints what it holds.
+# The gateway on the in-process simulator (quickstart: a runner with insoles and a
+# wristband, a walker with a wristband) for about 30 seconds, with a live table of devices
+# and latest values on a terminal; then a query of what it stored.
+DEMO_DB      ?= out/demo.db
+DEMO_SECONDS ?= 30
 demo: deps build
-	@echo "== gaitway decode $(CAPTURE) --format text"
-	@"$$($(SWIFT) build -c release --show-bin-path)/gaitway" decode "$(CAPTURE)" --format text
+	@mkdir -p $(dir $(DEMO_DB)) && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@"$$($(SWIFT) build -c release --show-bin-path)/gaitway" gateway --hci sim:quickstart --duration $(DEMO_SECONDS) --db $(DEMO_DB)
+	@echo "== gaitway query --db $(DEMO_DB) --quantity heart_rate --limit 5"
+	@"$$($(SWIFT) build -c release --show-bin-path)/gaitway" query --db $(DEMO_DB) --quantity heart_rate --limit 5
+	@echo "(the whole store: gaitway query --db $(DEMO_DB) --format csv; a capture: gaitway decode $(CAPTURE))"
 
 # A short fuzz run of every fuzz target, then the unit, reference (Bumble, tshark, NeuroKit2,
 # bthome-ble) and end-to-end tests. GAITWAY_REQUIRE_REFERENCES makes a missing reference tool a failure.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayPipeline
 import GatewayStore
 
 /// `gaitway query`: samples out of a gateway database, one line each.

@@ -54,45 +54,38 @@ extension GatewayStore {
         let kindIDs = try resolvePayloadKinds(batch, db: db, known: known, learnt: &learnt)
 
         if !batch.raws.isEmpty {
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO raw_payload (gateway_time_us, device_id, kind_id, bytes) VALUES (?, ?, ?, ?)
-                """)
+            // An empty payload is legal in ATT, but empty Data binds as NULL (it has no
+            // base address), which the column refuses: COALESCE makes it an empty BLOB.
+            var insert = try MultiRowInsert(
+                db, table: "raw_payload", columns: ["gateway_time_us", "device_id", "kind_id", "bytes"],
+                placeholders: ["?", "?", "?", "COALESCE(?, X'')"])
             try batch.rawBytes.withUnsafeBufferPointer { bytes in
                 for raw in batch.raws {
-                    guard !raw.byteRange.isEmpty else {
-                        // An empty payload (legal in ATT) would bind as NULL, since empty
-                        // Data has no base address; the column wants an empty BLOB.
-                        try db.cachedStatement(sql: """
-                            INSERT INTO raw_payload (gateway_time_us, device_id, kind_id, bytes) VALUES (?, ?, ?, X'')
-                            """).execute(arguments: [raw.gatewayTime, deviceIDs[Int(raw.device)], kindIDs[Int(raw.kind)]])
-                        continue
-                    }
-                    // Data holds up to 14 bytes inline, so short payloads cost no allocation.
-                    let blob = Data(UnsafeBufferPointer(rebasing: bytes[raw.byteRange]))
-                    statement.setUncheckedArguments([
-                        raw.gatewayTime, deviceIDs[Int(raw.device)], kindIDs[Int(raw.kind)], blob,
-                    ])
-                    try statement.execute()
+                    insert.add(raw.gatewayTime.databaseValue)
+                    insert.add(deviceIDs[Int(raw.device)].databaseValue)
+                    insert.add(kindIDs[Int(raw.kind)].databaseValue)
+                    // Data holds up to 14 bytes inline: short payloads cost no allocation.
+                    insert.add(Data(UnsafeBufferPointer(rebasing: bytes[raw.byteRange])).databaseValue)
+                    try insert.endRow()
                 }
             }
+            try insert.finish()
         }
 
         if !batch.samples.isEmpty {
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO sample (gateway_time_us, device_time_us, device_id, quantity_id, channel, value)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """)
+            var insert = try MultiRowInsert(
+                db, table: "sample",
+                columns: ["gateway_time_us", "device_time_us", "device_id", "quantity_id", "channel", "value"])
             for sample in batch.samples {
-                statement.setUncheckedArguments([
-                    sample.gatewayTime,
-                    sample.hasDeviceTime ? sample.deviceTime : nil,
-                    deviceIDs[Int(sample.device)],
-                    quantityIDs[Int(sample.quantity)],
-                    sample.channel,
-                    sample.value,
-                ])
-                try statement.execute()
+                insert.add(sample.gatewayTime.databaseValue)
+                insert.add(sample.hasDeviceTime ? sample.deviceTime.databaseValue : .null)
+                insert.add(deviceIDs[Int(sample.device)].databaseValue)
+                insert.add(quantityIDs[Int(sample.quantity)].databaseValue)
+                insert.add(sample.channel.databaseValue)
+                insert.add(sample.value.databaseValue)
+                try insert.endRow()
             }
+            try insert.finish()
         }
 
         if !batch.events.isEmpty {

@@ -16,6 +16,8 @@ public final class VirtualControllerRunner {
     public let capture: HCICaptureFile?
     /// Bytes the H4 framer could not make sense of (bad packet indicators), skipped.
     public private(set) var discardedBytes = 0
+    /// A write found the host gone.
+    private var hostGone = false
 
     private var framer = H4Framer()
     private let clock = ContinuousClock()
@@ -47,7 +49,7 @@ public final class VirtualControllerRunner {
     public func run(until endTime: Double? = nil, shouldStop: () -> Bool = { false }) throws(TransportError) {
         var buffer = [UInt8](repeating: 0, count: 4096)
         defer { capture?.close() }
-        while !shouldStop() {
+        while !shouldStop(), !hostGone {
             var time = simulationTime
             if let endTime, time >= endTime {
                 controller.advance(to: endTime)
@@ -109,6 +111,12 @@ public final class VirtualControllerRunner {
             capture?.append(packet.bytes, type: packet.type, direction: .received, time: packet.time)
         }
         try capture?.flush()
-        try transport.write(bytes)
+        do throws(TransportError) {
+            try transport.write(bytes)
+        } catch .closed {
+            // The host went away while the controller still had something for it: the
+            // run ends as when a read sees the host gone.
+            hostGone = true
+        }
     }
 }

@@ -1,8 +1,8 @@
 /// UTC timestamps as ISO 8601 text (`2026-11-22T03:01:12.250Z`) from microseconds since the
 /// Unix epoch and back, without Foundation's formatters: `gaitway query` prints millions.
-enum ISO8601Time {
+public enum ISO8601Time {
     /// Formats with 0, 3 or 6 fraction digits.
-    static func format(micros: Int64, fractionDigits: Int = 3) -> String {
+    public static func format(micros: Int64, fractionDigits: Int = 3) -> String {
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let fraction = micros - seconds * 1_000_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
@@ -20,7 +20,7 @@ enum ISO8601Time {
 
     /// Parses `2026-11-22T03:01:12Z`, with fractional seconds and with a `+hh:mm` offset,
     /// or a date alone (`2026-11-22`, midnight UTC), or plain seconds since the epoch.
-    static func parse(_ text: String) -> Int64? {
+    public static func parse(_ text: String) -> Int64? {
         if let seconds = Double(text), seconds.isFinite { return Int64((seconds * 1_000_000).rounded()) }
         let characters = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int64? {

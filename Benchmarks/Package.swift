@@ -49,6 +49,22 @@ let package = Package(
             swiftSettings: [.enableExperimentalFeature("Lifetimes")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The gateway pipeline: H4 bytes -> central host -> ingest -> committed SQLite rows.
+        .executableTarget(
+            name: "GatewayBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BLEHost", package: gaitway),
+                .product(name: "BLEWire", package: gaitway),
+                .product(name: "DeviceSim", package: gaitway),
+                .product(name: "GatewayPipeline", package: gaitway),
+                .product(name: "GatewayStore", package: gaitway),
+                .product(name: "ProtocolSpecs", package: gaitway),
+            ],
+            path: "GatewayBenchmarks",
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // `valgrind --tool=callgrind` / `perf` driver: runs the decode path without the harness.
         // Not directly in this folder: the benchmark plugin runs every executable target
         // whose folder sits directly in a folder named Benchmarks.

@@ -50,6 +50,9 @@ struct Sim: ParsableCommand {
         valueName: "SPEC"))
     var hci: String?
 
+    @Option(help: "Links the virtual controller takes at once (--hci tcp-server: / unix-server:).")
+    var maxConnections: Int = 64
+
     @Option(help: "Write the host-side HCI traffic as a btsnoop capture.")
     var btsnoop: String?
 
@@ -62,6 +65,7 @@ struct Sim: ParsableCommand {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
         if let devices, devices < 1 { throw ValidationError("--devices must be at least 1") }
         if !(speed > 0) { throw ValidationError("--speed must be positive") }
+        if !(1...0x0EFF).contains(maxConnections) { throw ValidationError("--max-connections must be 1 to 3839") }
     }
 
     func run() throws {
@@ -164,7 +168,8 @@ struct Sim: ParsableCommand {
             \(simulation.scenario.name): \(simulation.devices.count) devices behind a virtual controller on \
             \(spec)\(port); waiting for a host to connect.\n
             """.utf8))
-        let controller = VirtualController(configuration: .init(seed: simulation.scenario.seed),
+        let controller = VirtualController(configuration: .init(maximumConnections: maxConnections,
+                                                                seed: simulation.scenario.seed),
                                            peripherals: simulation.devices)
         var capture: HCICaptureFile?
         if let btsnoop {

@@ -15,9 +15,7 @@ import Darwin
 /// `gaitway gateway` fills a ``StoreBatch`` in memory and hands it to ``commit(_:)``
 /// once per commit interval; `gaitway query` reads with ``forEachSample(_:_:)``,
 /// ``forEachRawPayload(address:from:to:limit:_:)``, ``devices(includingSampleCounts:)``
-/// and ``events(address:)``. The file layout is described in ``StoreSchema``'s source
-/// (tables `device`, `quantity`, `payload_kind`, `raw_payload`, `sample`,
-/// `device_event`).
+/// and ``events(address:)``.
 ///
 /// ## Files and durability
 ///
@@ -33,6 +31,52 @@ import Darwin
 ///
 /// A store may be shared between threads: commits are serialized by GRDB's writer
 /// queue, reads run on a pool of reader connections.
+///
+/// ## Schema
+///
+/// Version "v1" (migrations are named and only appended; `grdb_migrations` lists those
+/// applied). Strings that repeat on every row (addresses, quantity names, payload
+/// UUIDs) live once in a small table and rows refer to them by integer id, so a sample
+/// row is six numbers. Times are integers in µs since the Unix epoch (`*_us`): exact,
+/// compact, and cheap to compare in indexes.
+///
+/// ```sql
+/// device(id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE, name TEXT,
+///        first_seen_us INTEGER, last_seen_us INTEGER,  -- any payload, sample or event
+///        quarantined_at_us INTEGER)       -- NULL: not quarantined
+/// quantity(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, unit TEXT)
+/// payload_kind(id INTEGER PRIMARY KEY,
+///              source TEXT NOT NULL,      -- notification|indication|read|advertisement
+///              uuid TEXT NOT NULL,        -- characteristic or service-data UUID, or manufacturer 0xNNNN
+///              UNIQUE(source, uuid))
+/// raw_payload(id INTEGER PRIMARY KEY,     -- order of arrival
+///             gateway_time_us INTEGER NOT NULL, device_id INTEGER NOT NULL,
+///             kind_id INTEGER NOT NULL,   -- payload_kind.id
+///             bytes BLOB NOT NULL)        -- exactly as received, for re-decoding and export
+///   INDEX raw_payload_by_device_time(device_id, gateway_time_us)
+///   INDEX raw_payload_by_time(gateway_time_us)
+/// sample(gateway_time_us INTEGER NOT NULL,
+///        device_time_us INTEGER,          -- NULL when the device sends no clock
+///        device_id INTEGER NOT NULL, quantity_id INTEGER NOT NULL,
+///        channel INTEGER NOT NULL DEFAULT -1,  -- cell index, n-th RR; -1 scalar
+///        value REAL NOT NULL)             -- NaN is refused by StoreBatch (SQLite makes it NULL)
+///   INDEX sample_by_device_quantity_time(device_id, quantity_id, gateway_time_us)
+///   INDEX sample_by_quantity_time(quantity_id, gateway_time_us)
+///   INDEX sample_by_time(gateway_time_us)
+/// device_event(id INTEGER PRIMARY KEY, gateway_time_us INTEGER NOT NULL,
+///              device_id INTEGER NOT NULL,
+///              kind TEXT NOT NULL,        -- connected|disconnected|quarantined|released|reboot|...
+///              detail TEXT)
+///   INDEX device_event_by_device_time(device_id, gateway_time_us)
+/// ```
+///
+/// The (source, uuid) pair of a raw payload is interned in `payload_kind` rather than
+/// repeated as text on every row: a 128-bit UUID as text is 36 bytes, more than most
+/// payloads. There are no foreign-key constraints: every id a row carries was created in
+/// the same transaction or read from its table, and an enforced key would cost a lookup
+/// per inserted sample. Rows of `device`, `quantity` and `payload_kind` are never
+/// deleted, which is what lets the store cache their ids. A quantity's name is its
+/// identity: its unit is recorded the first time one is given and not changed after.
 public final class GatewayStore: Sendable {
     /// The database file (`:memory:` for ``inMemory(options:)``).
     public let path: String
@@ -45,8 +89,7 @@ public final class GatewayStore: Sendable {
     /// ids created by a rolled-back transaction must never be reused.
     let knownIDs = Mutex(KnownIDs())
 
-    /// The operation name of errors raised while opening (``GatewayStoreError``
-    /// classifies "unable to open" differently there).
+    /// The operation named in errors raised while opening.
     static let openOperation = "open"
 
     // MARK: Opening

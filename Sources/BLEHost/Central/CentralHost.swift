@@ -85,6 +85,11 @@ public final class CentralHost {
     /// Devices heard so far (connected or not).
     public var devicesHeard: Int { devices.count }
 
+    /// The value handle discovery found for a characteristic on a link, if any.
+    public func valueHandle(of characteristic: BluetoothUUID, connection handle: UInt16) -> UInt16? {
+        links[handle]?.valueUUIDs.first { $0.value == characteristic }?.key
+    }
+
     // MARK: Running
 
     /// Starts the controller (if `start` was not called), then scans, connects and

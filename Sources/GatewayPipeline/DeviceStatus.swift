@@ -13,8 +13,10 @@ public struct DeviceStatus: Sendable {
     public private(set) var latest: [String: (value: Double, unit: String?)] = [:]
     public var malformed = 0
     public var quarantinedAt: Double?
-    /// Outcomes of the last payloads, newest last, for the quarantine rule.
+    /// Outcomes of the last `window` payloads (a ring; true: malformed), for the quarantine rule.
     var recent: [Bool] = []
+    var recentNext = 0
+    var recentBad = 0
 
     public init(address: BDAddress) { self.address = address }
 
@@ -29,13 +31,19 @@ public struct DeviceStatus: Sendable {
     /// Records a payload that did not decode; true when the device must now be quarantined.
     mutating func recordBad(_ policy: QuarantinePolicy) -> Bool {
         remember(false, policy)
-        let bad = recent.lazy.filter { !$0 }.count
-        return malformed >= policy.minimumMalformed && Double(bad) >= policy.malformedShare * Double(recent.count)
+        return malformed >= policy.minimumMalformed && Double(recentBad) >= policy.malformedShare * Double(recent.count)
     }
 
     mutating func remember(_ good: Bool, _ policy: QuarantinePolicy) {
-        recent.append(good)
-        if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
+        let window = max(policy.window, 1)
+        if recent.count < window {
+            recent.append(!good)
+        } else {
+            if recent[recentNext] { recentBad -= 1 }
+            recent[recentNext] = !good
+            recentNext = (recentNext + 1) % window
+        }
+        if !good { recentBad += 1 }
     }
 }
 

@@ -35,6 +35,8 @@ public final class GatewayIngest: CentralHostDelegate {
     var lastCommit: Double?
     var sinks: [String: PayloadSampleSink] = [:]
     var clockFits: [BDAddress: DeviceClockFit] = [:]
+    var addressTexts: [BDAddress: String] = [:]
+    var uuidTexts: [BluetoothUUID: String] = [:]
     /// The last advertisement payload per device and format: repeats of the same bytes
     /// (a device re-advertising unchanged data every 100 ms) are stored once.
     var lastAdvertisement: [AdvertisementKey: [UInt8]] = [:]
@@ -84,7 +86,12 @@ public final class GatewayIngest: CentralHostDelegate {
             statistics.unknownFormats += 1
             return
         }
-        ingest(value, spec: spec, address: address, source: kind.rawValue, uuid: characteristic.description, at: time)
+        let uuid: String
+        if let text = uuidTexts[characteristic] { uuid = text } else {
+            uuid = characteristic.description
+            uuidTexts[characteristic] = uuid
+        }
+        ingest(value, spec: spec, address: address, source: kind.rawValue, uuid: uuid, at: time)
     }
 
     /// An advertising report's AD data: service data and manufacturer data with a spec.
@@ -155,35 +162,37 @@ public final class GatewayIngest: CentralHostDelegate {
     }
 
     func ingest(_ data: RawSpan, spec: ProtocolSpec, address: BDAddress, source: String, uuid: String, at time: Double) {
-        var device = status(address)
-        guard device.quarantinedAt == nil else {
+        // Statuses, sinks and clock fits are mutated in place in their dictionaries: a copy
+        // taken out and written back would make each mutation copy its storage.
+        if devices[address] == nil { devices[address] = DeviceStatus(address: address) }
+        guard devices[address]!.quarantinedAt == nil else {
             statistics.quarantinedPayloads += 1
             return
         }
         let micros = Self.micros(time)
-        let name = address.description
-        var sink = sinks[spec.name] ?? PayloadSampleSink(program: spec.program)
-        sink.reset()
+        let name = addressText(address)
+        if sinks[spec.name] == nil { sinks[spec.name] = PayloadSampleSink(program: spec.program) }
+        sinks[spec.name]!.reset()
+        let decoded: Bool
         do throws(WireError) {
-            try spec.program.decode(data, into: &sink, base: 0)
+            try spec.program.decode(data, into: &sinks[spec.name]!, base: 0)
+            decoded = true
         } catch {
-            sinks[spec.name] = sink
-            batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid,
-                            bytes: data.withUnsafeBytes { Array($0) })
+            data.withUnsafeBytes { batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid, bytes: $0) }
             malformed(address, what: "\(spec.name): \(error)", at: time)
-            return
+            decoded = false
         }
-        batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid,
-                        bytes: data.withUnsafeBytes { Array($0) })
-        device.recordGood(quarantine)
-        devices[address] = device
+        guard decoded else { return }
+        data.withUnsafeBytes { batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid, bytes: $0) }
+        devices[address]!.recordGood(quarantine)
+        let samples = sinks[spec.name]!.samples
 
         // The device clock, if the payload has one: its first element's time, and how far
         // apart frames (or elements of a repeated field) are.
         var deviceTime: Double?
         var frameInterval: Double?
         var elementRate: Double?
-        for sample in sink.samples {
+        for sample in samples {
             switch sample.quantity {
             case "device_time": deviceTime = sample.unit == "ms" ? sample.value / 1000 : sample.value
             case "sample_interval": frameInterval = sample.value
@@ -192,10 +201,10 @@ public final class GatewayIngest: CentralHostDelegate {
             }
         }
         var deviceSeconds: Double?
-        var fit = clockFits[address]
         if let deviceTime, deviceTime >= 0 {
-            var clock = fit ?? DeviceClockFit()
-            let observation = clock.observe(deviceCounter: UInt64((deviceTime * 1000).rounded()), gatewayTime: time)
+            if clockFits[address] == nil { clockFits[address] = DeviceClockFit() }
+            let observation = clockFits[address]!.observe(deviceCounter: UInt64((deviceTime * 1000).rounded()),
+                                                          gatewayTime: time)
             switch observation.event {
             case .reboot:
                 batch.appendEvent(gatewayTimeMicros: micros, address: name, kind: DeviceEventKind.reboot, detail: nil)
@@ -209,11 +218,13 @@ public final class GatewayIngest: CentralHostDelegate {
             }
             // A rejected observation has no device time: the samples take the arrival time.
             if observation.deviceSeconds.isFinite { deviceSeconds = observation.deviceSeconds }
-            fit = clock
-            clockFits[address] = clock
         }
+        let fit = deviceSeconds == nil ? nil : clockFits[address]
+        // The status display reads the latest values once a second: refreshing them four
+        // times a second keeps string-keyed updates off the per-sample path.
+        let refreshStatus = time - (devices[address]!.lastSeen ?? -.infinity) >= 0.25
 
-        for sample in sink.samples {
+        for sample in samples {
             switch sample.quantity {
             case "device_time", "sample_interval", "sample_rate": continue
             default: break
@@ -242,10 +253,18 @@ public final class GatewayIngest: CentralHostDelegate {
             batch.appendSample(gatewayTimeMicros: sampleMicros, deviceTimeMicros: sampleDeviceMicros, address: name,
                                quantity: sample.quantity, unit: sample.unit, channel: channel, value: sample.value)
             statistics.samples += 1
-            devices[address]?.latest(sample.quantity, sample.value, unit: sample.unit, channel: channel)
+            if refreshStatus { devices[address]!.latest(sample.quantity, sample.value, unit: sample.unit, channel: channel) }
         }
-        devices[address]?.lastSeen = time
-        sinks[spec.name] = sink
+        if refreshStatus { devices[address]!.lastSeen = time }
+    }
+
+    /// Addresses as text, made once per device: `description` builds a new 17-character
+    /// string (a heap allocation) each time.
+    func addressText(_ address: BDAddress) -> String {
+        if let text = addressTexts[address] { return text }
+        let text = address.description
+        addressTexts[address] = text
+        return text
     }
 
     func malformed(_ address: BDAddress, what: String, at time: Double) {

@@ -38,6 +38,16 @@ public struct GatewayController {
             let transport = simulated(simulation, pace: .realTime(speed: 1))
             let epoch = simulation.epoch
             return GatewayController(transport: transport, clock: { epoch + transport.now }, reopens: false)
+        case .bluez:
+            // The raw socket shares the adapter with bluetoothd: the central host's start-up
+            // (HCI_Reset, event masks, its own scanning and connections) would pull it from
+            // under the daemon. The kernel-managed mode needs GATT over BlueZATTSocket, which
+            // the central host does not drive yet.
+            throw GatewayError.unsupportedController(spec.description, reason:
+                "the gateway cannot drive a kernel-managed adapter yet (GATT over L2CAP sockets is not wired in); "
+                + "use hci-socket:N with the adapter powered off (`btmgmt --index N power off`)")
+        case .btsnoop:
+            throw GatewayError.unsupportedController(spec.description, reason: "a capture is replayed, not opened: use CaptureReplay")
         default:
             return GatewayController(transport: try spec.open(timeout: timeout), clock: wallClock, reopens: true)
         }
@@ -64,10 +74,12 @@ public struct GatewayController {
 
 public enum GatewayError: Error, CustomStringConvertible {
     case noScenario(String)
+    case unsupportedController(String, reason: String)
 
     public var description: String {
         switch self {
         case .noScenario(let name): "no scenario '\(name)': give a name from Simulators/ or a YAML file"
+        case let .unsupportedController(spec, reason): "\(spec): \(reason)"
         }
     }
 }
@@ -109,6 +121,12 @@ public final class GatewayRunner {
             do {
                 controller = try openController()
             } catch {
+                // A spec that can never open (a typo, an unsupported mode) fails at once; a
+                // controller that is not there yet (a socket refused, a UART unplugged) is retried.
+                if error is GatewayError { throw error }
+                if let transport = error as? TransportError, case .system = transport {} else if error is TransportError {
+                    throw error
+                }
                 if failure == nil { ingest.log(.error, "cannot open the controller: \(error); retrying") }
                 failure = error
                 if !sleep(backoff, unless: shouldStop) { return }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dissector
 import Foundation
 import GatewayPipeline
 import GatewayStore

@@ -1,4 +1,5 @@
 import BLEHost
+import Dissector
 import Foundation
 import GatewayPipeline
 

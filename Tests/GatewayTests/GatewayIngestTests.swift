@@ -1,5 +1,6 @@
 import BLEHost
 import BLEWire
+import Dissector
 import Foundation
 import GatewayPipeline
 import GatewayStore

@@ -14,17 +14,9 @@ extension CentralHost {
         let now = clock()
         switch event {
         case .commandComplete(let complete):
-            if complete.opcode == awaited {
-                awaitedResult = packet.extracting(complete.returnParameters).withUnsafeBytes { Array($0) }
-            } else if let status = complete.status, status != 0 {
-                commandFailed(complete.opcode, status: status, at: now)
-            }
+            if let status = complete.status, status != 0 { commandFailed(complete.opcode, status: status, at: now) }
         case .commandStatus(let status):
-            if status.opcode == awaited {
-                awaitedResult = [status.status]
-            } else if status.status != 0 {
-                commandFailed(status.opcode, status: status.status, at: now)
-            }
+            if status.status != 0 { commandFailed(status.opcode, status: status.status, at: now) }
         case .leAdvertisingReport(let reports):
             try? reports.forEach(in: packet) { report, data in
                 // ADV_IND and ADV_DIRECT_IND are connectable (§7.7.65.2); a scan response
@@ -52,12 +44,7 @@ extension CentralHost {
             guard complete.status == 0 else { return }
             disconnected(handle: complete.connectionHandle, reason: complete.reason, at: now)
         case .leRemoteConnectionParameterRequest(let request):
-            // Whatever the device asks for is fine for a gateway that only listens.
-            let parameters = LEConnectionParameters(
-                intervalMin: request.intervalMin, intervalMax: request.intervalMax, maxLatency: request.maxLatency,
-                supervisionTimeout: request.timeout, minCELength: 0, maxCELength: 0)
-            link.send(command: HCICommand.leRemoteConnectionParameterRequestReply(
-                handle: request.connectionHandle, parameters).encoded)
+            link.accept(request)
         case .leConnectionUpdateComplete(let update) where update.status == 0:
             statistics.connectionParameterUpdates += 1
             delegate?.central(self, event: .connectionParametersUpdated(

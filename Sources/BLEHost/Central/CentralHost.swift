@@ -25,7 +25,7 @@ public final class CentralHost {
     public var wantsSubscription: (BluetoothUUID) -> Bool = { _ in true }
     public var wantsRead: (BluetoothUUID) -> Bool = { _ in false }
     public let clock: () -> Double
-    /// How long a start-up command may go unanswered, in seconds of `clock`.
+    /// How long a start-up command may go unanswered, in wall-clock seconds.
     public let commandTimeout: Double
     public internal(set) var statistics = CentralHostStatistics()
     /// The controller's address and whether it scans and connects with the extended commands.
@@ -39,8 +39,6 @@ public final class CentralHost {
     var scanningEnabled = false
     /// The controller turned a connection away for lack of room: no more than this many.
     var learnedConnectionLimit: Int?
-    var awaited: HCIOpcode?
-    var awaitedResult: [UInt8]?
     var started = false
 
     /// Event_Mask (Vol 4, Part E, §7.3.1): Disconnection Complete (bit 4), Encryption
@@ -96,7 +94,7 @@ public final class CentralHost {
     /// receives until the controller closes the transport (returns normally), `endTime`
     /// (on `clock`) is reached, or `shouldStop` returns true; on the way out it
     /// disconnects its links and stops scanning, without waiting for answers.
-    public func run(until endTime: Double? = nil, shouldStop: () -> Bool = { false }) throws(CentralHostError) {
+    public func run(until endTime: Double? = nil, shouldStop: () -> Bool = { false }) throws(HCIHostError) {
         if !started { try start() }
         defer { finish() }
         while !shouldStop() {
@@ -111,7 +109,7 @@ public final class CentralHost {
     }
 
     /// Reset, event masks, buffers, features, the random address, then scanning.
-    public func start() throws(CentralHostError) {
+    public func start() throws(HCIHostError) {
         started = true
         _ = try execute(.reset)
         _ = try execute(.setEventMask(Self.eventMask))
@@ -135,7 +133,7 @@ public final class CentralHost {
         if usesExtendedCommands {
             // Extended scanning where the controller announces it; a controller that lists
             // the feature but refuses the command gets the legacy one.
-            do throws(CentralHostError) {
+            do throws(HCIHostError) {
                 _ = try execute(.leSetExtendedScanParameters(extendedScanParameters))
             } catch .commandFailed(_, let status) where status == Self.unknownCommand {
                 usesExtendedCommands = false
@@ -158,7 +156,7 @@ public final class CentralHost {
         try? link.flush()
     }
 
-    func flush() throws(CentralHostError) {
+    func flush() throws(HCIHostError) {
         do throws(TransportError) { try link.flush() } catch { throw .transport(error) }
     }
 
@@ -186,57 +184,42 @@ public final class CentralHost {
 
     // MARK: Start-up commands
 
-    /// Sends one command and reads until its Command Complete (or Command Status) arrives;
-    /// returns the return parameters, Status first.
-    func execute(_ command: HCICommand) throws(CentralHostError) -> [UInt8] {
-        let opcode = command.opcode
-        awaited = opcode
-        awaitedResult = nil
-        defer { awaited = nil }
-        link.send(command: command.encoded)
-        try flush()
-        let deadline = clock() + commandTimeout
-        while true {
-            if let result = awaitedResult {
-                let status = result.first ?? 0
-                guard status == 0 else { throw .commandFailed(opcode: opcode, status: status) }
-                return result
-            }
-            guard clock() < deadline else { throw .commandTimeout(opcode: opcode) }
-            guard try receive(timeout: 0.05) else { throw .transport(.closed) }
+    func execute(_ command: HCICommand) throws(HCIHostError) -> [UInt8] {
+        try link.execute(command, timeout: .milliseconds(Int64(commandTimeout * 1000))) { type, packet in
+            dispatch(type, packet)
         }
     }
 
     func decode<R: HCICommandReturnParameters>(_ type: R.Type, _ parameters: [UInt8], _ opcode: HCIOpcode)
-        throws(CentralHostError) -> R {
-        do throws(WireError) {
-            var cursor = ByteCursor(parameters.span.bytes, layer: .hci)
-            _ = try cursor.readUInt8("Status")
-            return try R(parsing: &cursor, opcode: opcode)
-        } catch {
-            throw .malformedReturnParameters(opcode: opcode, error)
-        }
+        throws(HCIHostError) -> R {
+        try HCIHostLink.decode(type, parameters, opcode)
     }
 
     // MARK: Receiving
 
     /// Waits up to `timeout` seconds for the controller and handles what arrives. Returns
     /// false when the controller closed the transport.
-    func receive(timeout: Double) throws(CentralHostError) -> Bool {
+    func receive(timeout: Double) throws(HCIHostError) -> Bool {
         let open: Bool
         do throws(TransportError) {
-            open = try link.receive(timeout: .microseconds(Int64((max(0, timeout) * 1_000_000).rounded(.up)))) { type, packet in
-                switch type {
-                case .event: handleEvent(packet)
-                case .aclData: handleACL(packet)
-                default: statistics.unexpectedPackets += 1
-                }
+            open = try link.receive(timeout: .microseconds(Int64((max(0, timeout) * 1_000_000).rounded(.up)))) {
+                type, packet in dispatch(type, packet)
             }
         } catch {
             throw .transport(error)
         }
         try flush()
         return open
+    }
+}
+
+extension CentralHost {
+    func dispatch(_ type: HCIPacketType, _ packet: RawSpan) {
+        switch type {
+        case .event: handleEvent(packet)
+        case .aclData: handleACL(packet)
+        default: statistics.unexpectedPackets += 1
+        }
     }
 }
 
@@ -256,24 +239,4 @@ public struct CentralHostStatistics: Sendable, Equatable {
     public var malformedPackets = 0
     public var unexpectedPackets = 0
     public var connectionParameterUpdates = 0
-}
-
-/// Why the central host stopped.
-public enum CentralHostError: Error, Equatable, CustomStringConvertible {
-    case transport(TransportError)
-    case commandFailed(opcode: HCIOpcode, status: UInt8)
-    case commandTimeout(opcode: HCIOpcode)
-    case malformedReturnParameters(opcode: HCIOpcode, WireError)
-
-    public var description: String {
-        switch self {
-        case .transport(let error): "\(error)"
-        case let .commandFailed(opcode, status):
-            "the controller refused HCI command 0x\(String(opcode.rawValue, radix: 16)): \(HCIStatus.describe(status))"
-        case .commandTimeout(let opcode):
-            "the controller did not answer HCI command 0x\(String(opcode.rawValue, radix: 16)) (is it a controller, and is it powered?)"
-        case let .malformedReturnParameters(opcode, error):
-            "malformed answer to HCI command 0x\(String(opcode.rawValue, radix: 16)): \(error)"
-        }
-    }
 }

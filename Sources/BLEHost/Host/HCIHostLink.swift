@@ -32,6 +32,9 @@ public final class HCIHostLink {
     var aclQueue: [(handle: UInt16, packet: [UInt8])] = []
     var aclCredits = 1
     var aclInFlight: [UInt16: Int] = [:]
+    /// The command `execute` waits for, and its answer (Status, then return parameters).
+    var awaited: HCIOpcode?
+    var awaitedResult: [UInt8]?
 
     public init(transport: any HCITransport) {
         self.transport = transport
@@ -47,6 +50,9 @@ public final class HCIHostLink {
 
     /// Packets waiting for a controller buffer or command credit.
     public var queuedPackets: Int { commandQueue.count + aclQueue.count }
+
+    /// ACL packets the controller could take now beyond those already queued.
+    public var aclRoom: Int { aclCredits - aclQueue.count }
 
     // MARK: Sending
 
@@ -109,6 +115,16 @@ public final class HCIHostLink {
         try transport.write(outbox)
     }
 
+    /// Accepts a peer's connection parameter request as it stands (LE Remote Connection
+    /// Parameter Request Reply, Vol 4, Part E, §7.8.31): a wearable's and a gateway's
+    /// needs are both met by what the wearable asks for.
+    public func accept(_ request: HCIEvent.LERemoteConnectionParameterRequest) {
+        let parameters = LEConnectionParameters(
+            intervalMin: request.intervalMin, intervalMax: request.intervalMax, maxLatency: request.maxLatency,
+            supervisionTimeout: request.timeout, minCELength: 0, maxCELength: 0)
+        send(command: HCICommand.leRemoteConnectionParameterRequestReply(handle: request.connectionHandle, parameters).encoded)
+    }
+
     /// Forgets what was queued for a link that is gone and takes its buffers back: the
     /// controller flushed them on disconnection (§4.3).
     public func linkClosed(handle: UInt16) {
@@ -144,7 +160,7 @@ public final class HCIHostLink {
         do throws(WireError) {
             try framer.feed(bytes) { (type: HCIPacketType, packet: RawSpan) throws(WireError) in
                 onPacket?(type, .received, packet)
-                if type == .event { takeCredits(packet) }
+                if type == .event, takeCredits(packet) { return }
                 body(type, packet)
             }
         } catch {
@@ -156,12 +172,23 @@ public final class HCIHostLink {
     }
 
     /// Command credits from Command Complete / Command Status (§7.7.14, §7.7.15) and ACL
-    /// buffers from Number Of Completed Packets (§7.7.19).
-    func takeCredits(_ packet: RawSpan) {
-        guard let event = try? HCIEvent(parsing: packet) else { return }
+    /// buffers from Number Of Completed Packets (§7.7.19). Returns true for the answer
+    /// `execute` waits for, which is consumed here.
+    func takeCredits(_ packet: RawSpan) -> Bool {
+        guard let event = try? HCIEvent(parsing: packet) else { return false }
         switch event {
-        case .commandComplete(let complete): commandCredits = Int(complete.numHCICommandPackets)
-        case .commandStatus(let status): commandCredits = Int(status.numHCICommandPackets)
+        case .commandComplete(let complete):
+            commandCredits = Int(complete.numHCICommandPackets)
+            if complete.opcode == awaited {
+                awaitedResult = packet.extracting(complete.returnParameters).withUnsafeBytes { Array($0) }
+                return true
+            }
+        case .commandStatus(let status):
+            commandCredits = Int(status.numHCICommandPackets)
+            if status.opcode == awaited {
+                awaitedResult = [status.status]
+                return true
+            }
         case .numberOfCompletedPackets(let completed):
             try? completed.forEach(in: packet) { handle, count in
                 let outstanding = aclInFlight[handle] ?? 0
@@ -171,6 +198,55 @@ public final class HCIHostLink {
                 aclCredits = min(aclCredits + returned, aclBufferCount)
             }
         default: break
+        }
+        return false
+    }
+
+    // MARK: Commands that must be answered before going on
+
+    /// Sends one command and reads until its Command Complete (or Command Status) arrives,
+    /// handing everything else that arrives meanwhile to `body`; returns the return
+    /// parameters, Status first. A non-zero Status throws.
+    public func execute(_ command: HCICommand, timeout: Duration,
+                        _ body: (HCIPacketType, RawSpan) -> Void) throws(HCIHostError) -> [UInt8] {
+        try execute(command.encoded, opcode: command.opcode, timeout: timeout, body)
+    }
+
+    /// `execute` for a command packet built elsewhere (without its H4 indicator).
+    public func execute(_ packet: [UInt8], opcode: HCIOpcode, timeout: Duration,
+                        _ body: (HCIPacketType, RawSpan) -> Void) throws(HCIHostError) -> [UInt8] {
+        awaited = opcode
+        awaitedResult = nil
+        defer { awaited = nil }
+        send(command: packet)
+        do throws(TransportError) { try flush() } catch { throw .transport(error) }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let result = awaitedResult {
+                let status = result.first ?? 0
+                guard status == 0 else { throw .commandFailed(opcode: opcode, status: status) }
+                return result
+            }
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { throw .commandTimeout(opcode: opcode) }
+            do throws(TransportError) {
+                guard try receive(timeout: min(left, .milliseconds(50)), body) else { throw .closed }
+                try flush()
+            } catch {
+                throw .transport(error)
+            }
+        }
+    }
+
+    /// Reads return parameters (after their Status) as `R`.
+    public static func decode<R: HCICommandReturnParameters>(_ type: R.Type, _ parameters: [UInt8],
+                                                             _ opcode: HCIOpcode) throws(HCIHostError) -> R {
+        do throws(WireError) {
+            var cursor = ByteCursor(parameters.span.bytes, layer: .hci)
+            _ = try cursor.readUInt8("Status")
+            return try R(parsing: &cursor, opcode: opcode)
+        } catch {
+            throw .malformedReturnParameters(opcode: opcode, error)
         }
     }
 }

@@ -12,31 +12,9 @@ extension PeripheralHost {
         }
         switch event {
         case .commandComplete(let complete):
-            commandCredits = Int(complete.numHCICommandPackets)
-            if complete.opcode == awaited {
-                awaitedResult = packet.extracting(complete.returnParameters).withUnsafeBytes { Array($0) }
-            } else if let status = complete.status, status != 0 {
-                statistics.failedCommands += 1
-            }
+            if let status = complete.status, status != 0 { statistics.failedCommands += 1 }
         case .commandStatus(let status):
-            commandCredits = Int(status.numHCICommandPackets)
-            if status.opcode == awaited {
-                awaitedResult = [status.status]
-            } else if status.status != 0 {
-                statistics.failedCommands += 1
-            }
-        case .numberOfCompletedPackets(let completed):
-            do throws(WireError) {
-                try completed.forEach(in: packet) { handle, count in
-                    let outstanding = aclInFlight[handle] ?? 0
-                    // A controller that completes more than was sent must not inflate the credits.
-                    let returned = min(Int(count), outstanding)
-                    aclInFlight[handle] = outstanding - returned
-                    aclCredits = min(aclCredits + returned, aclBufferCount)
-                }
-            } catch {
-                statistics.malformedPackets += 1
-            }
+            if status.status != 0 { statistics.failedCommands += 1 }
         case .leConnectionComplete(let complete):
             connected(status: complete.status, handle: complete.connectionHandle, role: complete.role,
                       central: complete.peerAddress, at: time)
@@ -47,12 +25,7 @@ extension PeripheralHost {
             guard complete.status == 0 else { return }
             disconnected(handle: complete.connectionHandle, reason: complete.reason, at: time)
         case .leRemoteConnectionParameterRequest(let request):
-            // Whatever the central asks for suits a wearable's notification rates.
-            let parameters = LEConnectionParameters(
-                intervalMin: request.intervalMin, intervalMax: request.intervalMax, maxLatency: request.maxLatency,
-                supervisionTimeout: request.timeout, minCELength: 0, maxCELength: 0)
-            commandQueue.append(HCICommand.leRemoteConnectionParameterRequestReply(
-                handle: request.connectionHandle, parameters).encoded)
+            link.accept(request)
         default:
             break
         }
@@ -65,7 +38,7 @@ extension PeripheralHost {
         advertisingEnabled = false
         if let current = connectionHandle, current != handle {
             // One link at a time: a second central is turned away.
-            commandQueue.append(HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+            link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
             return
         }
         connectionHandle = handle
@@ -76,8 +49,7 @@ extension PeripheralHost {
     /// Disconnection Complete (§7.7.5): the controller flushed what it held for the link,
     /// so those buffers are free again (§4.3).
     func disconnected(handle: UInt16, reason: UInt8, at time: Double) {
-        aclCredits = min(aclCredits + (aclInFlight.removeValue(forKey: handle) ?? 0), aclBufferCount)
-        aclQueue.removeAll { $0.handle == handle }
+        link.linkClosed(handle: handle)
         reassembler.reset(handle: handle)
         guard handle == connectionHandle else { return }
         connectionHandle = nil

@@ -25,40 +25,26 @@ public final class PeripheralHost {
     /// How long a start-up command may go unanswered.
     public let commandTimeout: Duration
     public internal(set) var statistics = PeripheralHostStatistics()
+    /// H4 framing and flow control toward the controller.
+    public let link: HCIHostLink
     /// The controller's LE ACL data packet length (bytes after the ACL header) and how
     /// many packets it buffers (LE Read Buffer Size, Vol 4, Part E, §7.8.2).
-    public internal(set) var aclDataLength = 27
-    public internal(set) var aclBufferCount = 1
+    public var aclDataLength: Int { link.aclDataLength }
+    public var aclBufferCount: Int { link.aclBufferCount }
     /// The link to the connected central, if any.
     public internal(set) var connectionHandle: UInt16?
 
-    var framer = H4Framer()
     var reassembler = L2CAPReassembler()
     let clock = ContinuousClock()
     let origin: ContinuousClock.Instant
     let startTime: Double
     var started = false
-    /// Packets to write at the next flush, in order.
-    var outbox: [(type: HCIPacketType, bytes: [UInt8])] = []
-    /// ACL packets (fragments, no H4 indicator) waiting for a free controller buffer.
-    var aclQueue: [(handle: UInt16, packet: [UInt8])] = []
-    /// Free LE ACL buffers in the controller: taken per packet sent, given back by Number
-    /// Of Completed Packets (Vol 4, Part E, §4.1.1) or on disconnection.
-    var aclCredits = 1
-    var aclInFlight: [UInt16: Int] = [:]
-    /// Commands waiting for the controller to accept more (Num_HCI_Command_Packets).
-    var commandQueue: [[UInt8]] = []
-    var commandCredits = 1
-    /// The start-up command being waited for, and its answer (Status, then parameters).
-    var awaited: HCIOpcode?
-    var awaitedResult: [UInt8]?
     var advertisingEnabled = false
     /// No advertising before this time (a scripted link drop keeps the device silent).
     var advertiseAfter = 0.0
     var sentAdvertisingData: [UInt8] = []
     var sentScanResponseData: [UInt8] = []
     var lastAdvertisingRefresh = -Double.infinity
-    var readBuffer = [UInt8](repeating: 0, count: 4096)
 
     /// Event_Mask (Vol 4, Part E, §7.3.1): Disconnection Complete (bit 4), Encryption
     /// Change (7), Command Complete (13), Command Status (14), Hardware Error (15), Number
@@ -87,7 +73,13 @@ public final class PeripheralHost {
         self.startTime = startTime
         self.capture = capture
         self.commandTimeout = commandTimeout
+        link = HCIHostLink(transport: transport)
         origin = clock.now
+        if let capture {
+            link.onPacket = { [unowned self] type, direction, packet in
+                capture.append(packet.withUnsafeBytes { Array($0) }, type: type, direction: direction, time: simulationTime)
+            }
+        }
     }
 
     /// The simulation time the wall clock has reached.
@@ -128,21 +120,16 @@ public final class PeripheralHost {
         _ = try execute(HCICommand.reset.encoded, .reset)
         _ = try execute(HCICommand.setEventMask(Self.eventMask).encoded, .setEventMask)
         _ = try execute(HCICommand.leSetEventMask(Self.leEventMask).encoded, .leSetEventMask)
-        let leBuffers = try decode(LEBufferSize.self, try execute(HCICommand.leReadBufferSize.encoded, .leReadBufferSize),
-                                   .leReadBufferSize)
+        let leBuffers = try HCIHostLink.decode(LEBufferSize.self, try execute(HCICommand.leReadBufferSize.encoded,
+                                                                                .leReadBufferSize), .leReadBufferSize)
         if leBuffers.leACLDataPacketLength == 0 || leBuffers.totalNumLEACLDataPackets == 0 {
             // No dedicated LE buffers: LE shares the BR/EDR ones (§7.8.2).
-            let shared = try decode(BufferSize.self, try execute(HCICommand.readBufferSize.encoded, .readBufferSize),
-                                    .readBufferSize)
-            aclDataLength = Int(shared.aclDataPacketLength)
-            aclBufferCount = Int(shared.totalNumACLDataPackets)
+            let shared = try HCIHostLink.decode(BufferSize.self, try execute(HCICommand.readBufferSize.encoded,
+                                                                              .readBufferSize), .readBufferSize)
+            link.setACLBuffers(length: Int(shared.aclDataPacketLength), count: Int(shared.totalNumACLDataPackets))
         } else {
-            aclDataLength = Int(leBuffers.leACLDataPacketLength)
-            aclBufferCount = Int(leBuffers.totalNumLEACLDataPackets)
+            link.setACLBuffers(length: Int(leBuffers.leACLDataPacketLength), count: Int(leBuffers.totalNumLEACLDataPackets))
         }
-        aclDataLength = max(aclDataLength, 1)
-        aclBufferCount = max(aclBufferCount, 1)
-        aclCredits = aclBufferCount
         let random = device.addressType == .randomDevice || device.addressType == .randomIdentity
         if random {
             _ = try execute(HCICommand.leSetRandomAddress(device.address).encoded, .leSetRandomAddress)
@@ -177,7 +164,7 @@ public final class PeripheralHost {
         if let downtime = device.takeLinkDrop() {
             advertiseAfter = time + max(0, downtime)
             if let handle = connectionHandle {
-                commandQueue.append(HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+                link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
             } else if advertisingEnabled {
                 setAdvertising(false)
             }
@@ -185,7 +172,7 @@ public final class PeripheralHost {
         if let handle = connectionHandle {
             // Only as many as the free buffers could take now: the rest wait in the device's
             // own queue, where its overflow policy applies.
-            let room = aclCredits - aclQueue.count
+            let room = link.aclRoom
             if room > 0 {
                 let pdus = device.dequeueOutgoing(handle: handle, upTo: time, limit: room)
                 for pdu in pdus { enqueue(pdu, channel: .att, handle: handle) }
@@ -194,8 +181,6 @@ public final class PeripheralHost {
         } else {
             refreshAdvertising(at: time)
         }
-        pumpACL()
-        pumpCommands()
     }
 
     /// Keeps advertising on while the device wants it, with its current data.
@@ -206,11 +191,11 @@ public final class PeripheralHost {
             let data = device.advertisingData, scanResponse = device.scanResponseData
             if data != sentAdvertisingData {
                 sentAdvertisingData = data
-                commandQueue.append(LegacyAdvertisingCommand.setData(data).encoded)
+                link.send(command: LegacyAdvertisingCommand.setData(data).encoded)
             }
             if scanResponse != sentScanResponseData {
                 sentScanResponseData = scanResponse
-                commandQueue.append(LegacyAdvertisingCommand.setScanResponseData(scanResponse).encoded)
+                link.send(command: LegacyAdvertisingCommand.setScanResponseData(scanResponse).encoded)
             }
         }
         if wanted != advertisingEnabled { setAdvertising(wanted) }
@@ -219,7 +204,7 @@ public final class PeripheralHost {
     func setAdvertising(_ enable: Bool) {
         advertisingEnabled = enable
         if enable { statistics.advertisingStarts += 1 }
-        commandQueue.append(LegacyAdvertisingCommand.setEnable(enable).encoded)
+        link.send(command: LegacyAdvertisingCommand.setEnable(enable).encoded)
     }
 
     /// Best effort on the way out: no waiting for answers, and only what the controller's
@@ -227,72 +212,28 @@ public final class PeripheralHost {
     /// by itself while connected).
     func finish() {
         if let handle = connectionHandle {
-            commandQueue.insert(HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded, at: 0)
+            link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
         } else if advertisingEnabled {
-            commandQueue.insert(LegacyAdvertisingCommand.setEnable(false).encoded, at: 0)
+            link.send(command: LegacyAdvertisingCommand.setEnable(false).encoded)
             advertisingEnabled = false
         }
-        pumpCommands()
         try? flush()
     }
 
     // MARK: Sending
 
-    /// Frames `payload` as a basic L2CAP PDU (Vol 3, Part A, §3.1) and cuts it into ACL
-    /// packets of at most the controller's data length: the first with Packet_Boundary_Flag
-    /// 0b00 (first non-automatically-flushable, the one a host uses on LE, Vol 4, Part E,
-    /// §5.4.2), the rest 0b01 (continuing).
+    /// Sends `payload` on an L2CAP channel of the link (framed and cut to the controller's
+    /// buffers by `HCIHostLink`).
     func enqueue(_ payload: [UInt8], channel: L2CAPChannelID, handle: UInt16) {
-        var pdu = ByteWriter(capacity: payload.count + L2CAPBasicHeader.size)
-        L2CAPBasicHeader.encode(channel: channel, payload: payload, into: &pdu)
-        var start = 0
-        while start < pdu.bytes.count {
-            let end = min(start + aclDataLength, pdu.bytes.count)
-            var packet = ByteWriter(capacity: end - start + ACLDataHeader.size)
-            ACLDataHeader.encode(handle: handle, boundary: start == 0 ? .firstNonFlushable : .continuing,
-                                 data: pdu.bytes[start..<end], into: &packet)
-            aclQueue.append((handle, packet.bytes))
-            start = end
-        }
+        statistics.aclPacketsSent += (payload.count + L2CAPBasicHeader.size + link.aclDataLength - 1) / link.aclDataLength
+        link.send(l2cap: payload, channel: channel, handle: handle)
     }
 
-    func pumpACL() {
-        var sent = 0
-        while aclCredits > 0, sent < aclQueue.count {
-            let (handle, packet) = aclQueue[sent]
-            outbox.append((.aclData, packet))
-            aclCredits -= 1
-            aclInFlight[handle, default: 0] += 1
-            statistics.aclPacketsSent += 1
-            sent += 1
-        }
-        if sent > 0 { aclQueue.removeFirst(sent) }
-    }
-
-    func pumpCommands() {
-        var sent = 0
-        while commandCredits > 0, sent < commandQueue.count {
-            outbox.append((.command, commandQueue[sent]))
-            commandCredits -= 1
-            sent += 1
-        }
-        if sent > 0 { commandQueue.removeFirst(sent) }
-    }
-
-    /// Writes the outbox (and records it in the capture).
+    /// Writes what is ready to go (and records it in the capture).
     func flush() throws(PeripheralHostError) {
-        guard !outbox.isEmpty else { return }
-        var bytes: [UInt8] = []
-        let time = simulationTime
-        for (type, packet) in outbox {
-            bytes.append(type.rawValue)
-            bytes.append(contentsOf: packet)
-            capture?.append(packet, type: type, direction: .sent, time: time)
-        }
-        outbox.removeAll(keepingCapacity: true)
         do throws(TransportError) {
             try capture?.flush()
-            try transport.write(bytes)
+            try link.flush()
         } catch {
             throw .transport(error)
         }
@@ -300,35 +241,10 @@ public final class PeripheralHost {
 
     // MARK: Start-up commands
 
-    /// Sends one command and reads until its Command Complete (or Command Status) arrives;
-    /// returns the return parameters, Status first.
+    /// Sends one command and waits for its answer; returns the return parameters, Status first.
     func execute(_ packet: [UInt8], _ opcode: HCIOpcode) throws(PeripheralHostError) -> [UInt8] {
-        awaited = opcode
-        awaitedResult = nil
-        defer { awaited = nil }
-        outbox.append((.command, packet))
-        try flush()
-        let deadline = clock.now + commandTimeout
-        while true {
-            if let result = awaitedResult {
-                let status = result.first ?? 0
-                guard status == 0 else { throw .commandFailed(opcode: opcode, status: status) }
-                return result
-            }
-            let remaining = deadline - clock.now
-            guard remaining > .zero else { throw .commandTimeout(opcode: opcode) }
-            guard try readOnce(timeout: min(remaining, .milliseconds(50))) else { throw .transport(.closed) }
-        }
-    }
-
-    func decode<R: HCICommandReturnParameters>(_ type: R.Type, _ parameters: [UInt8], _ opcode: HCIOpcode)
-        throws(PeripheralHostError) -> R {
-        do throws(WireError) {
-            var cursor = ByteCursor(parameters.span.bytes, layer: .hci)
-            _ = try cursor.readUInt8("Status")
-            return try R(parsing: &cursor, opcode: opcode)
-        } catch {
-            throw .malformedReturnParameters(opcode: opcode, error)
+        try link.execute(packet, opcode: opcode, timeout: commandTimeout) { type, packet in
+            dispatch(type, packet, at: simulationTime)
         }
     }
 
@@ -337,39 +253,25 @@ public final class PeripheralHost {
     /// Waits up to `timeout` for bytes from the controller and handles the packets they
     /// complete. Returns false when the controller closed the transport.
     func readOnce(timeout: Duration) throws(PeripheralHostError) -> Bool {
-        let count: Int
+        let open: Bool
+        let skippedBefore = link.malformedBytes
         do throws(TransportError) {
-            let transport = self.transport
-            let result: Result<Int, TransportError> = readBuffer.withUnsafeMutableBytes { raw in
-                Result { () throws(TransportError) in try transport.read(into: raw, timeout: timeout) }
-            }
-            count = try result.get()
-        } catch .closed {
-            return false
+            let time = simulationTime
+            open = try link.receive(timeout: timeout) { type, packet in dispatch(type, packet, at: time) }
         } catch {
             throw .transport(error)
         }
-        guard count > 0 else { return true }
-        let chunk = Array(readBuffer[0..<count])
-        let time = simulationTime
-        do throws(WireError) {
-            try framer.feed(chunk.span.bytes) { (type: HCIPacketType, packet: RawSpan) throws(WireError) in
-                if let capture {
-                    capture.append(packet.withUnsafeBytes { Array($0) }, type: type, direction: .received, time: time)
-                }
-                switch type {
-                case .event: handleEvent(packet, at: time)
-                case .aclData: handleACL(packet, at: time)
-                default: break
-                }
-            }
-        } catch {
-            // Bad indicators are skipped by the framer; the stream goes on.
-            statistics.malformedPackets += 1
-        }
-        pumpACL()
-        pumpCommands()
+        // Bad indicators are skipped by the framer; the stream goes on.
+        if link.malformedBytes > skippedBefore { statistics.malformedPackets += 1 }
         try flush()
-        return true
+        return open
+    }
+
+    func dispatch(_ type: HCIPacketType, _ packet: RawSpan, at time: Double) {
+        switch type {
+        case .event: handleEvent(packet, at: time)
+        case .aclData: handleACL(packet, at: time)
+        default: break
+        }
     }
 }

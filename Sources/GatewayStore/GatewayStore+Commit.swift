@@ -54,38 +54,10 @@ extension GatewayStore {
         let kindIDs = try resolvePayloadKinds(batch, db: db, known: known, learnt: &learnt)
 
         if !batch.raws.isEmpty {
-            // An empty payload is legal in ATT, but empty Data binds as NULL (it has no
-            // base address), which the column refuses: COALESCE makes it an empty BLOB.
-            var insert = try MultiRowInsert(
-                db, table: "raw_payload", columns: ["gateway_time_us", "device_id", "kind_id", "bytes"],
-                placeholders: ["?", "?", "?", "COALESCE(?, X'')"])
-            try batch.rawBytes.withUnsafeBufferPointer { bytes in
-                for raw in batch.raws {
-                    insert.add(raw.gatewayTime.databaseValue)
-                    insert.add(deviceIDs[Int(raw.device)].databaseValue)
-                    insert.add(kindIDs[Int(raw.kind)].databaseValue)
-                    // Data holds up to 14 bytes inline: short payloads cost no allocation.
-                    insert.add(Data(UnsafeBufferPointer(rebasing: bytes[raw.byteRange])).databaseValue)
-                    try insert.endRow()
-                }
-            }
-            try insert.finish()
+            try insertRawChunks(batch, into: db, deviceIDs: deviceIDs, kindIDs: kindIDs)
         }
-
         if !batch.samples.isEmpty {
-            var insert = try MultiRowInsert(
-                db, table: "sample",
-                columns: ["gateway_time_us", "device_time_us", "device_id", "quantity_id", "channel", "value"])
-            for sample in batch.samples {
-                insert.add(sample.gatewayTime.databaseValue)
-                insert.add(sample.hasDeviceTime ? sample.deviceTime.databaseValue : .null)
-                insert.add(deviceIDs[Int(sample.device)].databaseValue)
-                insert.add(quantityIDs[Int(sample.quantity)].databaseValue)
-                insert.add(sample.channel.databaseValue)
-                insert.add(sample.value.databaseValue)
-                try insert.endRow()
-            }
-            try insert.finish()
+            try insertSampleChunks(batch, into: db, deviceIDs: deviceIDs, quantityIDs: quantityIDs)
         }
 
         if !batch.events.isEmpty {
@@ -113,6 +85,190 @@ extension GatewayStore {
             let statement = try db.cachedStatement(sql: "UPDATE device SET name = ? WHERE id = ?")
             for (device, name) in batch.deviceNames {
                 try statement.execute(arguments: [name, deviceIDs[Int(device)]])
+            }
+        }
+    }
+
+    // MARK: Chunks
+
+    /// Most elements in one chunk row. A group larger than this (a long commit interval)
+    /// becomes several rows, so a query that needs one sample decodes at most this many,
+    /// and a chunk's columns stay a few tens of kilobytes.
+    static let maximumChunkCount = 4096
+
+    /// One `sample_chunk` row per (device, quantity) of the batch (more for groups above
+    /// ``maximumChunkCount``), its samples sorted by time, then channel, then arrival.
+    private static func insertSampleChunks(
+        _ batch: StoreBatch, into db: Database, deviceIDs: [Int64], quantityIDs: [Int64]
+    ) throws {
+        try batch.samples.withUnsafeBufferPointer { samples in
+            var groups = RowGroups(
+                rowCount: samples.count, firstKeyCount: batch.addresses.count,
+                first: { samples[$0].device }, second: { samples[$0].quantity })
+            groups.sortEachGroup { lhs, rhs in
+                let (left, right) = (samples[lhs], samples[rhs])
+                return left.gatewayTime < right.gatewayTime
+                    || (left.gatewayTime == right.gatewayTime && left.channel < right.channel)
+            }
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO sample_chunk (device_id, quantity_id, start_us, end_us, count,
+                                          gateway_times, device_times, channels, sample_values)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try groups.order.withUnsafeBufferPointer { order in
+                for group in 0..<groups.count {
+                    let deviceID = deviceIDs[Int(groups.firstKeys[group])]
+                    let quantityID = quantityIDs[Int(groups.secondKeys[group])]
+                    for piece in pieces(of: groups.rows(of: group)) {
+                        let rows = UnsafeBufferPointer(rebasing: order[piece])
+                        let chunk = encodeSamples(rows, of: samples)
+                        statement.setUncheckedArguments(StatementArguments([
+                            deviceID.databaseValue, quantityID.databaseValue,
+                            chunk.start.databaseValue, chunk.end.databaseValue, rows.count.databaseValue,
+                            chunk.gatewayTimes.databaseValue, chunk.deviceTimes?.databaseValue ?? .null,
+                            chunk.channels.databaseValue, chunk.values.databaseValue,
+                        ]))
+                        try statement.execute()
+                    }
+                }
+            }
+        }
+    }
+
+    /// One `raw_chunk` row per (device, payload kind) of the batch (more for groups above
+    /// ``maximumChunkCount``), its payloads sorted by time, then arrival.
+    private static func insertRawChunks(
+        _ batch: StoreBatch, into db: Database, deviceIDs: [Int64], kindIDs: [Int64]
+    ) throws {
+        // The commit's number: the id of its first chunk, larger than any earlier one.
+        let batchNumber = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM raw_chunk")) ?? 1
+        var nextID = batchNumber
+        try batch.raws.withUnsafeBufferPointer { raws in
+            var groups = RowGroups(
+                rowCount: raws.count, firstKeyCount: batch.addresses.count,
+                first: { raws[$0].device }, second: { raws[$0].kind })
+            groups.sortEachGroup { lhs, rhs in raws[lhs].gatewayTime < raws[rhs].gatewayTime }
+            // An empty BLOB (every payload of the chunk empty) binds as NULL, since empty
+            // Data has no base address, which the column refuses: COALESCE restores it.
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO raw_chunk (id, batch, device_id, kind_id, start_us, end_us, count,
+                                       gateway_times, arrivals, lengths, bytes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, X''))
+                """)
+            try batch.rawBytes.withUnsafeBufferPointer { bytes in
+                try groups.order.withUnsafeBufferPointer { order in
+                    for group in 0..<groups.count {
+                        let deviceID = deviceIDs[Int(groups.firstKeys[group])]
+                        let kindID = kindIDs[Int(groups.secondKeys[group])]
+                        for piece in pieces(of: groups.rows(of: group)) {
+                            let rows = UnsafeBufferPointer(rebasing: order[piece])
+                            let chunk = encodeRaws(rows, of: raws, bytes: bytes)
+                            statement.setUncheckedArguments(StatementArguments([
+                                nextID.databaseValue, batchNumber.databaseValue,
+                                deviceID.databaseValue, kindID.databaseValue,
+                                chunk.start.databaseValue, chunk.end.databaseValue, rows.count.databaseValue,
+                                chunk.gatewayTimes.databaseValue, chunk.arrivals.databaseValue,
+                                chunk.lengths.databaseValue, chunk.bytes.databaseValue,
+                            ]))
+                            try statement.execute()
+                            nextID += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `rows` cut into consecutive pieces of at most ``maximumChunkCount``.
+    private static func pieces(of rows: Range<Int>) -> LazyMapSequence<StrideTo<Int>, Range<Int>> {
+        stride(from: rows.lowerBound, to: rows.upperBound, by: maximumChunkCount).lazy.map { start in
+            start..<min(start + maximumChunkCount, rows.upperBound)
+        }
+    }
+
+    /// Encodes samples already sorted by time: the first time is `start`, the last `end`.
+    private static func encodeSamples(
+        _ rows: UnsafeBufferPointer<Int32>, of samples: UnsafeBufferPointer<PendingSample>
+    ) -> (start: Int64, end: Int64, gatewayTimes: Data, deviceTimes: Data?, channels: Data, values: Data) {
+        let count = rows.count
+        let start = samples[Int(rows[0])].gatewayTime
+        let end = samples[Int(rows[count - 1])].gatewayTime
+        let gatewayTimes = encodeTimes(count: count, start: start) { samples[Int(rows[$0])].gatewayTime }
+        var present = 0
+        for row in rows where samples[Int(row)].hasDeviceTime { present += 1 }
+        var deviceTimes: Data?
+        if present > 0 {
+            // Flag byte: 0 every sample has a device time; 1 a presence bitmap follows
+            // (bit i of byte i/8 set when sample i has one). Then the present times as
+            // differences from the previous present one (the first from 0).
+            let bitmapBytes = present == count ? 0 : (count + 7) / 8
+            deviceTimes = ChunkCodec.data(capacity: 1 + bitmapBytes + present * ChunkCodec.maximumVarintBytes) { writer in
+                writer.byte(bitmapBytes == 0 ? 0 : 1)
+                if bitmapBytes > 0 {
+                    var byte: UInt8 = 0
+                    for index in 0..<count {
+                        if samples[Int(rows[index])].hasDeviceTime { byte |= 1 << UInt8(index & 7) }
+                        if index & 7 == 7 || index == count - 1 {
+                            writer.byte(byte)
+                            byte = 0
+                        }
+                    }
+                }
+                var previous: Int64 = 0
+                for row in rows where samples[Int(row)].hasDeviceTime {
+                    let time = samples[Int(row)].deviceTime
+                    writer.signedVarint(time &- previous)
+                    previous = time
+                }
+            }
+        }
+        let channels = ChunkCodec.data(capacity: count * ChunkCodec.maximumVarintBytes) { writer in
+            for row in rows { writer.signedVarint(Int64(samples[Int(row)].channel)) }
+        }
+        let values = ChunkCodec.data(capacity: count * 8) { writer in
+            for row in rows { writer.float64(samples[Int(row)].value) }
+        }
+        return (start, end, gatewayTimes, deviceTimes, channels, values)
+    }
+
+    /// Encodes raw payloads already sorted by time.
+    private static func encodeRaws(
+        _ rows: UnsafeBufferPointer<Int32>, of raws: UnsafeBufferPointer<PendingRaw>, bytes: UnsafeBufferPointer<UInt8>
+    ) -> (start: Int64, end: Int64, gatewayTimes: Data, arrivals: Data, lengths: Data, bytes: Data) {
+        let count = rows.count
+        let start = raws[Int(rows[0])].gatewayTime
+        let end = raws[Int(rows[count - 1])].gatewayTime
+        let gatewayTimes = encodeTimes(count: count, start: start) { raws[Int(rows[$0])].gatewayTime }
+        // Position in the batch, as differences (usually 1 within a device's stream).
+        let arrivals = ChunkCodec.data(capacity: count * ChunkCodec.maximumVarintBytes) { writer in
+            var previous: Int64 = 0
+            for row in rows {
+                writer.signedVarint(Int64(row) - previous)
+                previous = Int64(row)
+            }
+        }
+        var total = 0
+        for row in rows { total += raws[Int(row)].byteRange.count }
+        let lengths = ChunkCodec.data(capacity: count * ChunkCodec.maximumVarintBytes) { writer in
+            for row in rows { writer.varint(UInt64(raws[Int(row)].byteRange.count)) }
+        }
+        let payloads = ChunkCodec.data(capacity: total) { writer in
+            for row in rows { writer.bytes(UnsafeBufferPointer(rebasing: bytes[raws[Int(row)].byteRange])) }
+        }
+        return (start, end, gatewayTimes, arrivals, lengths, payloads)
+    }
+
+    /// Times sorted ascending, as differences from the previous one (the first from
+    /// `start`); wrapping arithmetic, so any Int64 round-trips.
+    @inline(__always)
+    private static func encodeTimes(count: Int, start: Int64, _ time: (Int) -> Int64) -> Data {
+        ChunkCodec.data(capacity: count * ChunkCodec.maximumVarintBytes) { writer in
+            var previous = start
+            for index in 0..<count {
+                let current = time(index)
+                writer.varint(UInt64(bitPattern: current &- previous))
+                previous = current
             }
         }
     }

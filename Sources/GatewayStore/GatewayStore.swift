@@ -34,11 +34,18 @@ import Darwin
 ///
 /// ## Schema
 ///
-/// Version "v1" (migrations are named and only appended; `grdb_migrations` lists those
-/// applied). Strings that repeat on every row (addresses, quantity names, payload
-/// UUIDs) live once in a small table and rows refer to them by integer id, so a sample
-/// row is six numbers. Times are integers in µs since the Unix epoch (`*_us`): exact,
-/// compact, and cheap to compare in indexes.
+/// One migration, "v1-chunks" (migrations are named and only appended;
+/// `grdb_migrations` lists those applied). Strings that repeat (addresses, quantity
+/// names, payload UUIDs) live once in a small table and rows refer to them by integer
+/// id. Times are integers in µs since the Unix epoch (`*_us`): exact, compact, and
+/// cheap to compare in indexes.
+///
+/// Samples and raw payloads are stored **columnar, in chunks**: a commit groups its
+/// batch's samples by (device, quantity) and writes each group as one `sample_chunk`
+/// row whose columns are BLOBs holding all of the group's times, channels and values;
+/// raw payloads likewise by (device, payload kind) into `raw_chunk`. A steady-state
+/// commit thus inserts a few rows per device whatever its rate (an insole notification
+/// carries 60-110 samples), instead of one row and three index entries per sample.
 ///
 /// ```sql
 /// device(id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE, name TEXT,
@@ -49,20 +56,31 @@ import Darwin
 ///              source TEXT NOT NULL,      -- notification|indication|read|advertisement
 ///              uuid TEXT NOT NULL,        -- characteristic or service-data UUID, or manufacturer 0xNNNN
 ///              UNIQUE(source, uuid))
-/// raw_payload(id INTEGER PRIMARY KEY,     -- order of arrival
-///             gateway_time_us INTEGER NOT NULL, device_id INTEGER NOT NULL,
-///             kind_id INTEGER NOT NULL,   -- payload_kind.id
-///             bytes BLOB NOT NULL)        -- exactly as received, for re-decoding and export
-///   INDEX raw_payload_by_device_time(device_id, gateway_time_us)
-///   INDEX raw_payload_by_time(gateway_time_us)
-/// sample(gateway_time_us INTEGER NOT NULL,
-///        device_time_us INTEGER,          -- NULL when the device sends no clock
-///        device_id INTEGER NOT NULL, quantity_id INTEGER NOT NULL,
-///        channel INTEGER NOT NULL DEFAULT -1,  -- cell index, n-th RR; -1 scalar
-///        value REAL NOT NULL)             -- NaN is refused by StoreBatch (SQLite makes it NULL)
-///   INDEX sample_by_device_quantity_time(device_id, quantity_id, gateway_time_us)
-///   INDEX sample_by_quantity_time(quantity_id, gateway_time_us)
-///   INDEX sample_by_time(gateway_time_us)
+/// sample_chunk(id INTEGER PRIMARY KEY,    -- later commits have larger ids
+///              device_id INTEGER NOT NULL, quantity_id INTEGER NOT NULL,
+///              start_us INTEGER NOT NULL, end_us INTEGER NOT NULL,  -- first and last gateway time
+///              count INTEGER NOT NULL,    -- samples in the chunk, 1...4096
+///              gateway_times BLOB NOT NULL,  -- varint differences, the first from start_us
+///              device_times BLOB,         -- NULL when no sample has one; else a flag byte
+///                                         -- (0 all present, 1 presence bitmap follows),
+///                                         -- then zigzag-varint differences of the present ones
+///              channels BLOB NOT NULL,    -- zigzag varints: cell index, n-th RR; -1 scalar
+///              sample_values BLOB NOT NULL)  -- little-endian Float64, 8 bytes each
+///   INDEX sample_chunk_by_device_quantity_start(device_id, quantity_id, start_us)
+///   INDEX sample_chunk_by_start(start_us)
+///   INDEX sample_chunk_by_span(end_us - start_us)
+/// raw_chunk(id INTEGER PRIMARY KEY,
+///           batch INTEGER NOT NULL,       -- id of the first raw_chunk of the same commit
+///           device_id INTEGER NOT NULL, kind_id INTEGER NOT NULL,  -- payload_kind.id
+///           start_us INTEGER NOT NULL, end_us INTEGER NOT NULL, count INTEGER NOT NULL,
+///           gateway_times BLOB NOT NULL,  -- as in sample_chunk
+///           arrivals BLOB NOT NULL,       -- position of each payload in its commit's batch
+///                                         -- (zigzag-varint differences): the order of arrival
+///           lengths BLOB NOT NULL,        -- varint byte count of each payload
+///           bytes BLOB NOT NULL)          -- the payloads back to back, exactly as received
+///   INDEX raw_chunk_by_device_start(device_id, start_us)
+///   INDEX raw_chunk_by_start(start_us)
+///   INDEX raw_chunk_by_span(end_us - start_us)
 /// device_event(id INTEGER PRIMARY KEY, gateway_time_us INTEGER NOT NULL,
 ///              device_id INTEGER NOT NULL,
 ///              kind TEXT NOT NULL,        -- connected|disconnected|quarantined|released|reboot|...
@@ -70,13 +88,31 @@ import Darwin
 ///   INDEX device_event_by_device_time(device_id, gateway_time_us)
 /// ```
 ///
+/// Within a chunk, elements are sorted at commit: samples by time, then channel, then
+/// arrival; payloads by time, then arrival. A group larger than 4096 elements (a long
+/// commit interval) becomes several chunks. Varints are unsigned LEB128; differences
+/// use wrapping arithmetic, so every Int64 round-trips; a steady stream costs about one
+/// byte a time and one a channel, and a sample about 11 bytes with its value.
+///
+/// **Reading** selects the chunks whose `[start_us, end_us]` overlaps the query's range
+/// (and match its device and quantity), in order of `start_us`, decodes them one at a
+/// time and merges them with a min-heap: chunks of different commits may overlap in
+/// time (a device clock fit can place samples before the previous commit's end), so an
+/// element is emitted only once its time is below the start of every chunk not yet
+/// read. Rows come out in the promised order (time, then address, quantity name,
+/// channel, then arrival, which is chunk id and position) and a `limit` stops the
+/// reading early. `end_us >= from` alone would visit every chunk that starts before
+/// the range; the span index gives the widest chunk in O(log n), which bounds
+/// `start_us` from below as well. Counts are sums of `count`.
+///
 /// The (source, uuid) pair of a raw payload is interned in `payload_kind` rather than
-/// repeated as text on every row: a 128-bit UUID as text is 36 bytes, more than most
-/// payloads. There are no foreign-key constraints: every id a row carries was created in
-/// the same transaction or read from its table, and an enforced key would cost a lookup
-/// per inserted sample. Rows of `device`, `quantity` and `payload_kind` are never
-/// deleted, which is what lets the store cache their ids. A quantity's name is its
-/// identity: its unit is recorded the first time one is given and not changed after.
+/// repeated as text: a 128-bit UUID as text is 36 bytes, more than most payloads.
+/// There are no foreign-key constraints: every id a row carries was created in the same
+/// transaction or read from its table. Rows of `device`, `quantity` and `payload_kind`
+/// are never deleted, which is what lets the store cache their ids. A quantity's name
+/// is its identity: its unit is recorded the first time one is given and not changed
+/// after. NaN values are refused by ``StoreBatch`` (see its `rejectedSampleCount`), so
+/// that the store never holds a number a consumer cannot compare.
 public final class GatewayStore: Sendable {
     /// The database file (`:memory:` for ``inMemory(options:)``).
     public let path: String

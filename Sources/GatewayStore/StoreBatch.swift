@@ -50,8 +50,8 @@ public struct StoreBatch: Sendable {
     var deviceNames: [Int32: String] = [:]
 
     /// Samples refused by ``appendSample(gatewayTimeMicros:deviceTimeMicros:address:quantity:unit:channel:value:)``
-    /// because their value was NaN (SQLite stores NaN as NULL, which the schema forbids,
-    /// and one such row would make the whole batch fail).
+    /// because their value was NaN: not a measurement, and not comparable, so it is kept
+    /// out of the store (and counted here, so the pipeline can report it).
     public private(set) var rejectedSampleCount = 0
 
     /// An empty batch.
@@ -254,9 +254,20 @@ struct InternTable: Sendable {
 
     var count: Int { strings.count }
 
+    /// Up to this many strings, a linear scan finds a key faster than hashing: the
+    /// usual batch has a handful of quantities, and a packet's samples alternate between
+    /// them (heart_rate, rr_interval, ...), defeating the one-entry cache.
+    static let scannedCount = 8
+
     mutating func intern(_ string: String) -> (key: Int32, isNew: Bool) {
         if let last = lastKey, strings[Int(last)] == string { return (last, false) }
-        if let key = keys[string] {
+        if strings.count <= Self.scannedCount {
+            for index in strings.indices where strings[index] == string {
+                let key = Int32(truncatingIfNeeded: index)
+                lastKey = key
+                return (key, false)
+            }
+        } else if let key = keys[string] {
             lastKey = key
             return (key, false)
         }

@@ -6,15 +6,19 @@ import GRDB
 /// Migrations are named and only ever appended: a released migration is never edited,
 /// because gateways in the field have already applied it. A new column or index is a
 /// new migration at the end of ``migrator``, and the schema section of ``GatewayStore``
-/// is updated with it.
+/// is updated with it. (The row-per-sample layout that preceded the chunks was never
+/// released, so it was replaced rather than migrated.)
 enum StoreSchema {
     /// Identifier of the first migration; later ones are appended after it.
-    static let initialMigration = "v1: devices, quantities, raw payloads, samples, events"
+    static let initialMigration = "v1-chunks: devices, quantities, payload kinds, sample and raw chunks, events"
 
     /// All migrations, in order.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(initialMigration) { db in
+            // In the chunk tables the small columns come first and the BLOBs last:
+            // SQLite reads a record's columns in order, so filtering on the first ones
+            // never loads the overflow pages of the large ones.
             try db.execute(sql: """
                 CREATE TABLE device (
                     id INTEGER PRIMARY KEY,
@@ -35,26 +39,37 @@ enum StoreSchema {
                     uuid TEXT NOT NULL,
                     UNIQUE (source, uuid)
                 );
-                CREATE TABLE raw_payload (
+                CREATE TABLE raw_chunk (
                     id INTEGER PRIMARY KEY,
-                    gateway_time_us INTEGER NOT NULL,
+                    batch INTEGER NOT NULL,
                     device_id INTEGER NOT NULL,
                     kind_id INTEGER NOT NULL,
+                    start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    gateway_times BLOB NOT NULL,
+                    arrivals BLOB NOT NULL,
+                    lengths BLOB NOT NULL,
                     bytes BLOB NOT NULL
                 );
-                CREATE INDEX raw_payload_by_device_time ON raw_payload(device_id, gateway_time_us);
-                CREATE INDEX raw_payload_by_time ON raw_payload(gateway_time_us);
-                CREATE TABLE sample (
-                    gateway_time_us INTEGER NOT NULL,
-                    device_time_us INTEGER,
+                CREATE INDEX raw_chunk_by_device_start ON raw_chunk(device_id, start_us);
+                CREATE INDEX raw_chunk_by_start ON raw_chunk(start_us);
+                CREATE INDEX raw_chunk_by_span ON raw_chunk(end_us - start_us);
+                CREATE TABLE sample_chunk (
+                    id INTEGER PRIMARY KEY,
                     device_id INTEGER NOT NULL,
                     quantity_id INTEGER NOT NULL,
-                    channel INTEGER NOT NULL DEFAULT -1,
-                    value REAL NOT NULL
+                    start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    gateway_times BLOB NOT NULL,
+                    device_times BLOB,
+                    channels BLOB NOT NULL,
+                    sample_values BLOB NOT NULL
                 );
-                CREATE INDEX sample_by_device_quantity_time ON sample(device_id, quantity_id, gateway_time_us);
-                CREATE INDEX sample_by_quantity_time ON sample(quantity_id, gateway_time_us);
-                CREATE INDEX sample_by_time ON sample(gateway_time_us);
+                CREATE INDEX sample_chunk_by_device_quantity_start ON sample_chunk(device_id, quantity_id, start_us);
+                CREATE INDEX sample_chunk_by_start ON sample_chunk(start_us);
+                CREATE INDEX sample_chunk_by_span ON sample_chunk(end_us - start_us);
                 CREATE TABLE device_event (
                     id INTEGER PRIMARY KEY,
                     gateway_time_us INTEGER NOT NULL,

@@ -60,7 +60,7 @@ public struct StoredDevice: Sendable, Equatable {
     public var lastSeenMicros: Int64?
     /// Since when the device is quarantined; nil when it is not.
     public var quarantinedAtMicros: Int64?
-    /// Number of stored samples, when asked for (counting scans the sample index).
+    /// Number of stored samples, when asked for (a sum over the device's sample chunks).
     public var sampleCount: Int?
 
     /// Whether the gateway currently distrusts the device's data.

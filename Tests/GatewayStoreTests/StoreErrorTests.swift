@@ -132,23 +132,24 @@ import Darwin
         let before = try store.counts()
         let devicesBefore = try store.devices()
 
-        // Another connection installs a trigger that aborts on one poisoned value, so
-        // the failure comes mid-way through the batch's sample inserts.
+        // Another connection installs a trigger that aborts on the chunk of one
+        // quantity, so the failure comes after the batch's raw chunk, its new rows in
+        // `device` and `quantity`, and a first sample chunk were already inserted.
         try DatabaseQueue(path: path).write { db in
             try db.execute(sql: """
-                CREATE TRIGGER poison BEFORE INSERT ON sample WHEN NEW.value = 666
+                CREATE TRIGGER poison BEFORE INSERT ON sample_chunk
+                WHEN NEW.quantity_id = (SELECT id FROM quantity WHERE name = 'new_quantity')
                 BEGIN SELECT RAISE(ABORT, 'poisoned sample'); END
                 """)
         }
         var batch = StoreBatch()
         batch.appendRaw(gatewayTimeMicros: 5, address: "NEW:DEVICE", source: "notification", uuid: "2A37", bytes: [1, 2])
         batch.appendEvent(gatewayTimeMicros: 5, address: "NEW:DEVICE", kind: DeviceEventKind.connected, detail: nil)
-        // The poison sits inside the second 64-row statement: rows before it, in this
-        // statement and in the first, were already inserted when it fails.
-        let values = (0..<200).map { $0 == 100 ? 666.0 : Double($0) }
-        for (t, value) in values.enumerated() {
+        for t in 0..<200 {
             batch.appendSample(gatewayTimeMicros: Int64(t), deviceTimeMicros: nil, address: "NEW:DEVICE",
-                               quantity: "new_quantity", unit: "u", channel: -1, value: value)
+                               quantity: "heart_rate", unit: "bpm", channel: -1, value: Double(t))
+            batch.appendSample(gatewayTimeMicros: Int64(t), deviceTimeMicros: nil, address: "NEW:DEVICE",
+                               quantity: "new_quantity", unit: "u", channel: -1, value: Double(t))
         }
         #expect {
             try store.commit(batch)
@@ -180,7 +181,12 @@ import Darwin
         let store = try GatewayStore(path: path)
         try store.commit(Dataset.batch(Array(Dataset.samples.prefix(4))))
         try DatabaseQueue(path: path).write { db in
-            try db.execute(sql: "INSERT INTO sample (gateway_time_us, device_id, quantity_id, value) VALUES (0, 99, 1, 1.5)")
+            // One sample at time 0, channel -1 (zigzag 1), value 1.5, of device 99.
+            try db.execute(sql: """
+                INSERT INTO sample_chunk (device_id, quantity_id, start_us, end_us, count,
+                                          gateway_times, channels, sample_values)
+                VALUES (99, 1, 0, 0, 1, X'00', X'01', X'000000000000F83F')
+                """)
         }
         #expect {
             try store.forEachSample(SampleQuery()) { _ in }

@@ -17,7 +17,7 @@ import Testing
         let folder = try TemporaryFolder()
         let path = folder.path("store.db")
         var batch = StoreBatch()
-        // 30 rounds: more than one multi-row statement's worth, with empty payloads inside.
+        // 30 rounds, with empty payloads inside one chunk.
         let payloads = Array((0..<30).map { _ in Self.payloads }.joined())
         for (index, payload) in payloads.enumerated() {
             batch.appendRaw(gatewayTimeMicros: 1_700_000_000_000_000 + Int64(index), address: TestAddress.a,
@@ -107,10 +107,11 @@ import Testing
                 """)
         }
         #expect(objects == [
-            "index device_event_by_device_time", "index raw_payload_by_device_time", "index raw_payload_by_time",
-            "index sample_by_device_quantity_time", "index sample_by_quantity_time", "index sample_by_time",
-            "table device", "table device_event", "table payload_kind", "table quantity", "table raw_payload",
-            "table sample",
+            "index device_event_by_device_time", "index raw_chunk_by_device_start", "index raw_chunk_by_span",
+            "index raw_chunk_by_start", "index sample_chunk_by_device_quantity_start", "index sample_chunk_by_span",
+            "index sample_chunk_by_start",
+            "table device", "table device_event", "table payload_kind", "table quantity", "table raw_chunk",
+            "table sample_chunk",
         ])
     }
 

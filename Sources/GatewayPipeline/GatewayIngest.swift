@@ -29,14 +29,47 @@ public final class GatewayIngest: CentralHostDelegate {
 
     public private(set) var statistics = GatewayStatistics()
     /// Per device: what the status display shows.
-    public private(set) var devices: [BDAddress: DeviceStatus] = [:]
+    public var devices: [BDAddress: DeviceStatus] { states.mapValues(\.status) }
 
     var batch = StoreBatch()
     var lastCommit: Double?
-    var sinks: [String: PayloadSampleSink] = [:]
-    var clockFits: [BDAddress: DeviceClockFit] = [:]
-    var addressTexts: [BDAddress: String] = [:]
-    var uuidTexts: [BluetoothUUID: String] = [:]
+    /// One object per device and one per format, so that a payload costs one dictionary
+    /// lookup for each and mutates in place (no copy-on-write of a struct taken out).
+    var states: [BDAddress: DeviceIngestState] = [:]
+    var characteristicFormats: [BluetoothUUID: PayloadFormat] = [:]
+    var advertisedFormats: [String: PayloadFormat] = [:]
+
+    final class DeviceIngestState {
+        var status: DeviceStatus
+        var clock: DeviceClockFit?
+        /// The address as text, made once: `description` builds a new string each time.
+        let addressText: String
+
+        init(address: BDAddress) {
+            status = DeviceStatus(address: address)
+            addressText = address.description
+        }
+    }
+
+    /// A Protocols spec with its reusable sample sink and the UUID text rows carry.
+    final class PayloadFormat {
+        let spec: ProtocolSpec
+        var sink: PayloadSampleSink
+        let uuidText: String
+
+        init(spec: ProtocolSpec, uuidText: String) {
+            self.spec = spec
+            sink = PayloadSampleSink(program: spec.program)
+            self.uuidText = uuidText
+        }
+    }
+
+    func state(_ address: BDAddress) -> DeviceIngestState {
+        if let state = states[address] { return state }
+        let state = DeviceIngestState(address: address)
+        states[address] = state
+        return state
+    }
     /// The last advertisement payload per device and format: repeats of the same bytes
     /// (a device re-advertising unchanged data every 100 ms) are stored once.
     var lastAdvertisement: [AdvertisementKey: [UInt8]] = [:]
@@ -82,16 +115,18 @@ public final class GatewayIngest: CentralHostDelegate {
                             from address: BDAddress, at time: Double) {
         let time = Self.quantized(time)
         statistics.values += 1
-        guard let spec = catalog.spec(forCharacteristic: characteristic) else {
-            statistics.unknownFormats += 1
-            return
+        let format: PayloadFormat
+        if let known = characteristicFormats[characteristic] {
+            format = known
+        } else {
+            guard let spec = catalog.spec(forCharacteristic: characteristic) else {
+                statistics.unknownFormats += 1
+                return
+            }
+            format = PayloadFormat(spec: spec, uuidText: characteristic.description)
+            characteristicFormats[characteristic] = format
         }
-        let uuid: String
-        if let text = uuidTexts[characteristic] { uuid = text } else {
-            uuid = characteristic.description
-            uuidTexts[characteristic] = uuid
-        }
-        ingest(value, spec: spec, address: address, source: kind.rawValue, uuid: uuid, at: time)
+        ingest(value, format: format, address: address, source: kind.rawValue, at: time)
     }
 
     /// An advertising report's AD data: service data and manufacturer data with a spec.
@@ -112,12 +147,13 @@ public final class GatewayIngest: CentralHostDelegate {
             case .serviceData16, .serviceData32, .serviceData128:
                 guard let serviceData = try? structure.serviceData(),
                       let spec = catalog.spec(forServiceData: serviceData.uuid) else { continue }
-                advertised(serviceData.data, spec: spec, address: address, uuid: serviceData.uuid.description, at: time)
+                advertised(serviceData.data, spec: spec, address: address, uuid: { serviceData.uuid.description }, at: time)
             case .manufacturerSpecificData:
                 guard let manufacturer = try? structure.manufacturerData(),
                       let spec = catalog.spec(forManufacturer: manufacturer.companyID) else { continue }
-                let company = "0x" + String(manufacturer.companyID, radix: 16, uppercase: true)
-                advertised(manufacturer.data, spec: spec, address: address, uuid: company, at: time)
+                let company = manufacturer.companyID
+                advertised(manufacturer.data, spec: spec, address: address,
+                           uuid: { "0x" + String(company, radix: 16, uppercase: true) }, at: time)
             default:
                 continue
             }
@@ -128,18 +164,22 @@ public final class GatewayIngest: CentralHostDelegate {
         let micros = Self.micros(time)
         switch event {
         case .connected(let peer):
-            devices[peer.address, default: DeviceStatus(address: peer.address)].connected = true
-            if let name = peer.name { devices[peer.address]?.name = name; batch.setDeviceName(name, address: peer.address.description) }
+            let device = state(peer.address)
+            device.status.connected = true
+            if let name = peer.name {
+                device.status.name = name
+                batch.setDeviceName(name, address: device.addressText)
+            }
             batch.appendEvent(gatewayTimeMicros: micros, address: peer.address.description, kind: DeviceEventKind.connected,
                               detail: nil)
             log(.info, event.description)
         case .disconnected(let peer, let reason):
-            devices[peer.address]?.connected = false
+            states[peer.address]?.status.connected = false
             batch.appendEvent(gatewayTimeMicros: micros, address: peer.address.description,
                               kind: DeviceEventKind.disconnected, detail: HCIStatus.describe(reason))
             log(.info, event.description)
         case .ready(let peer, _, _):
-            devices[peer.address]?.subscribed = true
+            states[peer.address]?.status.subscribed = true
             log(.info, event.description)
         case .connecting, .backoff, .connectionParametersUpdated:
             log(.debug, event.description)
@@ -150,7 +190,7 @@ public final class GatewayIngest: CentralHostDelegate {
 
     // MARK: Decoding
 
-    func advertised(_ data: RawSpan, spec: ProtocolSpec, address: BDAddress, uuid: String, at time: Double) {
+    func advertised(_ data: RawSpan, spec: ProtocolSpec, address: BDAddress, uuid: () -> String, at time: Double) {
         let key = AdvertisementKey(address: address, format: spec.name)
         let bytes = data.withUnsafeBytes { Array($0) }
         if lastAdvertisement[key] == bytes {
@@ -158,24 +198,28 @@ public final class GatewayIngest: CentralHostDelegate {
             return
         }
         lastAdvertisement[key] = bytes
-        ingest(data, spec: spec, address: address, source: RawPayloadSource.advertisement, uuid: uuid, at: time)
+        let format: PayloadFormat
+        if let known = advertisedFormats[spec.name + " " + uuid()] { format = known } else {
+            format = PayloadFormat(spec: spec, uuidText: uuid())
+            advertisedFormats[spec.name + " " + format.uuidText] = format
+        }
+        ingest(data, format: format, address: address, source: RawPayloadSource.advertisement, at: time)
     }
 
-    func ingest(_ data: RawSpan, spec: ProtocolSpec, address: BDAddress, source: String, uuid: String, at time: Double) {
-        // Statuses, sinks and clock fits are mutated in place in their dictionaries: a copy
-        // taken out and written back would make each mutation copy its storage.
-        if devices[address] == nil { devices[address] = DeviceStatus(address: address) }
-        guard devices[address]!.quarantinedAt == nil else {
+    func ingest(_ data: RawSpan, format: PayloadFormat, address: BDAddress, source: String, at time: Double) {
+        let device = state(address)
+        guard device.status.quarantinedAt == nil else {
             statistics.quarantinedPayloads += 1
             return
         }
         let micros = Self.micros(time)
-        let name = addressText(address)
-        if sinks[spec.name] == nil { sinks[spec.name] = PayloadSampleSink(program: spec.program) }
-        sinks[spec.name]!.reset()
+        let name = device.addressText
+        let uuid = format.uuidText
+        let spec = format.spec
+        format.sink.reset()
         let decoded: Bool
         do throws(WireError) {
-            try spec.program.decode(data, into: &sinks[spec.name]!, base: 0)
+            try spec.program.decode(data, into: &format.sink, base: 0)
             decoded = true
         } catch {
             data.withUnsafeBytes { batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid, bytes: $0) }
@@ -184,8 +228,8 @@ public final class GatewayIngest: CentralHostDelegate {
         }
         guard decoded else { return }
         data.withUnsafeBytes { batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid, bytes: $0) }
-        devices[address]!.recordGood(quarantine)
-        let samples = sinks[spec.name]!.samples
+        device.status.recordGood(quarantine)
+        let samples = format.sink.samples
 
         // The device clock, if the payload has one: its first element's time, and how far
         // apart frames (or elements of a repeated field) are.
@@ -202,8 +246,8 @@ public final class GatewayIngest: CentralHostDelegate {
         }
         var deviceSeconds: Double?
         if let deviceTime, deviceTime >= 0 {
-            if clockFits[address] == nil { clockFits[address] = DeviceClockFit() }
-            let observation = clockFits[address]!.observe(deviceCounter: UInt64((deviceTime * 1000).rounded()),
+            if device.clock == nil { device.clock = DeviceClockFit() }
+            let observation = device.clock!.observe(deviceCounter: UInt64((deviceTime * 1000).rounded()),
                                                           gatewayTime: time)
             switch observation.event {
             case .reboot:
@@ -219,10 +263,10 @@ public final class GatewayIngest: CentralHostDelegate {
             // A rejected observation has no device time: the samples take the arrival time.
             if observation.deviceSeconds.isFinite { deviceSeconds = observation.deviceSeconds }
         }
-        let fit = deviceSeconds == nil ? nil : clockFits[address]
+        let fit = deviceSeconds == nil ? nil : device.clock
         // The status display reads the latest values once a second: refreshing them four
         // times a second keeps string-keyed updates off the per-sample path.
-        let refreshStatus = time - (devices[address]!.lastSeen ?? -.infinity) >= 0.25
+        let refreshStatus = time - (device.status.lastSeen ?? -.infinity) >= 0.25
 
         for sample in samples {
             switch sample.quantity {
@@ -253,41 +297,24 @@ public final class GatewayIngest: CentralHostDelegate {
             batch.appendSample(gatewayTimeMicros: sampleMicros, deviceTimeMicros: sampleDeviceMicros, address: name,
                                quantity: sample.quantity, unit: sample.unit, channel: channel, value: sample.value)
             statistics.samples += 1
-            if refreshStatus { devices[address]!.latest(sample.quantity, sample.value, unit: sample.unit, channel: channel) }
+            if refreshStatus { device.status.latest(sample.quantity, sample.value, unit: sample.unit, channel: channel) }
         }
-        if refreshStatus { devices[address]!.lastSeen = time }
-    }
-
-    /// Addresses as text, made once per device: `description` builds a new 17-character
-    /// string (a heap allocation) each time.
-    func addressText(_ address: BDAddress) -> String {
-        if let text = addressTexts[address] { return text }
-        let text = address.description
-        addressTexts[address] = text
-        return text
+        if refreshStatus { device.status.lastSeen = time }
     }
 
     func malformed(_ address: BDAddress, what: String, at time: Double) {
         statistics.malformedPayloads += 1
-        var device = status(address)
-        device.malformed += 1
-        if device.recordBad(quarantine) {
-            device.quarantinedAt = time
+        let device = state(address)
+        device.status.malformed += 1
+        if device.status.recordBad(quarantine) {
+            device.status.quarantinedAt = time
             statistics.quarantinedDevices += 1
-            batch.appendEvent(gatewayTimeMicros: Self.micros(time), address: address.description,
+            batch.appendEvent(gatewayTimeMicros: Self.micros(time), address: device.addressText,
                               kind: DeviceEventKind.quarantined, detail: what)
-            log(.warning, "\(address): quarantined after \(device.malformed) malformed payloads (last: \(what))")
-        } else if device.malformed == 1 {
+            log(.warning, "\(address): quarantined after \(device.status.malformed) malformed payloads (last: \(what))")
+        } else if device.status.malformed == 1 {
             log(.warning, "\(address): malformed payload (\(what)); further ones are counted, not logged")
         }
-        devices[address] = device
-    }
-
-    func status(_ address: BDAddress) -> DeviceStatus {
-        if let device = devices[address] { return device }
-        let device = DeviceStatus(address: address)
-        devices[address] = device
-        return device
     }
 
     // MARK: Committing

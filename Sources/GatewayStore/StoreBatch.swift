@@ -72,6 +72,17 @@ public struct StoreBatch: Sendable {
     public mutating func appendRaw(
         gatewayTimeMicros: Int64, address: String, source: String, uuid: String, bytes: some Collection<UInt8>
     ) {
+        let copy = Array(bytes)
+        copy.withUnsafeBytes { buffer in
+            appendRaw(gatewayTimeMicros: gatewayTimeMicros, address: address, source: source, uuid: uuid, bytes: buffer)
+        }
+    }
+
+    /// `appendRaw` for bytes lent as a buffer: not generic, so a caller in another module
+    /// pays no generic dispatch per payload (the gateway's hot path).
+    public mutating func appendRaw(
+        gatewayTimeMicros: Int64, address: String, source: String, uuid: String, bytes: UnsafeRawBufferPointer
+    ) {
         let device = noteDevice(address, at: gatewayTimeMicros)
         let kind = internPayloadKind(source: source, uuid: uuid)
         let start = rawBytes.count

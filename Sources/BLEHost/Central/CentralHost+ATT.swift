@@ -43,7 +43,7 @@ extension CentralHost {
     }
 
     func attribute(_ pdu: RawSpan, handle: UInt16) throws(WireError) {
-        guard var client = links[handle] else { return }
+        guard let client = links[handle] else { return }
         let now = clock()
         let parsed = try ATTPDU(parsing: pdu)
         switch parsed {
@@ -80,11 +80,10 @@ extension CentralHost {
                 delegate?.central(self, value: pdu.extracting(range), of: reading, kind: .read, from: client.peer, at: now)
             }
             let next = try client.handleResponse(pdu, parsed, at: now)
-            links[handle] = client
             if let next {
                 link.send(l2cap: next, channel: .att, handle: handle)
             } else if client.step == .ready, client.requestSentAt == nil, !client.readyReported {
-                links[handle]?.readyReported = true
+                client.readyReported = true
                 delegate?.central(self, event: .ready(client.peer, subscribed: client.subscribed, read: client.read), at: now)
             }
         }

@@ -183,7 +183,7 @@ extension CentralHost {
         device.connectedHandle = handle
         devices[address] = device
         let peer = CentralPeer(handle: handle, address: address, addressType: addressType, name: device.name, mtu: 23)
-        var client = GATTClientLink(peer: peer, clientMTU: configuration.clientMTU,
+        let client = GATTClientLink(peer: peer, clientMTU: configuration.clientMTU,
                                     wantsSubscription: wantsSubscription, wantsRead: wantsRead)
         reassembler.reset(handle: handle)
         let request = client.start(at: now)

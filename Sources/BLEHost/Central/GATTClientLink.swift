@@ -13,7 +13,8 @@ import BLEWire
 /// 6. Read each characteristic to read once (Device Information strings, Battery Level).
 ///
 /// It produces request PDUs and consumes responses; `CentralHost` moves them over the link.
-struct GATTClientLink {
+/// A class: the notification path reads it once per packet without copying its tables.
+final class GATTClientLink {
     struct Characteristic {
         var declaration: UInt16
         var properties: CharacteristicProperties
@@ -61,14 +62,14 @@ struct GATTClientLink {
     }
 
     /// The first request: Exchange MTU.
-    mutating func start(at time: Double) -> [UInt8] {
+    func start(at time: Double) -> [UInt8] {
         step = .exchangingMTU
         return request(at: time, Self.pdu { ATTPDU.encodeExchangeMTURequest(clientRxMTU: clientMTU, into: &$0) })
     }
 
     /// What a response (or error response) to the outstanding request leads to: the next
     /// request, or nil when discovery is over (or the PDU was not a response).
-    mutating func handleResponse(_ pdu: RawSpan, _ parsed: ATTPDU, at time: Double) throws(WireError) -> [UInt8]? {
+    func handleResponse(_ pdu: RawSpan, _ parsed: ATTPDU, at time: Double) throws(WireError) -> [UInt8]? {
         requestSentAt = nil
         switch (step, parsed) {
         case (.exchangingMTU, .exchangeMTUResponse(let serverMTU)):
@@ -145,7 +146,7 @@ struct GATTClientLink {
 
     // MARK: Steps
 
-    mutating func nextStep(after finished: Step, at time: Double) -> [UInt8]? {
+    func nextStep(after finished: Step, at time: Double) -> [UInt8]? {
         switch finished {
         case .exchangingMTU:
             return discoverServices(from: 1, at: time)
@@ -164,7 +165,7 @@ struct GATTClientLink {
         }
     }
 
-    mutating func discoverServices(from start: UInt16, at time: Double) -> [UInt8] {
+    func discoverServices(from start: UInt16, at time: Double) -> [UInt8] {
         step = .discoveringServices(from: start)
         return request(at: time, Self.pdu {
             ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: start, end: 0xFFFF),
@@ -172,7 +173,7 @@ struct GATTClientLink {
         })
     }
 
-    mutating func discoverCharacteristics(service: Int, from start: UInt16?, at time: Double) -> [UInt8]? {
+    func discoverCharacteristics(service: Int, from start: UInt16?, at time: Double) -> [UInt8]? {
         guard service < services.count else {
             finishCharacteristicRanges()
             return subscribe(from: 0, descriptorsDone: false, at: time)
@@ -188,7 +189,7 @@ struct GATTClientLink {
     }
 
     /// A characteristic ends before the next declaration of its service (§3.3).
-    mutating func finishCharacteristicRanges() {
+    func finishCharacteristicRanges() {
         for index in characteristics.indices where index + 1 < characteristics.count {
             let next = characteristics[index + 1].declaration
             if next > characteristics[index].valueHandle { characteristics[index].end = min(characteristics[index].end, next - 1) }
@@ -197,7 +198,7 @@ struct GATTClientLink {
 
     /// Finds the next characteristic to subscribe to from `index` on: discovers its
     /// descriptors first, then writes its CCCD.
-    mutating func subscribe(from index: Int, descriptorsDone: Bool, at time: Double) -> [UInt8]? {
+    func subscribe(from index: Int, descriptorsDone: Bool, at time: Double) -> [UInt8]? {
         var index = index
         var descriptorsDone = descriptorsDone
         while index < characteristics.count {
@@ -220,14 +221,14 @@ struct GATTClientLink {
         return readNext(from: 0, at: time)
     }
 
-    mutating func discoverDescriptors(_ index: Int, from start: UInt16, at time: Double) -> [UInt8]? {
+    func discoverDescriptors(_ index: Int, from start: UInt16, at time: Double) -> [UInt8]? {
         let end = characteristics[index].end
         guard start <= end else { return subscribe(from: index + 1, descriptorsDone: false, at: time) }
         step = .discoveringDescriptors(characteristic: index, from: start)
         return request(at: time, Self.pdu { ATTPDU.encodeFindInformationRequest(ATTHandleRange(start: start, end: end), into: &$0) })
     }
 
-    mutating func readNext(from index: Int, at time: Double) -> [UInt8]? {
+    func readNext(from index: Int, at time: Double) -> [UInt8]? {
         var index = index
         while index < characteristics.count {
             let characteristic = characteristics[index]
@@ -242,7 +243,7 @@ struct GATTClientLink {
     }
 
     /// Notes that `pdu` is the outstanding request from `time` on, and returns it.
-    mutating func request(at time: Double, _ pdu: [UInt8]) -> [UInt8] {
+    func request(at time: Double, _ pdu: [UInt8]) -> [UInt8] {
         requestSentAt = time
         lastRequestOpcode = pdu.first ?? 0
         return pdu

@@ -23,6 +23,8 @@ public final class GatewayIngest: CentralHostDelegate {
     public let store: GatewayStore
     /// Seconds between commits: the most a crash can lose of what arrived.
     public let commitInterval: Double
+    /// A batch this large is committed without waiting for the interval.
+    public var maximumBatchSamples = 32_768
     public let quarantine: QuarantinePolicy
     /// Where log lines go (no measurement values in them: health data stays out of logs).
     public var log: (GatewayLogLevel, String) -> Void = { _, _ in }
@@ -319,13 +321,15 @@ public final class GatewayIngest: CentralHostDelegate {
 
     // MARK: Committing
 
-    /// Commits the batch when the commit interval has passed since the last commit.
+    /// Commits the batch when the commit interval has passed since the last commit, or
+    /// sooner when it holds `maximumBatchSamples`: a busy gateway (200 insoles and bands
+    /// make ~180,000 samples a second) then keeps its memory bounded.
     public func commitIfDue(at time: Double) throws(GatewayStoreError) {
         guard let last = lastCommit else {
             lastCommit = time
             return
         }
-        if time - last >= commitInterval { try commit(at: time) }
+        if time - last >= commitInterval || batch.sampleCount >= maximumBatchSamples { try commit(at: time) }
     }
 
     /// Writes what was batched in one transaction.

@@ -46,7 +46,7 @@ struct Sim: ParsableCommand {
     var speed: Double = 1
 
     @Option(help: ArgumentHelp(
-        "HCI transport: tcp-server:HOST:PORT or unix-server:PATH (virtual controller), tcp-client:HOST:PORT or unix:PATH (peripheral host on an external controller).",
+        "HCI transport: tcp-server:HOST:PORT or unix-server:PATH (virtual controller), tcp-client:HOST:PORT, unix:PATH or hci-socket:N (peripheral host on an external controller).",
         valueName: "SPEC"))
     var hci: String?
 
@@ -125,12 +125,12 @@ struct Sim: ParsableCommand {
             // The simulator as the peripheral host of one device (the scenario's first
             // wristband) on an external controller, e.g. one of Bumble's virtual controllers.
             switch spec {
-            case .tcpClient, .unixClient: break
+            case .tcpClient, .unixClient, .hciSocket: break
             default:
                 throw CleanExit.failure("""
                     --hci \(hci): the simulator runs as a virtual controller (tcp-server:, unix-server:) or as \
-                    the peripheral host of an external controller reached over tcp-client: or unix:; \
-                    hci-socket: (a BlueZ user channel) is not available in this build
+                    the peripheral host of an external controller reached over tcp-client:, unix: or hci-socket:N \
+                    (a BlueZ user channel)
                     """)
             }
             guard let device = simulation.peripheralHostDevice else {

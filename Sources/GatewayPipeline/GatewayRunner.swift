@@ -14,11 +14,15 @@ public struct GatewayController {
     /// Whether a lost transport is worth reopening (a socket or UART: yes; a simulation
     /// that ended or a replayed capture: no).
     public var reopens: Bool
+    /// For a kernel-managed adapter: how to open a device's ATT bearer (see `CentralHost`).
+    public var connector: ATTBearerConnector?
 
-    public init(transport: any HCITransport, clock: @escaping () -> Double, reopens: Bool) {
+    public init(transport: any HCITransport, clock: @escaping () -> Double, reopens: Bool,
+                connector: ATTBearerConnector? = nil) {
         self.transport = transport
         self.clock = clock
         self.reopens = reopens
+        self.connector = connector
     }
 
     /// Seconds since the Unix epoch from the system's real-time clock.
@@ -38,14 +42,15 @@ public struct GatewayController {
             let transport = simulated(simulation, pace: .realTime(speed: 1))
             let epoch = simulation.epoch
             return GatewayController(transport: transport, clock: { epoch + transport.now }, reopens: false)
-        case .bluez:
-            // The raw socket shares the adapter with bluetoothd: the central host's start-up
-            // (HCI_Reset, event masks, its own scanning and connections) would pull it from
-            // under the daemon. The kernel-managed mode needs GATT over BlueZATTSocket, which
-            // the central host does not drive yet.
-            throw GatewayError.unsupportedController(spec.description, reason:
-                "the gateway cannot drive a kernel-managed adapter yet (GATT over L2CAP sockets is not wired in); "
-                + "use hci-socket:N with the adapter powered off (`btmgmt --index N power off`)")
+        case .bluez(let index):
+            // Scanning over the raw HCI socket, GATT over one L2CAP ATT socket per device:
+            // the kernel keeps the adapter and its links, bluetoothd keeps running.
+            let connector: ATTBearerConnector = { address, type in
+                let kind = BlueZAddress.LEAddressType(AddressType(rawValue: type) ?? .publicDevice)
+                return try BlueZATTSocket.connect(to: address, addressType: kind, adapter: index, timeout: .seconds(5))
+            }
+            return GatewayController(transport: try spec.open(timeout: timeout), clock: wallClock, reopens: true,
+                                     connector: connector)
         case .btsnoop:
             throw GatewayError.unsupportedController(spec.description, reason: "a capture is replayed, not opened: use CaptureReplay")
         default:
@@ -124,8 +129,11 @@ public final class GatewayRunner {
                 // A spec that can never open (a typo, an unsupported mode) fails at once; a
                 // controller that is not there yet (a socket refused, a UART unplugged) is retried.
                 if error is GatewayError { throw error }
-                if let transport = error as? TransportError, case .system = transport {} else if error is TransportError {
-                    throw error
+                if let transport = error as? TransportError {
+                    switch transport {
+                    case .system(_, _, let code, _) where code != EAFNOSUPPORT: break  // may come back
+                    default: throw error  // a bad spec, an unsupported mode, a kernel without Bluetooth
+                    }
                 }
                 if failure == nil { ingest.log(.error, "cannot open the controller: \(error); retrying") }
                 failure = error
@@ -135,7 +143,11 @@ public final class GatewayRunner {
             }
             let clock = controller.clock
             if endTime == nil, let duration { endTime = clock() + duration }
-            let host = CentralHost(transport: controller.transport, configuration: configuration, clock: clock)
+            var configuration = self.configuration
+            // The kernel owns a managed adapter's address.
+            if controller.connector != nil { configuration.ownRandomAddress = nil }
+            let host = CentralHost(transport: controller.transport, configuration: configuration,
+                                   connector: controller.connector, clock: clock)
             host.delegate = ingest
             if let capture {
                 host.link.onPacket = { type, direction, packet in

@@ -117,3 +117,98 @@ import Testing
         #expect(!after.isEmpty)
     }
 }
+
+/// The kernel-managed mode (`bluez:hciN`): the central scans through the HCI transport
+/// without setting the controller up, and runs GATT over ATT bearers. Here the bearer is
+/// the simulated device's own GATT server in process (on a board, an L2CAP socket on CID 4).
+@Suite struct CentralHostBearerTests {
+    /// An ATT bearer straight to a simulated device's firmware.
+    final class FirmwareBearer: ATTBearer {
+        let device: any VirtualPeripheral
+        let clock: () -> Double
+        let handle: UInt16 = 0x0040
+        var inbox: [[UInt8]] = []
+
+        init(_ device: any VirtualPeripheral, central: BDAddress, clock: @escaping () -> Double) {
+            self.device = device
+            self.clock = clock
+            device.connected(handle: handle, central: central, at: clock())
+        }
+
+        func send(_ pdu: [UInt8]) throws(TransportError) {
+            if let response = device.attributeRequest(pdu, handle: handle, at: clock()) { inbox.append(response) }
+        }
+
+        func receive(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration?) throws(TransportError) -> Int {
+            if inbox.isEmpty {
+                device.advance(to: clock())
+                inbox = device.dequeueOutgoing(handle: handle, upTo: clock(), limit: 16)
+            }
+            guard !inbox.isEmpty else { return 0 }
+            let pdu = inbox.removeFirst()
+            pdu.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: min(pdu.count, buffer.count)) }
+            return min(pdu.count, buffer.count)
+        }
+
+        func close() {}
+    }
+
+    /// Records the opcodes of the commands the host sends.
+    final class CommandLog: HCITransport {
+        let inner: any HCITransport
+        var opcodes: [UInt16] = []
+        init(_ inner: any HCITransport) { self.inner = inner }
+        func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration?) throws(TransportError) -> Int {
+            try inner.read(into: buffer, timeout: timeout)
+        }
+        func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) {
+            var framer = H4Framer()
+            try? framer.feed(RawSpan(_unsafeBytes: bytes)) { (type: HCIPacketType, packet: RawSpan) throws(WireError) in
+                if type == .command { opcodes.append(UInt16(packet.unsafeLoad(fromByteOffset: 0, as: UInt8.self))
+                    | UInt16(packet.unsafeLoad(fromByteOffset: 1, as: UInt8.self)) << 8) }
+            }
+            try inner.write(bytes)
+        }
+        func close() { inner.close() }
+    }
+
+    @Test func scansWithoutSettingUpTheControllerAndRunsGATTOverBearers() throws {
+        let catalog = try ProtocolCatalog.bundled()
+        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")), options: .init(catalog: catalog))
+        let simulation = try Simulation(scenario: scenario, catalog: catalog)
+        let controller = VirtualController(configuration: .init(seed: 7), peripherals: simulation.devices)
+        // What the kernel does when it brings an adapter up: the event masks (extended
+        // advertising reports included), before any socket of ours is open.
+        controller.receive(hostPacket: .command, HCICommand.setEventMask(0x2000_0000_0000_9FFF).encoded)
+        controller.receive(hostPacket: .command, HCICommand.leSetEventMask(0x1FFF).encoded)
+        _ = controller.takeOutgoing()
+        let virtual = VirtualControllerTransport(controller: controller, pace: .virtual)
+        let transport = CommandLog(virtual)
+        var opened: [BDAddress] = []
+        let connector: ATTBearerConnector = { address, _ in
+            opened.append(address)
+            let device = try #require(simulation.devices.first { $0.address == address })
+            return FirmwareBearer(device, central: BDAddress(rawValue: 0xC0FFEE), clock: { virtual.now })
+        }
+        let host = CentralHost(transport: transport, configuration: CentralConfiguration(allow: [.service(.heartRateService)]),
+                               connector: connector, clock: { virtual.now })
+        host.wantsSubscription = { catalog.spec(forCharacteristic: $0) != nil }
+        let recorder = CentralHostSimulatorTests.Recorder()
+        host.delegate = recorder
+        try host.run(until: 15)
+
+        #expect(host.isKernelManaged)
+        // No Reset, no event masks, no LE Create Connection: the kernel owns those.
+        let forbidden: Set<UInt16> = [HCIOpcode.reset.rawValue, HCIOpcode.setEventMask.rawValue,
+                                      HCIOpcode.leCreateConnection.rawValue, HCIOpcode.leExtendedCreateConnection.rawValue]
+        #expect(transport.opcodes.allSatisfy { !forbidden.contains($0) }, "\(transport.opcodes)")
+        let wristbands = Set(simulation.devices.filter { !$0.spec.isInsole }.map(\.address))
+        #expect(Set(opened) == wristbands)
+        #expect(Set(recorder.readyPeers.map(\.address)) == wristbands)
+        for band in wristbands {
+            #expect(recorder.subscriptions(of: band).contains(.heartRateMeasurement))
+            let rates = recorder.values.filter { $0.address == band && $0.uuid == .heartRateMeasurement }
+            #expect(rates.count >= 8, "\(band): \(rates.count) heart rate notifications")
+        }
+    }
+}

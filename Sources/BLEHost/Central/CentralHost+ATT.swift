@@ -56,7 +56,7 @@ extension CentralHost {
             // until it is.
             var writer = ByteWriter(capacity: 1)
             ATTPDU.encodeHandleValueConfirmation(into: &writer)
-            link.send(l2cap: writer.bytes, channel: .att, handle: handle)
+            sendATT(writer.bytes, handle: handle)
             value(pdu.extracting(range), handle: valueHandle, kind: .indication, client, at: now)
         case .multipleHandleValueNotification(let list):
             try list.forEach(in: pdu) { valueHandle, data throws(WireError) in
@@ -81,7 +81,7 @@ extension CentralHost {
             }
             let next = try client.handleResponse(pdu, parsed, at: now)
             if let next {
-                link.send(l2cap: next, channel: .att, handle: handle)
+                sendATT(next, handle: handle)
             } else if client.step == .ready, client.requestSentAt == nil, !client.readyReported {
                 client.readyReported = true
                 delegate?.central(self, event: .ready(client.peer, subscribed: client.subscribed, read: client.read), at: now)
@@ -116,7 +116,7 @@ extension CentralHost {
         default:
             ATTPDU.encodeErrorResponse(request: request.opcode, handle: 0, error: .requestNotSupported, into: &writer)
         }
-        link.send(l2cap: writer.bytes, channel: .att, handle: handle)
+        sendATT(writer.bytes, handle: handle)
     }
 
     /// LE signalling (Vol 3, Part A, §4): a peripheral's Connection Parameter Update Request

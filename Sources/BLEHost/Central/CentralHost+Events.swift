@@ -104,6 +104,10 @@ extension CentralHost {
             .filter({ $0.value.connectable && $0.value.connectedHandle == nil && $0.value.retryAt <= now
                       && isWanted($0.key, $0.value) })
             .min(by: { $0.key < $1.key }) else { return }
+        if isKernelManaged {
+            connectThroughBearer(address, device, at: now)
+            return
+        }
         statistics.connectionAttempts += 1
         initiating = (address, now, false)
         // Scanning stops while initiating: not every controller does both (Vol 6, Part B,
@@ -188,7 +192,7 @@ extension CentralHost {
         reassembler.reset(handle: handle)
         let request = client.start(at: now)
         links[handle] = client
-        link.send(l2cap: request, channel: .att, handle: handle)
+        sendATT(request, handle: handle)
         delegate?.central(self, event: .connected(peer), at: now)
     }
 

@@ -33,6 +33,11 @@ public final class CentralHost {
     public internal(set) var usesExtendedCommands = false
 
     var links: [UInt16: GATTClientLink] = [:]
+    /// Kernel-managed mode: how to open a device's ATT bearer, and the open ones by handle.
+    public let connector: ATTBearerConnector?
+    var bearers: [UInt16: any ATTBearer] = [:]
+    var nextBearerHandle: UInt16 = 0
+    var bearerBuffer = [UInt8](repeating: 0, count: 1024)
     var reassembler = L2CAPReassembler()
     var devices: [BDAddress: SeenDevice] = [:]
     var initiating: (address: BDAddress, since: Double, cancelled: Bool)?
@@ -55,6 +60,8 @@ public final class CentralHost {
     /// HCI error codes (Vol 1, Part F, §1.3).
     static let unknownCommand: UInt8 = 0x01
     static let remoteUserTerminated: UInt8 = 0x13
+    static let connectionTerminatedByLocalHost: UInt8 = 0x16
+    static let commandDisallowed: UInt8 = 0x0C
     static let connectionLimitExceeded: UInt8 = 0x09
     static let memoryCapacityExceeded: UInt8 = 0x07
 
@@ -69,9 +76,14 @@ public final class CentralHost {
         var lastAdvertisement: [UInt8] = []
     }
 
+    /// - Parameters:
+    ///   - connector: nil for a controller the host owns (ATT over ACL). Set it for a
+    ///     kernel-managed adapter (`bluez:hciN`): the host then leaves the controller's
+    ///     set-up to the kernel, only scans, and connects by opening ATT bearers.
     public init(transport: any HCITransport, configuration: CentralConfiguration = CentralConfiguration(),
-                commandTimeout: Double = 5, clock: @escaping () -> Double) {
+                commandTimeout: Double = 5, connector: ATTBearerConnector? = nil, clock: @escaping () -> Double) {
         link = HCIHostLink(transport: transport)
+        self.connector = connector
         self.configuration = configuration
         self.commandTimeout = commandTimeout
         self.clock = clock
@@ -102,20 +114,34 @@ public final class CentralHost {
             if let endTime, now >= endTime { return }
             tick(at: now)
             try flush()
-            var wait = 0.05
+            // With bearers the HCI socket carries only adverts: wait less, the bearers are polled.
+            var wait = bearers.isEmpty ? 0.05 : 0.005
             if let endTime { wait = min(wait, max(0, endTime - now)) }
             guard try receive(timeout: wait) else { return }
+            if !bearers.isEmpty { pollBearers() }
         }
     }
 
     /// Reset, event masks, buffers, features, the random address, then scanning.
     public func start() throws(HCIHostError) {
         started = true
-        _ = try execute(.reset)
-        _ = try execute(.setEventMask(Self.eventMask))
-        _ = try execute(.leSetEventMask(Self.leEventMask))
+        if !isKernelManaged {
+            // The kernel owns a managed adapter's set-up; resetting it would pull it from
+            // under bluetoothd.
+            _ = try execute(.reset)
+            _ = try execute(.setEventMask(Self.eventMask))
+            _ = try execute(.leSetEventMask(Self.leEventMask))
+        }
         let address = try decode(LocalBDAddress.self, try execute(.readBDAddress), .readBDAddress)
         controllerAddress = address.address
+        if !isKernelManaged { try setUpBuffersAndAddress() }
+        let features = try decode(LELocalSupportedFeatures.self, try execute(.leReadLocalSupportedFeatures),
+                                  .leReadLocalSupportedFeatures)
+        usesExtendedCommands = features.leFeatures & Self.extendedAdvertisingFeature != 0
+        try startScanning()
+    }
+
+    func setUpBuffersAndAddress() throws(HCIHostError) {
         let buffers = try decode(LEBufferSize.self, try execute(.leReadBufferSize), .leReadBufferSize)
         if buffers.leACLDataPacketLength == 0 || buffers.totalNumLEACLDataPackets == 0 {
             // No dedicated LE buffers: LE shares the BR/EDR ones (§7.8.2).
@@ -124,12 +150,12 @@ public final class CentralHost {
         } else {
             link.setACLBuffers(length: Int(buffers.leACLDataPacketLength), count: Int(buffers.totalNumLEACLDataPackets))
         }
-        let features = try decode(LELocalSupportedFeatures.self, try execute(.leReadLocalSupportedFeatures),
-                                  .leReadLocalSupportedFeatures)
-        usesExtendedCommands = features.leFeatures & Self.extendedAdvertisingFeature != 0
         if let random = configuration.ownRandomAddress {
             _ = try execute(.leSetRandomAddress(random))
         }
+    }
+
+    func startScanning() throws(HCIHostError) {
         if usesExtendedCommands {
             // Extended scanning where the controller announces it; a controller that lists
             // the feature but refuses the command gets the legacy one.
@@ -139,8 +165,13 @@ public final class CentralHost {
                 usesExtendedCommands = false
             }
         }
-        if !usesExtendedCommands { _ = try execute(.leSetScanParameters(scanParameters)) }
-        _ = try execute(scanEnableCommand(true))
+        do throws(HCIHostError) {
+            if !usesExtendedCommands { _ = try execute(.leSetScanParameters(scanParameters)) }
+            _ = try execute(scanEnableCommand(true))
+        } catch .commandFailed(_, let status) where isKernelManaged && status == Self.commandDisallowed {
+            // bluetoothd is scanning already (Command Disallowed while a scan runs, Vol 4,
+            // Part E, §7.8.10): its reports reach the raw socket all the same.
+        }
         scanningEnabled = true
         delegate?.central(self, event: .controllerReady(address: controllerAddress, extended: usesExtendedCommands,
                                                        aclBuffers: link.aclBufferCount, aclLength: link.aclDataLength),
@@ -149,6 +180,7 @@ public final class CentralHost {
 
     /// Best effort on the way out: disconnect every link and stop scanning.
     func finish() {
+        for handle in bearers.keys.sorted() { closeBearer(handle, at: clock()) }
         for handle in links.keys.sorted() {
             link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
         }
@@ -176,7 +208,11 @@ public final class CentralHost {
                 links[handle]?.requestSentAt = nil
                 statistics.attTimeouts += 1
                 delegate?.central(self, event: .attTimeout(client.peer), at: now)
-                link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+                if bearers[handle] != nil {
+                    closeBearer(handle, at: now)
+                } else {
+                    link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+                }
             }
         }
         if initiating == nil { connectNext(at: now) }

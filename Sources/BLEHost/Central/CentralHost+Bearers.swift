@@ -1,0 +1,86 @@
+import BLEWire
+
+/// The kernel-managed mode (`bluez:hciN`): the kernel owns the adapter and its LE links,
+/// so the host only scans over the raw HCI socket and connects by opening an ATT bearer
+/// (an L2CAP socket on CID 4) per device; GATT then runs over that bearer exactly as over
+/// ACL. Links get handles of the host's own numbering (the kernel does not expose its own).
+extension CentralHost {
+    /// Whether ATT goes over bearers (kernel-managed adapter) rather than ACL.
+    public var isKernelManaged: Bool { connector != nil }
+
+    /// Sends an ATT PDU on a link, over its bearer or as ACL.
+    func sendATT(_ pdu: [UInt8], handle: UInt16) {
+        guard let bearer = bearers[handle] else {
+            link.send(l2cap: pdu, channel: .att, handle: handle)
+            return
+        }
+        do throws(TransportError) {
+            try bearer.send(pdu)
+        } catch {
+            bearerLost(handle, at: clock())
+        }
+    }
+
+    /// Connects through the connector; the kernel creates the LE link.
+    func connectThroughBearer(_ address: BDAddress, _ device: SeenDevice, at now: Double) {
+        guard let connector else { return }
+        statistics.connectionAttempts += 1
+        delegate?.central(self, event: .connecting(address), at: now)
+        let bearer: any ATTBearer
+        do {
+            bearer = try connector(address, device.addressType)
+        } catch {
+            // Connection Failed to be Established (0x3E): the kernel's reason is in the log.
+            delegate?.central(self, event: .unexpectedPacket("ATT bearer to \(address): \(error)"), at: now)
+            connectFailed(address, status: 0x3E, at: clock())
+            return
+        }
+        nextBearerHandle = nextBearerHandle == 0x0EFF ? 1 : nextBearerHandle + 1
+        while links[nextBearerHandle] != nil { nextBearerHandle += 1 }
+        bearers[nextBearerHandle] = bearer
+        connectionComplete(status: 0, handle: nextBearerHandle, role: 0x00, address: address,
+                           addressType: device.addressType, at: clock())
+    }
+
+    /// Reads whatever PDUs the bearers have, without waiting.
+    func pollBearers() {
+        for handle in bearers.keys.sorted() {
+            guard let bearer = bearers[handle] else { continue }
+            while true {
+                let count: Int
+                do throws(TransportError) {
+                    let bearerRef = bearer
+                    let result: Result<Int, TransportError> = bearerBuffer.withUnsafeMutableBytes { raw in
+                        Result { () throws(TransportError) in try bearerRef.receive(into: raw, timeout: .zero) }
+                    }
+                    count = try result.get()
+                } catch {
+                    bearerLost(handle, at: clock())
+                    break
+                }
+                guard count > 0 else { break }
+                let pdu = bearerBuffer
+                do throws(WireError) {
+                    try attribute(pdu.span.bytes.extracting(0..<count), handle: handle)
+                } catch {
+                    statistics.malformedPackets += 1
+                }
+            }
+        }
+    }
+
+    /// The bearer closed (the device went away or the kernel dropped the link).
+    func bearerLost(_ handle: UInt16, at now: Double) {
+        guard let bearer = bearers.removeValue(forKey: handle) else { return }
+        bearer.close()
+        // Connection Timeout (0x08): the kernel does not tell the bearer why.
+        disconnected(handle: handle, reason: 0x08, at: now)
+    }
+
+    /// Closes a bearer on purpose (ATT timeout, shutdown).
+    func closeBearer(_ handle: UInt16, at now: Double) {
+        guard let bearer = bearers.removeValue(forKey: handle) else { return }
+        bearer.close()
+        disconnected(handle: handle, reason: Self.connectionTerminatedByLocalHost, at: now)
+    }
+}

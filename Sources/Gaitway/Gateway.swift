@@ -26,7 +26,8 @@ struct GatewayCommand: ParsableCommand {
 
             --hci takes the transports of `gaitway sim`: sim[:SCENARIO] (in-process \
             simulator, the default), tcp-client:HOST:PORT, unix:PATH, tcp-server:HOST:PORT, \
-            unix-server:PATH, serial:DEVICE[,BAUD][,rtscts], hci-socket:N, bluez:hciN.
+            unix-server:PATH, serial:DEVICE[,BAUD][,rtscts], hci-socket:N, bluez:hciN, and \
+            btsnoop:FILE (replays a capture into the database as fast as it decodes).
 
             Examples:
               gaitway gateway --duration 30
@@ -63,6 +64,9 @@ struct GatewayCommand: ParsableCommand {
                                valueName: "FILE"))
     var btsnoop: String?
 
+    @Flag(help: "Scan passively (no scan requests: names that only scan responses carry stay unknown).")
+    var passive = false
+
     @Flag(help: "Write JSON log lines even on a terminal (no live table).")
     var noStatus = false
 
@@ -89,7 +93,7 @@ struct GatewayCommand: ParsableCommand {
         let configuration = CentralConfiguration(
             allow: settings.allow.map(DeviceFilter.init(parsing:)),
             wantedServices: GatewaySettings.wantedServices, maxConnections: settings.maxConnections,
-            ownRandomAddress: GatewaySettings.randomStaticAddress())
+            activeScan: !passive, ownRandomAddress: GatewaySettings.randomStaticAddress())
         StopSignal.install()
         display.log(.info, "gateway on \(spec), storing in \(settings.db)")
         if case .btsnoop(let path) = spec {

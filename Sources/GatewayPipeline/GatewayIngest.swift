@@ -178,7 +178,7 @@ public final class GatewayIngest: CentralHostDelegate {
         case .disconnected(let peer, let reason):
             states[peer.address]?.status.connected = false
             batch.appendEvent(gatewayTimeMicros: micros, address: peer.address.description,
-                              kind: DeviceEventKind.disconnected, detail: HCIStatus.describe(reason))
+                              kind: DeviceEventKind.disconnected, detail: HCIStatusCode.describe(reason))
             log(.info, event.description)
         case .ready(let peer, _, _):
             states[peer.address]?.status.subscribed = true

@@ -32,7 +32,7 @@ extension CentralHost {
         } catch {
             // Connection Failed to be Established (0x3E): the kernel's reason is in the log.
             delegate?.central(self, event: .unexpectedPacket("ATT bearer to \(address): \(error)"), at: now)
-            connectFailed(address, status: 0x3E, at: clock())
+            connectFailed(address, status: HCIStatusCode.connectionFailedToBeEstablished, at: clock())
             return
         }
         nextBearerHandle = nextBearerHandle == 0x0EFF ? 1 : nextBearerHandle + 1
@@ -74,13 +74,13 @@ extension CentralHost {
         guard let bearer = bearers.removeValue(forKey: handle) else { return }
         bearer.close()
         // Connection Timeout (0x08): the kernel does not tell the bearer why.
-        disconnected(handle: handle, reason: 0x08, at: now)
+        disconnected(handle: handle, reason: HCIStatusCode.connectionTimeout, at: now)
     }
 
     /// Closes a bearer on purpose (ATT timeout, shutdown).
     func closeBearer(_ handle: UInt16, at now: Double) {
         guard let bearer = bearers.removeValue(forKey: handle) else { return }
         bearer.close()
-        disconnected(handle: handle, reason: Self.connectionTerminatedByLocalHost, at: now)
+        disconnected(handle: handle, reason: HCIStatusCode.localHostTerminated, at: now)
     }
 }

@@ -171,7 +171,7 @@ extension CentralHost {
         if initiating?.address == address || status != 0 { initiating = nil }
         setScanning(true)
         guard status == 0 else {
-            if status == Self.connectionLimitExceeded || status == Self.memoryCapacityExceeded {
+            if status == HCIStatusCode.connectionLimitExceeded || status == HCIStatusCode.memoryCapacityExceeded {
                 learnedConnectionLimit = links.count
             }
             connectFailed(address, status: status, at: now)
@@ -179,7 +179,7 @@ extension CentralHost {
         }
         guard role == 0x00 else {
             // Someone connected to us as a peripheral: the gateway serves nothing.
-            link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+            link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
             return
         }
         statistics.connections += 1

@@ -57,13 +57,6 @@ public final class CentralHost {
     static let leEventMask: UInt64 = 1 << 0 | 1 << 1 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 11 | 1 << 12
     /// LE Features bit 12: LE Extended Advertising (Vol 6, Part B, §4.6).
     static let extendedAdvertisingFeature: UInt64 = 1 << 12
-    /// HCI error codes (Vol 1, Part F, §1.3).
-    static let unknownCommand: UInt8 = 0x01
-    static let remoteUserTerminated: UInt8 = 0x13
-    static let connectionTerminatedByLocalHost: UInt8 = 0x16
-    static let commandDisallowed: UInt8 = 0x0C
-    static let connectionLimitExceeded: UInt8 = 0x09
-    static let memoryCapacityExceeded: UInt8 = 0x07
 
     struct SeenDevice {
         var addressType: UInt8
@@ -161,14 +154,14 @@ public final class CentralHost {
             // the feature but refuses the command gets the legacy one.
             do throws(HCIHostError) {
                 _ = try execute(.leSetExtendedScanParameters(extendedScanParameters))
-            } catch .commandFailed(_, let status) where status == Self.unknownCommand {
+            } catch .commandFailed(_, let status) where status == HCIStatusCode.unknownCommand {
                 usesExtendedCommands = false
             }
         }
         do throws(HCIHostError) {
             if !usesExtendedCommands { _ = try execute(.leSetScanParameters(scanParameters)) }
             _ = try execute(scanEnableCommand(true))
-        } catch .commandFailed(_, let status) where isKernelManaged && status == Self.commandDisallowed {
+        } catch .commandFailed(_, let status) where isKernelManaged && status == HCIStatusCode.commandDisallowed {
             // bluetoothd is scanning already (Command Disallowed while a scan runs, Vol 4,
             // Part E, §7.8.10): its reports reach the raw socket all the same.
         }
@@ -182,7 +175,7 @@ public final class CentralHost {
     func finish() {
         for handle in bearers.keys.sorted() { closeBearer(handle, at: clock()) }
         for handle in links.keys.sorted() {
-            link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+            link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
         }
         if scanningEnabled { link.send(command: scanEnableCommand(false).encoded) }
         try? link.flush()
@@ -211,7 +204,7 @@ public final class CentralHost {
                 if bearers[handle] != nil {
                     closeBearer(handle, at: now)
                 } else {
-                    link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+                    link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
                 }
             }
         }

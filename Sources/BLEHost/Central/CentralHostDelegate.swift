@@ -52,39 +52,17 @@ public enum CentralEvent: Sendable, Equatable, CustomStringConvertible {
             "controller \(address) ready (\(extended ? "extended" : "legacy") scanning, \(buffers) ACL buffers of \(length) bytes)"
         case .connecting(let address): "connecting to \(address)"
         case .connected(let peer): "connected to \(peer.address) (handle \(peer.handle))"
-        case let .connectFailed(address, status): "connection to \(address) failed: \(HCIStatus.describe(status))"
+        case let .connectFailed(address, status): "connection to \(address) failed: \(HCIStatusCode.describe(status))"
         case let .ready(peer, subscribed, read):
             "\(peer.address): MTU \(peer.mtu), subscribed to \(subscribed.map(\.description).joined(separator: ", ")); read \(read.count)"
-        case let .disconnected(peer, reason): "\(peer.address) disconnected: \(HCIStatus.describe(reason))"
+        case let .disconnected(peer, reason): "\(peer.address) disconnected: \(HCIStatusCode.describe(reason))"
         case let .backoff(address, retryAt): "\(address): next attempt at \(retryAt)"
         case let .attError(peer, request, handle, error):
             "\(peer.address): ATT error 0x\(String(error, radix: 16)) for request 0x\(String(request, radix: 16)) on handle 0x\(String(handle, radix: 16))"
         case .attTimeout(let peer): "\(peer.address): ATT request unanswered for 30 s, disconnecting"
         case let .connectionParametersUpdated(handle, interval): "handle \(handle): connection interval \(interval * 1000) ms"
-        case let .commandFailed(opcode, status): "HCI command 0x\(String(opcode, radix: 16)) failed: \(HCIStatus.describe(status))"
+        case let .commandFailed(opcode, status): "HCI command 0x\(String(opcode, radix: 16)) failed: \(HCIStatusCode.describe(status))"
         case .unexpectedPacket(let what): "unexpected packet: \(what)"
         }
-    }
-}
-
-/// HCI error codes a log reader meets most (Vol 1, Part F, §1.3).
-public enum HCIStatus {
-    public static func describe(_ code: UInt8) -> String {
-        let name: String
-        switch code {
-        case 0x02: name = "Unknown Connection Identifier"
-        case 0x07: name = "Memory Capacity Exceeded"
-        case 0x08: name = "Connection Timeout"
-        case 0x09: name = "Connection Limit Exceeded"
-        case 0x0C: name = "Command Disallowed"
-        case 0x12: name = "Invalid HCI Command Parameters"
-        case 0x13: name = "Remote User Terminated Connection"
-        case 0x16: name = "Connection Terminated By Local Host"
-        case 0x22: name = "LL Response Timeout"
-        case 0x3B: name = "Unacceptable Connection Parameters"
-        case 0x3E: name = "Connection Failed to be Established"
-        default: name = "HCI error"
-        }
-        return "\(name) (0x\(String(code, radix: 16, uppercase: true)))"
     }
 }

@@ -16,7 +16,7 @@ public enum HCIHostError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .transport(let error): "\(error)"
         case let .commandFailed(opcode, status):
-            "the controller refused HCI command 0x\(String(opcode.rawValue, radix: 16)): \(HCIStatus.describe(status))"
+            "the controller refused HCI command 0x\(String(opcode.rawValue, radix: 16)): \(HCIStatusCode.describe(status))"
         case .commandTimeout(let opcode):
             "the controller did not answer HCI command 0x\(String(opcode.rawValue, radix: 16)) (is it a controller, and is it powered?)"
         case let .malformedReturnParameters(opcode, error):

@@ -276,17 +276,3 @@ public final class VirtualController {
         emit(.event, writer.bytes)
     }
 }
-
-/// HCI error codes the controller returns (Core Specification v5.4, Vol 1, Part F).
-enum HCIStatusCode {
-    static let success: UInt8 = 0x00
-    static let unknownCommand: UInt8 = 0x01
-    static let unknownConnection: UInt8 = 0x02
-    static let connectionTimeout: UInt8 = 0x08
-    static let connectionLimitExceeded: UInt8 = 0x09
-    static let connectionAlreadyExists: UInt8 = 0x0B
-    static let commandDisallowed: UInt8 = 0x0C
-    static let invalidParameters: UInt8 = 0x12
-    static let remoteUserTerminated: UInt8 = 0x13
-    static let localHostTerminated: UInt8 = 0x16
-}

@@ -38,7 +38,7 @@ extension PeripheralHost {
         advertisingEnabled = false
         if let current = connectionHandle, current != handle {
             // One link at a time: a second central is turned away.
-            link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+            link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
             return
         }
         connectionHandle = handle

@@ -54,8 +54,6 @@ public final class PeripheralHost {
     /// Remote Connection Parameter Request (5), Data Length Change (6), Enhanced
     /// Connection Complete (9), PHY Update Complete (11).
     static let leEventMask: UInt64 = 1 << 0 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 11
-    /// HCI error code 0x13, Remote User Terminated Connection (Vol 1, Part F, §2).
-    static let remoteUserTerminated: UInt8 = 0x13
     /// Advertising data is re-sent when the device changed it, at most this often (seconds).
     static let advertisingRefreshInterval = 1.0
 
@@ -164,7 +162,7 @@ public final class PeripheralHost {
         if let downtime = device.takeLinkDrop() {
             advertiseAfter = time + max(0, downtime)
             if let handle = connectionHandle {
-                link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+                link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
             } else if advertisingEnabled {
                 setAdvertising(false)
             }
@@ -212,7 +210,7 @@ public final class PeripheralHost {
     /// by itself while connected).
     func finish() {
         if let handle = connectionHandle {
-            link.send(command: HCICommand.disconnect(handle: handle, reason: Self.remoteUserTerminated).encoded)
+            link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
         } else if advertisingEnabled {
             link.send(command: LegacyAdvertisingCommand.setEnable(false).encoded)
             advertisingEnabled = false

@@ -212,3 +212,58 @@ import Testing
         }
     }
 }
+
+/// A controller that also sends garbage: bad H4 indicators, a vendor event, an event too
+/// short for its code, ACL for a handle that does not exist and a truncated ATT PDU. The
+/// host counts them and goes on receiving.
+@Suite struct CentralHostRobustnessTests {
+    final class NoisyTransport: HCITransport {
+        let inner: VirtualControllerTransport
+        var injected = 0
+        var nextNoise = 2.0
+        init(_ inner: VirtualControllerTransport) { self.inner = inner }
+
+        static let noise: [[UInt8]] = [
+            [0x07, 0x00, 0xFF],                                  // not an H4 indicator
+            [0x04, 0xFF, 0x03, 0x01, 0x02, 0x03],                // vendor-specific event
+            [0x04, 0x05, 0x01, 0x00],                            // Disconnection Complete, 1 of 4 bytes
+            [0x02, 0x77, 0x07, 0x07, 0x00, 0x03, 0x00, 0x04, 0x00, 0x1B, 0x03, 0x00],  // ACL on handle 0x777
+            [0x02, 0x01, 0x00, 0x05, 0x00, 0x01, 0x00, 0x04, 0x00, 0x1B],              // ATT notification cut short
+        ]
+
+        func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration?) throws(TransportError) -> Int {
+            if inner.now >= nextNoise, injected < Self.noise.count * 3 {
+                let bytes = Self.noise[injected % Self.noise.count]
+                injected += 1
+                nextNoise = inner.now + 0.5
+                bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                return bytes.count
+            }
+            return try inner.read(into: buffer, timeout: timeout)
+        }
+        func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) { try inner.write(bytes) }
+        func close() { inner.close() }
+    }
+
+    @Test func garbageFromTheControllerIsCountedAndSurvived() throws {
+        let catalog = try ProtocolCatalog.bundled()
+        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")), options: .init(catalog: catalog))
+        let simulation = try Simulation(scenario: scenario, catalog: catalog)
+        let controller = VirtualController(configuration: .init(seed: 7), peripherals: simulation.devices)
+        let virtual = VirtualControllerTransport(controller: controller, pace: .virtual)
+        let transport = NoisyTransport(virtual)
+        let host = CentralHost(transport: transport,
+                               configuration: CentralConfiguration(wantedServices: CentralHostSimulatorTests.wanted),
+                               clock: { virtual.now })
+        host.wantsSubscription = { catalog.spec(forCharacteristic: $0) != nil }
+        let recorder = CentralHostSimulatorTests.Recorder()
+        host.delegate = recorder
+        try host.run(until: 12)
+        #expect(transport.injected == 15)
+        #expect(host.statistics.malformedPackets + host.statistics.unexpectedPackets >= 9, "\(host.statistics)")
+        #expect(host.link.malformedBytes > 0)
+        #expect(recorder.readyPeers.count == 4)
+        let late = recorder.values.filter { $0.time > 9 && $0.uuid == .heartRateMeasurement }
+        #expect(late.count >= 4, "heart rates after the noise: \(late.count)")
+    }
+}

@@ -299,7 +299,9 @@ public struct PayloadFlatEncoder: Sendable {
     func raw(_ op: Compiled, _ value: Double) throws(PayloadEncodingError) -> UInt64 {
         if op.number == 0 {
             guard value.isFinite else { throw failure(op, value, "is not a number") }
-            let rawNumber = ((value * op.denominator - op.offsetNumerator) / op.numerator).rounded()
+            // Dividing by 1 changes nothing, and a division costs as much as the rest.
+            let shifted = value * op.denominator - op.offsetNumerator
+            let rawNumber = Self.roundedAwayFromZero(op.numerator == 1 ? shifted : shifted / op.numerator)
             guard rawNumber.isFinite, abs(rawNumber) < 9.2e18 else { throw failure(op, value, "is out of range") }
             // Already whole: the generic encoder's second `rounded()` changes nothing.
             let integer = Int64(rawNumber)
@@ -319,6 +321,20 @@ public struct PayloadFlatEncoder: Sendable {
         default:
             return unscaled.bitPattern
         }
+    }
+
+    /// `x.rounded()` (to nearest, ties away from zero) without the libm call for the
+    /// numbers a payload carries; the same value except that a negative result of zero may
+    /// come back as +0, which no integer encoding can tell apart.
+    @inline(__always)
+    static func roundedAwayFromZero(_ x: Double) -> Double {
+        // Below 2^52 the fraction `x - trunc(x)` is exact; beyond, or not finite, libm.
+        guard abs(x) < 4_503_599_627_370_496 else { return x.rounded() }
+        let whole = Double(Int64(x))
+        let fraction = x - whole
+        if fraction >= 0.5 { return whole + 1 }
+        if fraction <= -0.5 { return whole - 1 }
+        return whole
     }
 
     func nextCount(_ counts: UnsafeBufferPointer<Int>, _ countIndex: inout Int, _ step: Int) throws(PayloadEncodingError) -> Int {

@@ -20,8 +20,31 @@ public class DeviceFirmware: VirtualPeripheral {
 
     let catalog: ProtocolCatalog
     var database: GATTDatabase
-    var servers: [UInt16: GATTServer] = [:]
-    var outgoing: [UInt16: NotificationQueue] = [:]
+    var servers: [UInt16: GATTServer] = [:] {
+        didSet { routes = [:]; linkLimits = nil }
+    }
+    /// Per characteristic value handle, the connections subscribed to it (in `servers`'
+    /// order) and whether for notifications: what `send` asks every GATT server for every
+    /// notification, read once. Emptied whenever a server changes (`didSet` above).
+    var routes: [UInt16: [Route]] = [:]
+    /// The smallest `maximumUpdateLength` over the connections, read once (see `routes`).
+    var linkLimits: Int??
+
+    struct Route {
+        var connection: UInt16
+        var maximumUpdateLength: Int
+        var notifies: Bool
+    }
+
+    /// Each connection's notification queue. An array searched by handle rather than a
+    /// dictionary: a device has one or two connections, and mutating a dictionary's value
+    /// in place allocates (a coroutine frame) on every push and every connection event.
+    var outgoing: [(handle: UInt16, queue: NotificationQueue)] = []
+
+    func queueIndex(_ handle: UInt16) -> Int? {
+        for index in outgoing.indices where outgoing[index].handle == handle { return index }
+        return nil
+    }
     /// Notifications a connection may have waiting before the oldest are dropped (a
     /// firmware's TX buffer: what does not fit is lost and counted).
     let queueLimit = 256
@@ -79,12 +102,16 @@ public class DeviceFirmware: VirtualPeripheral {
 
     public func connected(handle: UInt16, central: BDAddress, at time: Double) {
         servers[handle] = GATTServer(database: database, serverRxMTU: UInt16(clamping: spec.firmware.mtu))
-        outgoing[handle] = NotificationQueue(limit: queueLimit)
+        if let index = queueIndex(handle) {
+            outgoing[index].queue = NotificationQueue(limit: queueLimit)
+        } else {
+            outgoing.append((handle, NotificationQueue(limit: queueLimit)))
+        }
     }
 
     public func disconnected(handle: UInt16, reason: UInt8, at time: Double) {
         servers[handle] = nil
-        outgoing[handle] = nil
+        if let index = queueIndex(handle) { outgoing.remove(at: index) }
     }
 
     public func attributeRequest(_ pdu: [UInt8], handle: UInt16, at time: Double) -> [UInt8]? {
@@ -92,8 +119,17 @@ public class DeviceFirmware: VirtualPeripheral {
     }
 
     public func dequeueOutgoing(handle: UInt16, upTo time: Double, limit: Int) -> [[UInt8]] {
-        // Mutated in place: a copy out of the dictionary would copy the whole queue.
-        outgoing[handle]?.pop(upTo: time, limit: limit) ?? []
+        // Mutated in place: a copy out of the array would copy the whole queue.
+        guard let index = queueIndex(handle) else { return [] }
+        return outgoing[index].queue.pop(upTo: time, limit: limit)
+    }
+
+    /// What ``dequeueOutgoing(handle:upTo:limit:)`` returns, handed to `body` one PDU at a
+    /// time (with its index) without building an array of arrays; `body` must not touch
+    /// this connection's queue.
+    func drainOutgoing(handle: UInt16, upTo time: Double, limit: Int, _ body: (Int, [UInt8]) -> Void) {
+        guard let index = queueIndex(handle) else { return }
+        outgoing[index].queue.drain(upTo: time, limit: limit, body)
     }
 
     /// A scripted disconnect for the link layer (virtual controller or offline host) to
@@ -153,6 +189,47 @@ public class DeviceFirmware: VirtualPeripheral {
     /// through the fault injector.
     func send(_ uuid: BluetoothUUID, _ value: [UInt8], at time: Double) {
         guard let characteristic = database.characteristic(uuid) else { return }
+        send(characteristic, value, at: time)
+    }
+
+    /// ``send(_:_:at:)`` for a characteristic already looked up.
+    func send(_ characteristic: GATTCharacteristicHandles, _ value: [UInt8], at time: Double) {
+        guard characteristic.properties.contains(.notify) else { return sendSlowly(characteristic, value, at: time) }
+        // The same decisions as `sendSlowly`, from `routes`: a subscribed connection the
+        // value fits gets a Handle Value Notification (Vol 3, Part F, §3.4.7.1) when it
+        // enabled notifications, nothing otherwise.
+        let valueHandle = characteristic.value
+        let targets = routes[valueHandle] ?? makeRoutes(valueHandle)
+        for route in targets where route.notifies && value.count <= route.maximumUpdateLength {
+            if faults.isQuiet {
+                if let index = queueIndex(route.connection),
+                   outgoing[index].queue.pushNotification(handle: valueHandle, value: value, at: time) {
+                    droppedNotifications += 1
+                }
+            } else {
+                var pdu: [UInt8] = [ATTOpcode.handleValueNotification.rawValue,
+                                    UInt8(truncatingIfNeeded: valueHandle), UInt8(truncatingIfNeeded: valueHandle >> 8)]
+                pdu.reserveCapacity(3 + value.count)
+                pdu.append(contentsOf: value)
+                for damaged in faults.transmit(pdu, at: time) {
+                    enqueue(damaged, handle: route.connection, at: time)
+                }
+            }
+        }
+    }
+
+    func makeRoutes(_ valueHandle: UInt16) -> [Route] {
+        var targets: [Route] = []
+        for (handle, server) in servers where server.isSubscribed(handle: valueHandle) {
+            targets.append(Route(connection: handle, maximumUpdateLength: server.maximumUpdateLength,
+                                 notifies: server.isSubscribed(handle: valueHandle, to: .notification)))
+        }
+        routes[valueHandle] = targets
+        return targets
+    }
+
+    /// Every update, asked of each GATT server (indications change the server).
+    func sendSlowly(_ characteristic: GATTCharacteristicHandles, _ value: [UInt8], at time: Double) {
         for (handle, server) in servers {
             guard server.isSubscribed(handle: characteristic.value),
                   value.count <= server.maximumUpdateLength else { continue }
@@ -176,15 +253,20 @@ public class DeviceFirmware: VirtualPeripheral {
     }
 
     func enqueue(_ pdu: [UInt8], handle: UInt16, at time: Double) {
-        if outgoing[handle]?.push(pdu, at: time) == true { droppedNotifications += 1 }
+        if let index = queueIndex(handle), outgoing[index].queue.push(pdu, at: time) { droppedNotifications += 1 }
     }
 
     /// The largest value a notification can carry on every current connection.
     var maximumValueLength: Int {
         // Asked per sample: a loop, not `map(...).min()` (which builds an array).
-        guard !servers.isEmpty else { return spec.firmware.mtu - 3 }
+        if let limit = linkLimits { return limit ?? spec.firmware.mtu - 3 }
+        guard !servers.isEmpty else {
+            linkLimits = .some(nil)
+            return spec.firmware.mtu - 3
+        }
         var smallest = Int.max
         for server in servers.values { smallest = min(smallest, server.maximumUpdateLength) }
+        linkLimits = smallest
         return smallest
     }
 

@@ -15,12 +15,25 @@ public final class InsoleFirmware: DeviceFirmware {
     var nextSample: Int64 = 1
     /// The Insole Stream encoder, prepared once from gaitway-insole.yaml (nil when this
     /// device does not stream it).
-    var streamEncoder: PayloadFlatEncoder?
+    var streamEncoder: PayloadFlatEncoder? {
+        get { stream?.encoder }
+        set { stream = newValue.map(FlatStream.init) }
+    }
+    /// The encoder, held by reference: reaching a struct in an optional stored property
+    /// copies it (and retains its arrays) on every notification.
+    var stream: FlatStream?
+
+    final class FlatStream {
+        let encoder: PayloadFlatEncoder
+        init(_ encoder: PayloadFlatEncoder) { self.encoder = encoder }
+    }
     /// Values of the notification being filled, in the encoder's layout order: the three
     /// header values (set when it is sent), then each frame's forces and IMU values.
     var streamValues: [Double] = []
     var frameCount = [0]
     var streamBytes: [UInt8] = []
+    /// The Insole Stream characteristic, looked up once.
+    var streamCharacteristic: GATTCharacteristicHandles?
     var framesStart: UInt32 = 0
     var lastForces: InsoleForces
     /// Draws the sampling jitter (its own stream, so jitter leaves every other draw alone).
@@ -29,6 +42,19 @@ public final class InsoleFirmware: DeviceFirmware {
 
     /// Largest force one 12-bit cell can carry at the spec's 0.5 N per count.
     static let fullScale = 2047.5
+
+    /// `(force * 2).rounded() / 2` without the libm call: exact below 2^52 (the fraction
+    /// `x - trunc(x)` is), and a zero's sign, which differs, is lost to `max(_, 0)` after.
+    @inline(__always)
+    static func halfSteps(_ force: Double) -> Double {
+        let x = force * 2
+        guard abs(x) < 4_503_599_627_370_496 else { return x.rounded() / 2 }
+        let whole = Double(Int64(x))
+        let fraction = x - whole
+        if fraction >= 0.5 { return (whole + 1) / 2 }
+        if fraction <= -0.5 { return (whole - 1) / 2 }
+        return whole / 2
+    }
 
     init(spec: DeviceSpec, body: PersonaBody, catalog: ProtocolCatalog, faults: [FaultSpec], epoch: Double)
         throws(SimulationError) {
@@ -110,6 +136,7 @@ public final class InsoleFirmware: DeviceFirmware {
         ])
         streamEncoder = flatEncoder("gaitway-insole", template: template, hints: streamHints, layout: layout)
         streamValues.reserveCapacity(3 + 8 * (spec.cells + 6))
+        streamCharacteristic = database.characteristic(.gaitwayInsoleStream)
     }
 
     static let imuAxes = ["accel_x", "accel_y", "accel_z", "gyro_x", "gyro_y", "gyro_z"]
@@ -132,7 +159,7 @@ public final class InsoleFirmware: DeviceFirmware {
         if let stuck = cellFault.stuck, stuck < spec.cells { forces[stuck] = lastForces[stuck] }
         if let saturated = cellFault.saturated, saturated < spec.cells { forces[saturated] = Self.fullScale }
         lastForces = forces
-        guard streamEncoder != nil else { return }
+        guard let stream else { return }
 
         // Filled in a local array and put back: appending to the stored property would pay
         // an exclusivity check per value.
@@ -146,7 +173,7 @@ public final class InsoleFirmware: DeviceFirmware {
         }
         for cell in 0..<spec.cells {
             // Round to the 0.5 N step here, as the cell's ADC would.
-            values.append(min(max((forces[cell] * 2).rounded() / 2, 0), Self.fullScale))
+            values.append(min(max(Self.halfSteps(forces[cell]), 0), Self.fullScale))
         }
         if spec.imu {
             let accelLimit = 156.9064 * 32767 / 32768, gyroLimit = 2000.0 * 32767 / 32768
@@ -158,14 +185,19 @@ public final class InsoleFirmware: DeviceFirmware {
             values.append(min(max(motion.gyro.z, -gyroLimit), gyroLimit))
         }
         frameCount[0] += 1
-        guard frameCount[0] >= framesPerNotification, let encoder = streamEncoder else { return }
+        guard frameCount[0] >= framesPerNotification else { return }
         values[0] = Double(nextSequence())
         values[1] = Double(framesStart)
         values[2] = (1_000_000 / spec.firmware.sampleRate).rounded() / 1_000_000
-        streamBytes.removeAll(keepingCapacity: true)
+        var bytes: [UInt8] = []
+        swap(&bytes, &streamBytes)
+        defer { swap(&bytes, &streamBytes) }
+        bytes.removeAll(keepingCapacity: true)
         do {
-            try encoder.encode(values, counts: frameCount, into: &streamBytes)
-            send(.gaitwayInsoleStream, streamBytes, at: time)
+            try stream.encoder.encode(values, counts: frameCount, into: &bytes)
+            if let streamCharacteristic {
+                send(streamCharacteristic, bytes, at: time)
+            }
         } catch {
             assertionFailure("gaitway-insole: \(error)")
         }

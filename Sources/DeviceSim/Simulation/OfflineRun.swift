@@ -45,8 +45,7 @@ public final class OfflineRun {
                     connect(index, at: time)
                 }
                 guard let handle = links[index] else { continue }
-                let pdus = device.dequeueOutgoing(handle: handle, upTo: time, limit: packetsPerEvent)
-                for (offset, pdu) in pdus.enumerated() {
+                device.drainOutgoing(handle: handle, upTo: time, limit: packetsPerEvent) { offset, pdu in
                     let at = time + Double(offset) * 0.000_4
                     acl(handle: handle, pdu, .received, at: at)
                     notificationCount += 1

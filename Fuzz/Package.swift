@@ -38,5 +38,6 @@ let package = Package(
         fuzzTarget("FuzzL2CAPATT", ["BLEWire"]),
         fuzzTarget("FuzzPayloadSpec", ["BLEWire", "ProtocolSpecs"]),
         fuzzTarget("FuzzBTSnoopAD", ["BLEWire"]),
+        fuzzTarget("FuzzCentralHost", ["BLEWire", "BLEHost"]),
     ]
 )

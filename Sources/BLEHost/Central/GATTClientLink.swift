@@ -80,19 +80,22 @@ final class GATTClientLink {
             // A server without Exchange MTU keeps 23 (Request Not Supported).
             return nextStep(after: .exchangingMTU, at: time)
 
-        case (.discoveringServices, .readByGroupTypeResponse(let list)):
+        // Each discovery step must move forward (Vol 3, Part G, §4.4.1: the next request
+        // starts after the last handle found); a server that answers with handles before
+        // the ones asked for ends that step instead of repeating it for ever.
+        case (.discoveringServices(let start), .readByGroupTypeResponse(let list)):
             var last: UInt16 = 0
             try list.forEach(in: pdu) { group, value throws(WireError) in
                 let declaration = try ServiceDeclaration(parsing: value)
                 services.append((group, declaration.uuid))
                 last = max(last, group.end)
             }
-            if last == 0 || last == 0xFFFF { return nextStep(after: step, at: time) }
+            if last < start || last == 0xFFFF { return nextStep(after: step, at: time) }
             return discoverServices(from: last + 1, at: time)
         case (.discoveringServices, .errorResponse):
             return nextStep(after: step, at: time)  // Attribute Not Found: no more services
 
-        case (.discoveringCharacteristics(let service, _), .readByTypeResponse(let list)):
+        case (.discoveringCharacteristics(let service, let start), .readByTypeResponse(let list)):
             var last: UInt16 = 0
             try list.forEach(in: pdu) { handle, value throws(WireError) in
                 let declaration = try CharacteristicDeclaration(parsing: value)
@@ -103,18 +106,18 @@ final class GATTClientLink {
                 last = max(last, handle)
             }
             let range = services[service].range
-            if last == 0 || last >= range.end { return nextStep(after: step, at: time) }
+            if last < start || last >= range.end { return nextStep(after: step, at: time) }
             return discoverCharacteristics(service: service, from: last + 1, at: time)
         case (.discoveringCharacteristics, .errorResponse):
             return nextStep(after: step, at: time)
 
-        case (.discoveringDescriptors(let index, _), .findInformationResponse(let list)):
+        case (.discoveringDescriptors(let index, let start), .findInformationResponse(let list)):
             var last: UInt16 = 0
             try list.forEach(in: pdu) { handle, uuid throws(WireError) in
                 if uuid == BluetoothUUID(0x2902) { characteristics[index].cccd = handle }
                 last = max(last, handle)
             }
-            if characteristics[index].cccd != nil || last == 0 || last >= characteristics[index].end {
+            if characteristics[index].cccd != nil || last < start || last >= characteristics[index].end {
                 return nextStep(after: step, at: time)
             }
             return discoverDescriptors(index, from: last + 1, at: time)
@@ -205,7 +208,9 @@ final class GATTClientLink {
             let characteristic = characteristics[index]
             let notifiable = !characteristic.properties.intersection([.notify, .indicate]).isEmpty
             if notifiable, wantsSubscription(characteristic.uuid) {
-                if !descriptorsDone {
+                // A value at the end of its range (or at 0xFFFF, from a broken server) has no
+                // room for a CCCD after it.
+                if !descriptorsDone, characteristic.valueHandle < characteristic.end {
                     return discoverDescriptors(index, from: characteristic.valueHandle + 1, at: time)
                 }
                 if let cccd = characteristic.cccd {

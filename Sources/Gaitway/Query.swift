@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLEWire
 import Dissector
 import Foundation
 import GatewayPipeline
@@ -101,9 +102,10 @@ struct QueryCommand: ParsableCommand {
     }
 
     /// A JSON number: integers without a fraction (72, not 72.0), others as Swift's
-    /// shortest round-tripping form.
+    /// shortest round-tripping form (BLEWire's, shared with `gaitway decode`).
     static func number(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
+        var bytes: [UInt8] = []
+        JSONText.appendNumber(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import BLEHost
+import BLEWire
 import Dissector
 import Foundation
 import GatewayPipeline
@@ -76,19 +77,8 @@ final class StatusDisplay {
 
     func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (BLEWire's escaping, shared with the decoder and ground truth).
+    static func quoted(_ text: String) -> String { String(decoding: JSONText.quoted(text), as: UTF8.self) }
 
     static func iso8601(_ seconds: Double) -> String {
         ISO8601Time.format(micros: Int64((seconds * 1_000_000).rounded()), fractionDigits: 0)

@@ -200,10 +200,12 @@ public final class GatewayIngest: CentralHostDelegate {
             return
         }
         lastAdvertisement[key] = bytes
+        let uuidText = uuid()
+        let formatKey = spec.name + " " + uuidText
         let format: PayloadFormat
-        if let known = advertisedFormats[spec.name + " " + uuid()] { format = known } else {
-            format = PayloadFormat(spec: spec, uuidText: uuid())
-            advertisedFormats[spec.name + " " + format.uuidText] = format
+        if let known = advertisedFormats[formatKey] { format = known } else {
+            format = PayloadFormat(spec: spec, uuidText: uuidText)
+            advertisedFormats[formatKey] = format
         }
         ingest(data, format: format, address: address, source: RawPayloadSource.advertisement, at: time)
     }

@@ -49,7 +49,6 @@ final class GATTClientLink {
     var read: [BluetoothUUID] = []
     /// When the outstanding request was sent (host time), nil when none is.
     var requestSentAt: Double?
-    var lastRequestOpcode: UInt8 = 0
     /// Whether the owner was told that discovery is over.
     var readyReported = false
 
@@ -250,7 +249,6 @@ final class GATTClientLink {
     /// Notes that `pdu` is the outstanding request from `time` on, and returns it.
     func request(at time: Double, _ pdu: [UInt8]) -> [UInt8] {
         requestSentAt = time
-        lastRequestOpcode = pdu.first ?? 0
         return pdu
     }
 

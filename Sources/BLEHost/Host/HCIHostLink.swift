@@ -48,9 +48,6 @@ public final class HCIHostLink {
         aclCredits = aclBufferCount
     }
 
-    /// Packets waiting for a controller buffer or command credit.
-    public var queuedPackets: Int { commandQueue.count + aclQueue.count }
-
     /// ACL packets the controller could take now beyond those already queued.
     public var aclRoom: Int { aclCredits - aclQueue.count }
 

@@ -4,6 +4,13 @@ import PackageDescription
 // Non-escapable parsing cursors over `RawSpan` need lifetime annotations (`@_lifetime`).
 let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
 
+// The simulator's per-sample loops touch class properties thousands of times per simulated
+// second; in release builds their run-time exclusivity checks cost about a tenth of an offline
+// run (callgrind, Benchmarks/README.md). Debug builds, and so `swift test`, keep checking.
+let simulatorSettings: [SwiftSetting] = lifetimes + [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "Gaitway",
     platforms: [.macOS(.v26)],
@@ -33,7 +40,7 @@ let package = Package(
         // HCI host stack: transports (POSIX sockets, serial, BlueZ), central and peripheral roles.
         .target(name: "BLEHost", dependencies: ["BLEWire", "CBlueZ"], swiftSettings: lifetimes),
         // Device physiology and firmware models, scenarios, virtual controller (issue 3).
-        .target(name: "DeviceSim", dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs"], swiftSettings: lifetimes),
+        .target(name: "DeviceSim", dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs"], swiftSettings: simulatorSettings),
         // Stateful capture decoding (connections, GATT discovery, handle -> UUID), as tshark does.
         .target(name: "Dissector", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
         // Streaming wearable metrics and device clock alignment: nothing of ours but numbers.

@@ -31,6 +31,9 @@ public final class PersonaBody {
     /// PPG samples produced but not yet taken by the wristband.
     var ppgSamples: [UInt32] = []
     let ppgRate: Double
+    /// Whether a device worn senses the heart (a wristband). Without one nothing reads the
+    /// heart, PPG, SpO2 or skin models, so they stay where they are.
+    let hasHeartSensor: Bool
     var segmentIndex = -1
     var stepFrequency = 0.0
     var lastHeelStrike = [Double](repeating: -1, count: 2)
@@ -39,8 +42,10 @@ public final class PersonaBody {
     var onBeatSinks: [(HeartBeat) -> Void] = []
     var onGaitEventSinks: [(GaitEvent) -> Void] = []
 
-    public init(spec: PersonaSpec, ectopicPerMinute: Double = 0, ppgRate: Double = 50) throws(SimulationError) {
+    public init(spec: PersonaSpec, ectopicPerMinute: Double = 0, ppgRate: Double = 50, hasHeartSensor: Bool = true)
+        throws(SimulationError) {
         self.spec = spec
+        self.hasHeartSensor = hasHeartSensor
         let mass = spec.weight
         var style: GaitStyle
         if spec.gait.shuffle > 0.3 || spec.gait.freezing != nil {
@@ -173,6 +178,8 @@ public final class PersonaBody {
             }
             for sink in onGaitEventSinks { sink(event) }
         }
+        defer { time = newTime }
+        guard hasHeartSensor else { return }
         // Heart: beats up to newTime, through the PPG (which pulls beats as it needs them).
         let motion = min(1, intensity * 1.2)
         while ppg.nextSampleTime <= newTime {
@@ -197,7 +204,6 @@ public final class PersonaBody {
         let dt = newTime - time
         _ = spo2.advance(by: dt, intensity: intensity)
         _ = skin.advance(by: dt, intensity: intensity)
-        time = newTime
     }
 
     func beatHappened(_ beat: HeartBeat) {

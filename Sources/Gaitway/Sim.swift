@@ -207,7 +207,7 @@ final class GroundTruthFile: GroundTruthSink {
     init(_ handle: FileHandle) { self.handle = handle }
 
     func record(_ event: GroundTruthEvent) {
-        buffer.append(contentsOf: event.json.utf8)
+        event.appendJSON(to: &buffer)
         buffer.append(UInt8(ascii: "\n"))
         if buffer.count >= 1 << 16 { flush() }
     }

@@ -53,6 +53,23 @@ public struct BTSnoopWriter: Sendable {
         packet: some Collection<UInt8>, type: HCIPacketType, direction: PacketDirection,
         timestampMicros: Int64, originalLength: Int? = nil, adapterIndex: UInt16 = 0, cumulativeDrops: UInt32 = 0
     ) throws(WireError) {
+        try appendPacket(packet, type, direction, timestampMicros, originalLength, adapterIndex, cumulativeDrops)
+    }
+
+    /// ``append(packet:type:direction:timestampMicros:originalLength:adapterIndex:cumulativeDrops:)``
+    /// for an array, the common case: specialised here, where a caller in another module
+    /// would run the generic version byte by byte (a simulator writes one record per notification).
+    public mutating func append(
+        packet: [UInt8], type: HCIPacketType, direction: PacketDirection,
+        timestampMicros: Int64, originalLength: Int? = nil, adapterIndex: UInt16 = 0, cumulativeDrops: UInt32 = 0
+    ) throws(WireError) {
+        try appendPacket(packet, type, direction, timestampMicros, originalLength, adapterIndex, cumulativeDrops)
+    }
+
+    private mutating func appendPacket(
+        _ packet: some Collection<UInt8>, _ type: HCIPacketType, _ direction: PacketDirection,
+        _ timestampMicros: Int64, _ originalLength: Int?, _ adapterIndex: UInt16, _ cumulativeDrops: UInt32
+    ) throws(WireError) {
         let flags: UInt32
         var indicator: UInt8?
         switch datalink {

@@ -27,16 +27,24 @@ public struct BDAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
-        let hex = Array("0123456789ABCDEF".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(17)
+        appendText(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends ``description`` (`F6:12:…`, most significant octet first) as UTF-8.
+    public func appendText(to text: inout [UInt8]) {
         for index in stride(from: 5, through: 0, by: -1) {
             let octet = UInt8(truncatingIfNeeded: rawValue >> (8 * UInt64(index)))
-            text.append(hex[Int(octet >> 4)])
-            text.append(hex[Int(octet & 0xF)])
+            text.append(Self.hexDigit(octet >> 4))
+            text.append(Self.hexDigit(octet & 0xF))
             if index > 0 { text.append(UInt8(ascii: ":")) }
         }
-        return String(decoding: text, as: UTF8.self)
+    }
+
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
     }
 
     public static func < (lhs: BDAddress, rhs: BDAddress) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -14,29 +14,27 @@ public struct ByteWriter: Sendable {
 
     public mutating func write(_ value: UInt8) { bytes.append(value) }
 
-    public mutating func write(_ value: UInt16) {
-        bytes.append(UInt8(truncatingIfNeeded: value))
-        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
-    }
+    // Multi-byte fields go in with one append each (not one per byte): the simulator writes
+    // a btsnoop record header per notification.
+
+    public mutating func write(_ value: UInt16) { append(value.littleEndian) }
 
     public mutating func writeUInt24(_ value: UInt32) {
-        for shift in [0, 8, 16] as [UInt32] { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0.prefix(3)) }
     }
 
-    public mutating func write(_ value: UInt32) {
-        for shift in [0, 8, 16, 24] as [UInt32] { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
-    }
+    public mutating func write(_ value: UInt32) { append(value.littleEndian) }
 
-    public mutating func write(_ value: UInt64) {
-        for shift in stride(from: UInt64(0), to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
-    }
+    public mutating func write(_ value: UInt64) { append(value.littleEndian) }
 
-    public mutating func writeBigEndian(_ value: UInt32) {
-        for shift in [24, 16, 8, 0] as [UInt32] { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
-    }
+    public mutating func writeBigEndian(_ value: UInt32) { append(value.bigEndian) }
 
-    public mutating func writeBigEndian(_ value: UInt64) {
-        for shift in stride(from: UInt64(56), through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+    public mutating func writeBigEndian(_ value: UInt64) { append(value.bigEndian) }
+
+    /// The in-memory bytes of an integer already put in the wanted byte order.
+    @inline(__always)
+    mutating func append(_ value: some FixedWidthInteger) {
+        withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }
     }
 
     public mutating func write(_ address: BDAddress) { bytes.append(contentsOf: address.littleEndianBytes) }
@@ -48,6 +46,10 @@ public struct ByteWriter: Sendable {
     }
 
     public mutating func write(contentsOf other: some Sequence<UInt8>) { bytes.append(contentsOf: other) }
+
+    /// ``write(contentsOf:)`` for an array: one copy, where the generic version, called
+    /// from another module, goes element by element.
+    public mutating func write(contentsOf other: [UInt8]) { bytes.append(contentsOf: other) }
 
     /// Writes a placeholder byte and returns its index, for lengths known only later.
     public mutating func reserveByte() -> Int {

@@ -56,6 +56,13 @@ public struct ACLDataHeader: Equatable, Sendable {
         self.payload = Self.size..<(Self.size &+ length)
     }
 
+    /// Appends only the 4-octet header of an ACL packet carrying `dataLength` octets, for
+    /// callers that write the data themselves.
+    public static func encodeHeader(handle: UInt16, boundary: ACLPacketBoundary, dataLength: Int, into writer: inout ByteWriter) {
+        writer.write(handle & 0x0FFF | UInt16(boundary.rawValue) << 12)
+        writer.write(UInt16(truncatingIfNeeded: dataLength))
+    }
+
     /// Appends an ACL packet (no H4 indicator) carrying `data`.
     public static func encode(handle: UInt16, boundary: ACLPacketBoundary, data: some Collection<UInt8>, into writer: inout ByteWriter) {
         writer.write(handle & 0x0FFF | UInt16(boundary.rawValue) << 12)

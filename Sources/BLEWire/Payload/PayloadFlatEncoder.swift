@@ -113,32 +113,33 @@ public struct PayloadFlatEncoder: Sendable {
     /// Appends the payload for `values` (in ``layout`` order) to `out`. `counts` gives, in
     /// order, the length of every variable-length array or group (`frames[]`, `samples[]`).
     public func encode(_ values: [Double], counts: [Int] = [], into out: inout [UInt8]) throws(PayloadEncodingError) {
-        var valueIndex = 0, countIndex = 0
-        try compiled.withUnsafeBufferPointer { (ops) throws(PayloadEncodingError) in
-            try values.withUnsafeBufferPointer { (values) throws(PayloadEncodingError) in
-                try counts.withUnsafeBufferPointer { (counts) throws(PayloadEncodingError) in
-                    var sizeCounts = 0
-                    let size = try self.size(0, ops.count, ops, counts, &sizeCounts)
+        var problem: Problem?
+        var used = (values: 0, counts: 0)
+        compiled.withUnsafeBufferPointer { ops in
+            values.withUnsafeBufferPointer { values in
+                counts.withUnsafeBufferPointer { counts in
+                    var sizeCounts = 0, uncounted = 0
+                    guard let size = Self.size(0, ops.count, ops, counts, &sizeCounts, &uncounted) else {
+                        problem = .noCount(step: uncounted)
+                        return
+                    }
                     let start = out.count
                     out.append(contentsOf: repeatElement(0, count: size))
-                    var failure: PayloadEncodingError?
                     out.withUnsafeMutableBufferPointer { buffer in
-                        var position = start
-                        do throws(PayloadEncodingError) {
-                            try run(0, ops.count, ops, values, counts, &valueIndex, &countIndex, buffer, &position)
-                        } catch {
-                            failure = error
+                        constants.withUnsafeBufferPointer { constants in
+                            var writer = Writer(ops: ops, values: values, counts: counts, constants: constants,
+                                                out: buffer.baseAddress! + start)
+                            if !writer.run(0, ops.count) { problem = writer.problem }
+                            used = (writer.valueIndex, writer.countIndex)
                         }
                     }
-                    if let failure {
-                        out.removeLast(out.count - start)
-                        throw failure
-                    }
+                    if problem != nil { out.removeLast(out.count - start) }
                 }
             }
         }
-        guard valueIndex == values.count, countIndex == counts.count else {
-            throw PayloadEncodingError("\(values.count) values and \(counts.count) counts given, \(valueIndex) and \(countIndex) used")
+        if let problem { throw error(problem) }
+        guard used.values == values.count, used.counts == counts.count else {
+            throw PayloadEncodingError("\(values.count) values and \(counts.count) counts given, \(used.values) and \(used.counts) used")
         }
     }
 
@@ -197,26 +198,35 @@ public struct PayloadFlatEncoder: Sendable {
     }
 
     /// How many bytes `encode` appends for these counts, so that it can write into
-    /// reserved memory rather than append byte by byte.
-    func size(_ start: Int, _ end: Int, _ ops: UnsafeBufferPointer<Compiled>, _ counts: UnsafeBufferPointer<Int>,
-              _ countIndex: inout Int) throws(PayloadEncodingError) -> Int {
+    /// reserved memory rather than append byte by byte; nil when `counts` runs out (`uncounted`
+    /// is then the step that needed one).
+    static func size(_ start: Int, _ end: Int, _ ops: UnsafeBufferPointer<Compiled>, _ counts: UnsafeBufferPointer<Int>,
+                     _ countIndex: inout Int, _ uncounted: inout Int) -> Int? {
         var total = 0
         var index = start
         while index < end {
             let op = ops[index]
+            var count = op.count
+            if op.kind >= 2, count < 0 {
+                guard countIndex < counts.count, counts[countIndex] >= 0 else {
+                    uncounted = op.step
+                    return nil
+                }
+                count = counts[countIndex]
+                countIndex += 1
+            }
             switch op.kind {
             case 0:
                 total += op.second - op.first
             case 1:
                 total += op.bits / 8
             case 2:
-                let count = try op.count >= 0 ? op.count : nextCount(counts, &countIndex, index)
                 total += (count * op.bits + 7) / 8
             default:
-                let count = try op.count >= 0 ? op.count : nextCount(counts, &countIndex, index)
                 // One pass over the body per repetition: the body may hold variable counts.
                 for _ in 0..<count {
-                    total += try size(index + 1, index + 1 + op.first, ops, counts, &countIndex)
+                    guard let body = size(index + 1, index + 1 + op.first, ops, counts, &countIndex, &uncounted) else { return nil }
+                    total += body
                 }
                 index += op.first
             }
@@ -225,101 +235,171 @@ public struct PayloadFlatEncoder: Sendable {
         return total
     }
 
-    func run(
-        _ start: Int, _ end: Int, _ ops: UnsafeBufferPointer<Compiled>, _ values: UnsafeBufferPointer<Double>,
-        _ counts: UnsafeBufferPointer<Int>, _ valueIndex: inout Int, _ countIndex: inout Int,
-        _ out: UnsafeMutableBufferPointer<UInt8>, _ position: inout Int
-    ) throws(PayloadEncodingError) {
-        var index = start
-        while index < end {
-            let op = ops[index]
-            switch op.kind {
-            case 0:
-                for byte in op.first..<op.second {
-                    out[position] = constants[byte]
-                    position += 1
+    /// Why ``Writer/run(_:_:)`` stopped: turned into the error message only then, so that
+    /// the loop carries no error values.
+    enum Problem {
+        case missingValues(step: Int)
+        case noCount(step: Int)
+        case notANumber(step: Int, value: Double)
+        case outOfRange(step: Int, value: Double)
+        case doesNotFit(step: Int, value: Double)
+        case notSFloat(step: Int, value: Double)
+        case notFloat(step: Int, value: Double)
+    }
+
+    func error(_ problem: Problem) -> PayloadEncodingError {
+        func failure(_ step: Int, _ value: Double, _ text: String) -> PayloadEncodingError {
+            PayloadEncodingError("\(names[step]): \(value) \(text) (as prepared from the template)")
+        }
+        switch problem {
+        case let .missingValues(step): return PayloadEncodingError("\(names[step]): not enough values")
+        case let .noCount(step): return PayloadEncodingError("\(names[step]): no count given")
+        case let .notANumber(step, value): return failure(step, value, "is not a number")
+        case let .outOfRange(step, value): return failure(step, value, "is out of range")
+        case let .doesNotFit(step, value): return failure(step, value, "does not fit its encoding")
+        case let .notSFloat(step, value): return failure(step, value, "does not fit an SFLOAT")
+        case let .notFloat(step, value): return failure(step, value, "does not fit a FLOAT")
+        }
+    }
+
+    /// The loop of ``encode(_:counts:into:)`` over raw memory: `out` has room for the size
+    /// ``size(_:_:_:_:_:)`` computed. Returns false with `problem` set on the first value
+    /// that does not fit, as ``PayloadEncoder`` would have thrown.
+    struct Writer {
+        let ops: UnsafeBufferPointer<Compiled>
+        let values: UnsafeBufferPointer<Double>
+        let counts: UnsafeBufferPointer<Int>
+        let constants: UnsafeBufferPointer<UInt8>
+        var out: UnsafeMutablePointer<UInt8>
+        var valueIndex = 0
+        var countIndex = 0
+        var problem: Problem?
+
+        init(ops: UnsafeBufferPointer<Compiled>, values: UnsafeBufferPointer<Double>, counts: UnsafeBufferPointer<Int>,
+             constants: UnsafeBufferPointer<UInt8>, out: UnsafeMutablePointer<UInt8>) {
+            self.ops = ops
+            self.values = values
+            self.counts = counts
+            self.constants = constants
+            self.out = out
+        }
+
+        mutating func run(_ start: Int, _ end: Int) -> Bool {
+            var index = start
+            while index < end {
+                let op = ops[index]
+                var count = op.count
+                if op.kind >= 2, count < 0 {
+                    // `size` already checked that the counts are there.
+                    count = counts[countIndex]
+                    countIndex += 1
                 }
-            case 1:
-                guard valueIndex < values.count else { throw missing(index) }
-                let raw = try self.raw(op, values[valueIndex])
-                valueIndex += 1
-                Self.put(raw, bytes: op.bits / 8, bigEndian: op.bigEndian, out, &position)
-            case 2:
-                let count = try op.count >= 0 ? op.count : nextCount(counts, &countIndex, index)
-                guard count <= values.count - valueIndex else { throw missing(index) }
-                let end = valueIndex + count
-                if op.bits % 8 != 0 {
-                    var accumulator: UInt64 = 0
-                    var filled = 0
-                    while valueIndex < end {
-                        accumulator |= try raw(op, values[valueIndex]) << UInt64(filled)
-                        valueIndex += 1
-                        filled += op.bits
-                        while filled >= 8 {
-                            out[position] = UInt8(truncatingIfNeeded: accumulator)
-                            position += 1
-                            accumulator >>= 8
-                            filled -= 8
-                        }
+                switch op.kind {
+                case 0:
+                    for byte in op.first..<op.second {
+                        out.pointee = constants[byte]
+                        out += 1
                     }
-                    if filled > 0 {
-                        out[position] = UInt8(truncatingIfNeeded: accumulator)
-                        position += 1
+                case 1:
+                    guard valueIndex < values.count, let raw = raw(op, values[valueIndex]) else {
+                        if problem == nil { problem = .missingValues(step: op.step) }
+                        return false
                     }
-                } else {
-                    while valueIndex < end {
-                        Self.put(try raw(op, values[valueIndex]), bytes: op.bits / 8, bigEndian: op.bigEndian, out, &position)
-                        valueIndex += 1
+                    valueIndex += 1
+                    put(raw, bytes: op.bits / 8, bigEndian: op.bigEndian)
+                case 2:
+                    guard count <= values.count - valueIndex else {
+                        problem = .missingValues(step: op.step)
+                        return false
                     }
+                    guard op.bits % 8 == 0 ? putWhole(op, count) : putPacked(op, count) else { return false }
+                default:
+                    for _ in 0..<count where !run(index + 1, index + 1 + op.first) { return false }
+                    index += op.first
                 }
-            default:
-                let count = try op.count >= 0 ? op.count : nextCount(counts, &countIndex, index)
-                for _ in 0..<count {
-                    try run(index + 1, index + 1 + op.first, ops, values, counts, &valueIndex, &countIndex, out, &position)
-                }
-                index += op.first
+                index += 1
             }
-            index += 1
+            return true
         }
-    }
 
-    @inline(__always)
-    static func put(_ raw: UInt64, bytes count: Int, bigEndian: Bool, _ out: UnsafeMutableBufferPointer<UInt8>,
-                    _ position: inout Int) {
-        for byte in 0..<count {
-            let shift = bigEndian ? (count - 1 - byte) * 8 : byte * 8
-            out[position] = UInt8(truncatingIfNeeded: raw >> UInt64(shift))
-            position += 1
+        /// `count` values of whole bytes each.
+        @inline(__always)
+        mutating func putWhole(_ op: Compiled, _ count: Int) -> Bool {
+            for _ in 0..<count {
+                guard let raw = raw(op, values[valueIndex]) else { return false }
+                valueIndex += 1
+                put(raw, bytes: op.bits / 8, bigEndian: op.bigEndian)
+            }
+            return true
         }
-    }
 
-    /// The wire bits of one number: what ``PayloadEncoder`` computes for a `.number`, step
-    /// for step (same expressions, so the same rounding).
-    @inline(__always)
-    func raw(_ op: Compiled, _ value: Double) throws(PayloadEncodingError) -> UInt64 {
-        if op.number == 0 {
-            guard value.isFinite else { throw failure(op, value, "is not a number") }
-            // Dividing by 1 changes nothing, and a division costs as much as the rest.
-            let shifted = value * op.denominator - op.offsetNumerator
-            let rawNumber = Self.roundedAwayFromZero(op.numerator == 1 ? shifted : shifted / op.numerator)
-            guard rawNumber.isFinite, abs(rawNumber) < 9.2e18 else { throw failure(op, value, "is out of range") }
-            // Already whole: the generic encoder's second `rounded()` changes nothing.
-            let integer = Int64(rawNumber)
-            guard integer >= op.lower, integer <= op.upper else { throw failure(op, value, "does not fit its encoding") }
-            return UInt64(bitPattern: integer) & op.mask
+        /// `count` values of `op.bits` bits each, packed least significant bit first.
+        @inline(__always)
+        mutating func putPacked(_ op: Compiled, _ count: Int) -> Bool {
+            var accumulator: UInt64 = 0
+            var filled = 0
+            for _ in 0..<count {
+                guard let raw = raw(op, values[valueIndex]) else { return false }
+                valueIndex += 1
+                accumulator |= raw << UInt64(filled)
+                filled += op.bits
+                while filled >= 8 {
+                    out.pointee = UInt8(truncatingIfNeeded: accumulator)
+                    out += 1
+                    accumulator >>= 8
+                    filled -= 8
+                }
+            }
+            if filled > 0 {
+                out.pointee = UInt8(truncatingIfNeeded: accumulator)
+                out += 1
+            }
+            return true
         }
-        let unscaled = op.identity ? value : (value * op.denominator - op.offsetNumerator) / op.numerator
-        switch op.number {
-        case 1:
-            guard let encoded = IEEE11073SFloat(unscaled) else { throw failure(op, value, "does not fit an SFLOAT") }
-            return UInt64(encoded.rawValue)
-        case 2:
-            guard let encoded = IEEE11073Float(unscaled) else { throw failure(op, value, "does not fit a FLOAT") }
-            return UInt64(encoded.rawValue)
-        case 3:
-            return UInt64(Float(unscaled).bitPattern)
-        default:
-            return unscaled.bitPattern
+
+        @inline(__always)
+        mutating func put(_ raw: UInt64, bytes count: Int, bigEndian: Bool) {
+            for byte in 0..<count {
+                let shift = bigEndian ? (count - 1 - byte) * 8 : byte * 8
+                out[byte] = UInt8(truncatingIfNeeded: raw >> UInt64(shift))
+            }
+            out += count
+        }
+
+        /// The wire bits of one number: what ``PayloadEncoder`` computes for a `.number`,
+        /// step for step (same expressions, so the same rounding); nil with `problem` set
+        /// where it would have thrown.
+        @inline(__always)
+        mutating func raw(_ op: Compiled, _ value: Double) -> UInt64? {
+            if op.number == 0 {
+                guard value.isFinite else { return fail(.notANumber(step: op.step, value: value)) }
+                // Dividing by 1 changes nothing, and a division costs as much as the rest.
+                let shifted = value * op.denominator - op.offsetNumerator
+                let rawNumber = PayloadFlatEncoder.roundedAwayFromZero(op.numerator == 1 ? shifted : shifted / op.numerator)
+                guard rawNumber.isFinite, abs(rawNumber) < 9.2e18 else { return fail(.outOfRange(step: op.step, value: value)) }
+                // Already whole: the generic encoder's second `rounded()` changes nothing.
+                let integer = Int64(rawNumber)
+                guard integer >= op.lower, integer <= op.upper else { return fail(.doesNotFit(step: op.step, value: value)) }
+                return UInt64(bitPattern: integer) & op.mask
+            }
+            let unscaled = op.identity ? value : (value * op.denominator - op.offsetNumerator) / op.numerator
+            switch op.number {
+            case 1:
+                guard let encoded = IEEE11073SFloat(unscaled) else { return fail(.notSFloat(step: op.step, value: value)) }
+                return UInt64(encoded.rawValue)
+            case 2:
+                guard let encoded = IEEE11073Float(unscaled) else { return fail(.notFloat(step: op.step, value: value)) }
+                return UInt64(encoded.rawValue)
+            case 3:
+                return UInt64(Float(unscaled).bitPattern)
+            default:
+                return unscaled.bitPattern
+            }
+        }
+
+        mutating func fail(_ why: Problem) -> UInt64? {
+            problem = why
+            return nil
         }
     }
 
@@ -335,22 +415,6 @@ public struct PayloadFlatEncoder: Sendable {
         if fraction >= 0.5 { return whole + 1 }
         if fraction <= -0.5 { return whole - 1 }
         return whole
-    }
-
-    func nextCount(_ counts: UnsafeBufferPointer<Int>, _ countIndex: inout Int, _ step: Int) throws(PayloadEncodingError) -> Int {
-        guard countIndex < counts.count, counts[countIndex] >= 0 else {
-            throw PayloadEncodingError("\(names[step]): no count given")
-        }
-        defer { countIndex += 1 }
-        return counts[countIndex]
-    }
-
-    func missing(_ step: Int) -> PayloadEncodingError {
-        PayloadEncodingError("\(names[step]): not enough values")
-    }
-
-    func failure(_ op: Compiled, _ value: Double, _ problem: String) -> PayloadEncodingError {
-        PayloadEncodingError("\(names[op.step]): \(value) \(problem) (as prepared from the template)")
     }
 
     // MARK: From a tree, for tests and tools

@@ -15,7 +15,24 @@ public class DeviceFirmware: VirtualPeripheral {
     public var advertisingInterval: Double { spec.firmware.advertisingInterval }
     public var isConnectable: Bool { true }
     public var isAdvertising: Bool { servers.isEmpty && !isRebooting }
-    public internal(set) var advertisingData: [UInt8] = []
+    /// The advert's data. A firmware whose advert follows its state (steps, battery) marks it
+    /// stale once a second and builds it in ``makeAdvertisingData()`` only when someone reads
+    /// it: a connected device does not advertise, and offline runs never read it.
+    public internal(set) var advertisingData: [UInt8] {
+        get {
+            if advertisementStale {
+                advertisementStale = false
+                currentAdvertisingData = makeAdvertisingData() ?? currentAdvertisingData
+            }
+            return currentAdvertisingData
+        }
+        set {
+            currentAdvertisingData = newValue
+            advertisementStale = false
+        }
+    }
+    var currentAdvertisingData: [UInt8] = []
+    var advertisementStale = false
     public private(set) var scanResponseData: [UInt8] = []
 
     let catalog: ProtocolCatalog
@@ -143,6 +160,10 @@ public class DeviceFirmware: VirtualPeripheral {
 
     /// Produce sensor values for (from, to]: overridden by the wristband and insoles.
     func produce(from: Double, to: Double) {}
+
+    /// The advert for the state recorded when it was marked stale (see ``advertisingData``);
+    /// nil keeps the one there is.
+    func makeAdvertisingData() -> [UInt8]? { nil }
 
     /// Whether this device streams the named spec: the ones its scenario lists, all of its
     /// kind when none are listed.

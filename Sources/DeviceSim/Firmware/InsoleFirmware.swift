@@ -39,6 +39,12 @@ public final class InsoleFirmware: DeviceFirmware {
     /// Draws the sampling jitter (its own stream, so jitter leaves every other draw alone).
     var jitterRandom: HeartRandom
     var lastBatteryLevel: UInt8 = 255
+    /// RSC Measurement encoders for walking and running (the status is a flag bit, which a
+    /// flat encoder fixes), prepared on first use.
+    var rscEncoders: [PayloadFlatEncoder?]?
+    var rscBytes: [UInt8] = []
+    /// What the advert says, recorded once a second and encoded when the advert is read.
+    var advertised = (battery: UInt8(0), streaming: false, steps: 0)
 
     /// Largest force one 12-bit cell can carry at the spec's 0.5 N per count.
     static let fullScale = 2047.5
@@ -209,37 +215,51 @@ public final class InsoleFirmware: DeviceFirmware {
         let cadence = body.stepFrequency * 60
         let running: Bool = if case .run = body.gait.activity { true } else { false }
         let speed = cadence > 0 ? body.gait.style.strideLength * cadence / 120 : 0
-        let fields = PayloadObject([
-            "motion": .text(running ? "running" : "walking"),
-            "speed": .number((speed * 256).rounded() / 256),
-            "cadence": .integer(Int64(min(cadence.rounded(), 255))),
-            "stride_length": .number((body.gait.style.strideLength * 100).rounded() / 100),
-            "total_distance": .number((body.distance * 10).rounded() / 10),
-        ])
-        if let value = encode("rsc-measurement", fields) { send(.rscMeasurement, value, at: time) }
+        if rscEncoders == nil { rscEncoders = [prepareRSC(running: false), prepareRSC(running: true)] }
+        if let encoder = rscEncoders?[running ? 1 : 0] {
+            rscBytes.removeAll(keepingCapacity: true)
+            do {
+                try encoder.encode([(speed * 256).rounded() / 256, min(cadence.rounded(), 255),
+                                    (body.gait.style.strideLength * 100).rounded() / 100,
+                                    (body.distance * 10).rounded() / 10], into: &rscBytes)
+                send(.rscMeasurement, rscBytes, at: time)
+            } catch {
+                assertionFailure("rsc-measurement: \(error)")
+            }
+        }
         if batteryLevel != lastBatteryLevel {
             lastBatteryLevel = batteryLevel
             send(.batteryLevel, [batteryLevel], at: time)
         }
-        updateAdvertisement()
+        advertised = (batteryLevel, isSubscribedAnywhere, body.steps)
+        advertisementStale = true
+    }
+
+    func prepareRSC(running: Bool) -> PayloadFlatEncoder? {
+        let template = PayloadObject([
+            "motion": .text(running ? "running" : "walking"), "speed": .number(0), "cadence": .integer(0),
+            "stride_length": .number(0), "total_distance": .number(0),
+        ])
+        return flatEncoder("rsc-measurement", template: template,
+                           layout: ["speed", "cadence", "stride_length", "total_distance"])
     }
 
     /// Manufacturer data (gaitway-advert.yaml, company 0xFFFF, the SIG's test id): which
     /// foot, battery, whether it streams, steps; so a gateway sees an insole's state from its
     /// adverts without connecting (CSS Part A, §1.4).
-    func updateAdvertisement() {
+    override func makeAdvertisingData() -> [UInt8]? {
         let fields = PayloadObject([
             "device_kind": .text(foot == .left ? "insole_left" : "insole_right"),
-            "battery_level": .integer(Int64(batteryLevel)),
+            "battery_level": .integer(Int64(advertised.battery)),
             "charging": .bool(false),
-            "streaming": .bool(isSubscribedAnywhere),
-            "step_count": .integer(Int64(min(body.steps, Int(UInt32.max)))),
+            "streaming": .bool(advertised.streaming),
+            "step_count": .integer(Int64(min(advertised.steps, Int(UInt32.max)))),
         ])
-        guard let data = encode("gaitway-advert", fields, advertised: true) else { return }
+        guard let data = encode("gaitway-advert", fields, advertised: true) else { return nil }
         var advertising = AdvertisingDataBuilder()
         try? advertising.addFlags([.leGeneralDiscoverable, .brEDRNotSupported])
         try? advertising.addServiceUUIDs([.runningSpeedAndCadenceService], complete: true)
         try? advertising.addManufacturerData(companyID: 0xFFFF, data: data)
-        advertisingData = advertising.bytes
+        return advertising.bytes
     }
 }

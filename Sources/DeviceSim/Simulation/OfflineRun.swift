@@ -19,6 +19,8 @@ public final class OfflineRun {
     var nextHandle: UInt16 = 0x0040
     var reconnectAt: [Int: Double] = [:]
     public private(set) var notificationCount = 0
+    /// The ACL packet being recorded, reused: one record per notification.
+    var packet = ByteWriter(capacity: 260)
 
     public init(simulation: Simulation, captureFile: FileHandle?, connectionInterval: Double = 0.03) {
         self.simulation = simulation
@@ -148,11 +150,11 @@ public final class OfflineRun {
 
     func acl(handle: UInt16, _ pdu: [UInt8], _ direction: PacketDirection, at time: Double) {
         guard capture != nil else { return }
-        var frame = ByteWriter(capacity: pdu.count + 8)
-        L2CAPBasicHeader.encode(channel: .att, payload: pdu, into: &frame)
-        var packet = ByteWriter(capacity: frame.count + 4)
-        ACLDataHeader.encode(handle: handle, boundary: direction == .sent ? .firstNonFlushable : .firstFlushable,
-                             data: frame.bytes, into: &packet)
+        packet.bytes.removeAll(keepingCapacity: true)
+        ACLDataHeader.encodeHeader(handle: handle, boundary: direction == .sent ? .firstNonFlushable : .firstFlushable,
+                                   dataLength: L2CAPBasicHeader.size + pdu.count, into: &packet)
+        L2CAPBasicHeader.encodeHeader(channel: .att, payloadLength: pdu.count, into: &packet)
+        packet.write(contentsOf: pdu)
         record(packet.bytes, .aclData, direction, at: time)
     }
 

@@ -14,27 +14,29 @@ public struct ByteWriter: Sendable {
 
     public mutating func write(_ value: UInt8) { bytes.append(value) }
 
-    // Multi-byte fields go in with one append each (not one per byte): the simulator writes
-    // a btsnoop record header per notification.
+    // Multi-byte fields by shifts, with no intermediate array: the simulator writes a
+    // btsnoop record header per notification.
 
-    public mutating func write(_ value: UInt16) { append(value.littleEndian) }
+    public mutating func write(_ value: UInt16) { appendLittleEndian(value, octets: 2) }
 
-    public mutating func writeUInt24(_ value: UInt32) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0.prefix(3)) }
+    public mutating func writeUInt24(_ value: UInt32) { appendLittleEndian(value, octets: 3) }
+
+    public mutating func write(_ value: UInt32) { appendLittleEndian(value, octets: 4) }
+
+    public mutating func write(_ value: UInt64) { appendLittleEndian(value, octets: 8) }
+
+    public mutating func writeBigEndian(_ value: UInt32) { appendBigEndian(value, octets: 4) }
+
+    public mutating func writeBigEndian(_ value: UInt64) { appendBigEndian(value, octets: 8) }
+
+    @inline(__always)
+    mutating func appendLittleEndian(_ value: some FixedWidthInteger & UnsignedInteger, octets: Int) {
+        for octet in 0..<octets { bytes.append(UInt8(truncatingIfNeeded: value >> (octet * 8))) }
     }
 
-    public mutating func write(_ value: UInt32) { append(value.littleEndian) }
-
-    public mutating func write(_ value: UInt64) { append(value.littleEndian) }
-
-    public mutating func writeBigEndian(_ value: UInt32) { append(value.bigEndian) }
-
-    public mutating func writeBigEndian(_ value: UInt64) { append(value.bigEndian) }
-
-    /// The in-memory bytes of an integer already put in the wanted byte order.
     @inline(__always)
-    mutating func append(_ value: some FixedWidthInteger) {
-        withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }
+    mutating func appendBigEndian(_ value: some FixedWidthInteger & UnsignedInteger, octets: Int) {
+        for octet in (0..<octets).reversed() { bytes.append(UInt8(truncatingIfNeeded: value >> (octet * 8))) }
     }
 
     public mutating func write(_ address: BDAddress) { bytes.append(contentsOf: address.littleEndianBytes) }

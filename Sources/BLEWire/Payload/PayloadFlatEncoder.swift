@@ -113,28 +113,35 @@ public struct PayloadFlatEncoder: Sendable {
     /// Appends the payload for `values` (in ``layout`` order) to `out`. `counts` gives, in
     /// order, the length of every variable-length array or group (`frames[]`, `samples[]`).
     public func encode(_ values: [Double], counts: [Int] = [], into out: inout [UInt8]) throws(PayloadEncodingError) {
+        try values.withUnsafeBufferPointer { (values) throws(PayloadEncodingError) in
+            try encode(values, counts: counts, into: &out)
+        }
+    }
+
+    /// ``encode(_:counts:into:)`` for values in memory the caller keeps (a firmware model
+    /// fills one buffer in place, frame by frame).
+    public func encode(_ values: UnsafeBufferPointer<Double>, counts: [Int] = [], into out: inout [UInt8])
+        throws(PayloadEncodingError) {
         var problem: Problem?
         var used = (values: 0, counts: 0)
         compiled.withUnsafeBufferPointer { ops in
-            values.withUnsafeBufferPointer { values in
-                counts.withUnsafeBufferPointer { counts in
-                    var sizeCounts = 0, uncounted = 0
-                    guard let size = Self.size(0, ops.count, ops, counts, &sizeCounts, &uncounted) else {
-                        problem = .noCount(step: uncounted)
-                        return
-                    }
-                    let start = out.count
-                    out.append(contentsOf: repeatElement(0, count: size))
-                    out.withUnsafeMutableBufferPointer { buffer in
-                        constants.withUnsafeBufferPointer { constants in
-                            var writer = Writer(ops: ops, values: values, counts: counts, constants: constants,
-                                                out: buffer.baseAddress! + start)
-                            if !writer.run(0, ops.count) { problem = writer.problem }
-                            used = (writer.valueIndex, writer.countIndex)
-                        }
-                    }
-                    if problem != nil { out.removeLast(out.count - start) }
+            counts.withUnsafeBufferPointer { counts in
+                var sizeCounts = 0, uncounted = 0
+                guard let size = Self.size(0, ops.count, ops, counts, &sizeCounts, &uncounted) else {
+                    problem = .noCount(step: uncounted)
+                    return
                 }
+                let start = out.count
+                out.append(contentsOf: repeatElement(0, count: size))
+                out.withUnsafeMutableBufferPointer { buffer in
+                    constants.withUnsafeBufferPointer { constants in
+                        var writer = Writer(ops: ops, values: values, counts: counts, constants: constants,
+                                            out: buffer.baseAddress! + start)
+                        if !writer.run(0, ops.count) { problem = writer.problem }
+                        used = (writer.valueIndex, writer.countIndex)
+                    }
+                }
+                if problem != nil { out.removeLast(out.count - start) }
             }
         }
         if let problem { throw error(problem) }
@@ -336,11 +343,14 @@ public struct PayloadFlatEncoder: Sendable {
         /// `count` values of `op.bits` bits each, packed least significant bit first.
         @inline(__always)
         mutating func putPacked(_ op: Compiled, _ count: Int) -> Bool {
+            // Locals, not `self`'s fields, so that they stay in registers.
+            var out = self.out, index = valueIndex
+            defer { self.out = out; valueIndex = index }
             var accumulator: UInt64 = 0
             var filled = 0
             for _ in 0..<count {
-                guard let raw = raw(op, values[valueIndex]) else { return false }
-                valueIndex += 1
+                guard let raw = raw(op, values[index]) else { return false }
+                index += 1
                 accumulator |= raw << UInt64(filled)
                 filled += op.bits
                 while filled >= 8 {
@@ -372,13 +382,16 @@ public struct PayloadFlatEncoder: Sendable {
         @inline(__always)
         mutating func raw(_ op: Compiled, _ value: Double) -> UInt64? {
             if op.number == 0 {
-                guard value.isFinite else { return fail(.notANumber(step: op.step, value: value)) }
                 // Dividing by 1 changes nothing, and a division costs as much as the rest.
                 let shifted = value * op.denominator - op.offsetNumerator
-                let rawNumber = PayloadFlatEncoder.roundedAwayFromZero(op.numerator == 1 ? shifted : shifted / op.numerator)
-                guard rawNumber.isFinite, abs(rawNumber) < 9.2e18 else { return fail(.outOfRange(step: op.step, value: value)) }
-                // Already whole: the generic encoder's second `rounded()` changes nothing.
-                let integer = Int64(rawNumber)
+                let x = op.numerator == 1 ? shifted : shifted / op.numerator
+                // The generic encoder's `Int64(x.rounded())` (to nearest, ties away from zero)
+                // without the libm call: below 2^52 the fraction `x - trunc(x)` is exact.
+                // NaN, infinities and larger numbers take the long way.
+                guard abs(x) < 4_503_599_627_370_496 else { return integerSlowly(op, value, x) }
+                var integer = Int64(x)
+                let fraction = x - Double(integer)
+                if fraction >= 0.5 { integer += 1 } else if fraction <= -0.5 { integer -= 1 }
                 guard integer >= op.lower, integer <= op.upper else { return fail(.doesNotFit(step: op.step, value: value)) }
                 return UInt64(bitPattern: integer) & op.mask
             }
@@ -397,24 +410,20 @@ public struct PayloadFlatEncoder: Sendable {
             }
         }
 
+        /// ``raw(_:_:)`` for an integer whose scaled value `x` is not below 2^52 or not a number.
+        mutating func integerSlowly(_ op: Compiled, _ value: Double, _ x: Double) -> UInt64? {
+            guard value.isFinite else { return fail(.notANumber(step: op.step, value: value)) }
+            let rawNumber = x.rounded()
+            guard rawNumber.isFinite, abs(rawNumber) < 9.2e18 else { return fail(.outOfRange(step: op.step, value: value)) }
+            let integer = Int64(rawNumber)
+            guard integer >= op.lower, integer <= op.upper else { return fail(.doesNotFit(step: op.step, value: value)) }
+            return UInt64(bitPattern: integer) & op.mask
+        }
+
         mutating func fail(_ why: Problem) -> UInt64? {
             problem = why
             return nil
         }
-    }
-
-    /// `x.rounded()` (to nearest, ties away from zero) without the libm call for the
-    /// numbers a payload carries; the same value except that a negative result of zero may
-    /// come back as +0, which no integer encoding can tell apart.
-    @inline(__always)
-    static func roundedAwayFromZero(_ x: Double) -> Double {
-        // Below 2^52 the fraction `x - trunc(x)` is exact; beyond, or not finite, libm.
-        guard abs(x) < 4_503_599_627_370_496 else { return x.rounded() }
-        let whole = Double(Int64(x))
-        let fraction = x - whole
-        if fraction >= 0.5 { return whole + 1 }
-        if fraction <= -0.5 { return whole - 1 }
-        return whole
     }
 
     // MARK: From a tree, for tests and tools

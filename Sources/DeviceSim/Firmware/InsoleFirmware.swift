@@ -15,21 +15,13 @@ public final class InsoleFirmware: DeviceFirmware {
     var nextSample: Int64 = 1
     /// The Insole Stream encoder, prepared once from gaitway-insole.yaml (nil when this
     /// device does not stream it).
-    var streamEncoder: PayloadFlatEncoder? {
-        get { stream?.encoder }
-        set { stream = newValue.map(FlatStream.init) }
-    }
-    /// The encoder, held by reference: reaching a struct in an optional stored property
-    /// copies it (and retains its arrays) on every notification.
-    var stream: FlatStream?
-
-    final class FlatStream {
-        let encoder: PayloadFlatEncoder
-        init(_ encoder: PayloadFlatEncoder) { self.encoder = encoder }
-    }
+    var streamEncoder: PayloadFlatEncoder?
     /// Values of the notification being filled, in the encoder's layout order: the three
-    /// header values (set when it is sent), then each frame's forces and IMU values.
+    /// header values (set when it is sent), then each frame's forces and IMU values. Sized
+    /// once for the most frames a notification carries; `framesFilled` frames are in it.
     var streamValues: [Double] = []
+    var framesFilled = 0
+    /// The encoder's `counts` (frames in the notification), kept to avoid an array per send.
     var frameCount = [0]
     var streamBytes: [UInt8] = []
     /// The Insole Stream characteristic, looked up once.
@@ -103,8 +95,13 @@ public final class InsoleFirmware: DeviceFirmware {
 
     var framesPerNotification: Int {
         let fit = max(1, (maximumValueLength - 9) / frameLength)
-        return min(fit, spec.firmware.framesPerNotification ?? 4)
+        return min(fit, maximumFramesPerNotification)
     }
+
+    var maximumFramesPerNotification: Int { max(1, spec.firmware.framesPerNotification ?? 4) }
+
+    /// Forces, then the IMU's six values.
+    var valuesPerFrame: Int { spec.cells + (spec.imu ? 6 : 0) }
 
     override func produce(from: Double, to: Double) {
         body.advance(to: to)
@@ -141,7 +138,7 @@ public final class InsoleFirmware: DeviceFirmware {
             "frame_interval": .number(0.01), "frames": .array([.object(frame)]),
         ])
         streamEncoder = flatEncoder("gaitway-insole", template: template, hints: streamHints, layout: layout)
-        streamValues.reserveCapacity(3 + 8 * (spec.cells + 6))
+        streamValues = Array(repeating: 0, count: 3 + maximumFramesPerNotification * valuesPerFrame)
         streamCharacteristic = database.characteristic(.gaitwayInsoleStream)
     }
 
@@ -165,49 +162,47 @@ public final class InsoleFirmware: DeviceFirmware {
         if let stuck = cellFault.stuck, stuck < spec.cells { forces[stuck] = lastForces[stuck] }
         if let saturated = cellFault.saturated, saturated < spec.cells { forces[saturated] = Self.fullScale }
         lastForces = forces
-        guard let stream else { return }
+        guard streamEncoder != nil else { return }
 
-        // Filled in a local array and put back: appending to the stored property would pay
-        // an exclusivity check per value.
-        var values: [Double] = []
-        swap(&values, &streamValues)
-        defer { swap(&values, &streamValues) }
-        if frameCount[0] == 0 {
-            framesStart = clock.millis(at: time)
-            values.removeAll(keepingCapacity: true)
-            values += [0, 0, 0]  // header, filled in when sent
-        }
-        for cell in 0..<spec.cells {
-            // Round to the 0.5 N step here, as the cell's ADC would.
-            values.append(min(max(Self.halfSteps(forces[cell]), 0), Self.fullScale))
-        }
-        if spec.imu {
+        if framesFilled == 0 { framesStart = clock.millis(at: time) }
+        let cells = spec.cells, imu = spec.imu
+        let first = 3 + framesFilled * valuesPerFrame
+        streamValues.withUnsafeMutableBufferPointer { values in
+            for cell in 0..<cells {
+                // Round to the 0.5 N step here, as the cell's ADC would.
+                values[first + cell] = min(max(Self.halfSteps(forces[cell]), 0), Self.fullScale)
+            }
+            guard imu else { return }
             let accelLimit = 156.9064 * 32767 / 32768, gyroLimit = 2000.0 * 32767 / 32768
-            values.append(min(max(motion.accel.x, -accelLimit), accelLimit))
-            values.append(min(max(motion.accel.y, -accelLimit), accelLimit))
-            values.append(min(max(motion.accel.z, -accelLimit), accelLimit))
-            values.append(min(max(motion.gyro.x, -gyroLimit), gyroLimit))
-            values.append(min(max(motion.gyro.y, -gyroLimit), gyroLimit))
-            values.append(min(max(motion.gyro.z, -gyroLimit), gyroLimit))
+            values[first + cells] = min(max(motion.accel.x, -accelLimit), accelLimit)
+            values[first + cells + 1] = min(max(motion.accel.y, -accelLimit), accelLimit)
+            values[first + cells + 2] = min(max(motion.accel.z, -accelLimit), accelLimit)
+            values[first + cells + 3] = min(max(motion.gyro.x, -gyroLimit), gyroLimit)
+            values[first + cells + 4] = min(max(motion.gyro.y, -gyroLimit), gyroLimit)
+            values[first + cells + 5] = min(max(motion.gyro.z, -gyroLimit), gyroLimit)
         }
-        frameCount[0] += 1
-        guard frameCount[0] >= framesPerNotification else { return }
-        values[0] = Double(nextSequence())
-        values[1] = Double(framesStart)
-        values[2] = (1_000_000 / spec.firmware.sampleRate).rounded() / 1_000_000
-        var bytes: [UInt8] = []
-        swap(&bytes, &streamBytes)
-        defer { swap(&bytes, &streamBytes) }
-        bytes.removeAll(keepingCapacity: true)
+        framesFilled += 1
+        if framesFilled >= framesPerNotification { sendFrames(at: time) }
+    }
+
+    /// Sends the frames filled so far as one Insole Stream notification.
+    func sendFrames(at time: Double) {
+        guard let encoder = streamEncoder else { return }
+        let valueCount = 3 + framesFilled * valuesPerFrame
+        frameCount[0] = framesFilled
+        framesFilled = 0
+        streamBytes.removeAll(keepingCapacity: true)
+        let header = (Double(nextSequence()), Double(framesStart), (1_000_000 / spec.firmware.sampleRate).rounded() / 1_000_000)
         do {
-            try stream.encoder.encode(values, counts: frameCount, into: &bytes)
-            if let streamCharacteristic {
-                send(streamCharacteristic, bytes, at: time)
+            try streamValues.withUnsafeMutableBufferPointer { (values) throws(PayloadEncodingError) in
+                (values[0], values[1], values[2]) = header
+                try encoder.encode(UnsafeBufferPointer(rebasing: values[..<valueCount]), counts: frameCount, into: &streamBytes)
             }
         } catch {
             assertionFailure("gaitway-insole: \(error)")
+            return
         }
-        frameCount[0] = 0
+        if let streamCharacteristic { send(streamCharacteristic, streamBytes, at: time) }
     }
 
     /// Running Speed and Cadence Measurement, once a second (RSC Service 1.0, §3.1).

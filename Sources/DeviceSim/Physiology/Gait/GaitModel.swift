@@ -404,9 +404,12 @@ public struct GaitModel: Sendable {
         sample.gyro.x += 0.3 * noise.roughNormal()
         sample.gyro.y += 0.3 * noise.roughNormal()
         sample.gyro.z += 0.3 * noise.roughNormal()
+        // Component by component: SIMD3's `clamped` is an out-of-line generic call per sample.
         let accelLimit = 16 * 9.80665
-        sample.accel = sample.accel.clamped(lowerBound: SIMD3(repeating: -accelLimit), upperBound: SIMD3(repeating: accelLimit))
-        sample.gyro = sample.gyro.clamped(lowerBound: SIMD3(repeating: -2000), upperBound: SIMD3(repeating: 2000))
+        for axis in 0..<3 {
+            sample.accel[axis] = min(max(sample.accel[axis], -accelLimit), accelLimit)
+            sample.gyro[axis] = min(max(sample.gyro[axis], -2000), 2000)
+        }
         return sample
     }
 

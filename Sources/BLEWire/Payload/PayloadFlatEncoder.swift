@@ -68,6 +68,8 @@ public struct PayloadFlatEncoder: Sendable {
         var denominator: Double
         var offsetNumerator: Double
         var step: Int
+        /// Group: bytes one repetition of the body takes, or -1 when that varies.
+        var bodySize = -1
     }
 
     let program: PayloadProgram
@@ -103,7 +105,7 @@ public struct PayloadFlatEncoder: Sendable {
         steps = recorder.steps
         names = recorder.names
         constants = recorder.constants
-        compiled = recorder.steps.enumerated().map { Self.compile($0.element, at: $0.offset) }
+        compiled = Self.measuringBodies(recorder.steps.enumerated().map { Self.compile($0.element, at: $0.offset) })
         layout = recorder.layout
         fixedValueCount = recorder.variable ? nil : recorder.valueCount
     }
@@ -155,6 +157,33 @@ public struct PayloadFlatEncoder: Sendable {
         var out: [UInt8] = []
         try encode(values, counts: counts, into: &out)
         return out
+    }
+
+    /// Sets ``Compiled/bodySize`` of every group whose body has a fixed size, so that
+    /// ``size(_:_:_:_:_:_:)`` multiplies rather than walks it per repetition.
+    static func measuringBodies(_ ops: [Compiled]) -> [Compiled] {
+        var ops = ops
+        /// The fixed size of `ops[start ..< end]`, or nil (measuring every group inside).
+        func fixedSize(_ start: Int, _ end: Int) -> Int? {
+            var total: Int? = 0, index = start
+            while index < end {
+                let op = ops[index]
+                switch op.kind {
+                case 0: total? += op.second - op.first
+                case 1: total? += op.bits / 8
+                case 2: total = op.count >= 0 ? total.map { $0 + (op.count * op.bits + 7) / 8 } : nil
+                default:
+                    let body = fixedSize(index + 1, index + 1 + op.first)
+                    ops[index].bodySize = body ?? -1
+                    total = op.count >= 0 ? body.flatMap { body in total.map { $0 + op.count * body } } : nil
+                    index += op.first
+                }
+                index += 1
+            }
+            return total
+        }
+        _ = fixedSize(0, ops.count)
+        return ops
     }
 
     static func compile(_ step: Step, at index: Int) -> Compiled {
@@ -230,7 +259,12 @@ public struct PayloadFlatEncoder: Sendable {
             case 2:
                 total += (count * op.bits + 7) / 8
             default:
-                // One pass over the body per repetition: the body may hold variable counts.
+                if op.bodySize >= 0 {
+                    total += count * op.bodySize
+                    index += op.first + 1
+                    continue
+                }
+                // One pass over the body per repetition: the body holds variable counts.
                 for _ in 0..<count {
                     guard let body = size(index + 1, index + 1 + op.first, ops, counts, &countIndex, &uncounted) else { return nil }
                     total += body

@@ -157,6 +157,43 @@ import Testing
         #expect(host.statistics.malformedPackets == 0 && host.statistics.failedCommands == 0)
     }
 
+    /// A scenario's disconnect fault on one of two unconnected wristbands silences that
+    /// device's set alone, for the fault's downtime.
+    @Test func linkDropSilencesOnlyThatDevicesSet() throws {
+        let yaml = """
+            name: two-bands-one-drop
+            seed: 9
+            duration: 30s
+            personas:
+              - name: ann
+                devices: [{kind: wristband}]
+                activity: [{do: rest}]
+              - name: ben
+                devices: [{kind: wristband}]
+                activity: [{do: rest}]
+            faults:
+              - {kind: disconnect, target: ben/wristband, at: 2s, duration: 3s}
+            """
+        let catalog = try ProtocolCatalog.bundled()
+        let scenario = try ScenarioLoader.load(yaml: yaml, file: "drop.yaml", options: .init(catalog: catalog)).resolve()
+        let devices = try Simulation(scenario: scenario, catalog: catalog).peripheralHostDevices
+        try #require(devices.count == 2)
+        let controller = ScriptedController(extendedAdvertising: true, advertisingSets: 16)
+        let host = try Self.started(controller, devices: devices)
+        controller.commands.removeAll()
+        var enables: [(time: Double, parameters: [UInt8])] = []
+        for tenth in 1...70 {
+            let time = Double(tenth) / 10
+            try step(host, at: time)
+            enables += controller.parameters(of: 0x2039).map { (time, $0) }
+            controller.commands.removeAll()
+        }
+        // ben's set (handle 1) off at the fault, on again once its 3 s are over; ann's untouched.
+        #expect(enables.map(\.parameters) == [[0x00, 0x01, 1, 0, 0, 0], [0x01, 0x01, 1, 0, 0, 0]], "\(enables)")
+        #expect(enables.first.map { (2.0...2.2).contains($0.time) } == true, "\(enables)")
+        #expect(enables.last.map { (5.0...5.2).contains($0.time) } == true, "\(enables)")
+    }
+
     /// Reads what the controller sent, then brings the devices to `time` and writes what
     /// they have for it.
     func step(_ host: PeripheralHost, at time: Double) throws {

@@ -212,6 +212,7 @@ public final class PeripheralHost {
     /// hands their due notifications to the controller as far as buffers allow, starting
     /// with a different device each time.
     func tick(at time: Double) {
+        guard !hosted.isEmpty else { return }
         for index in hosted.indices {
             let device = hosted[index].device
             device.advance(to: time)

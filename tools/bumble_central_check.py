@@ -168,7 +168,7 @@ def main() -> int:
     except TimeoutError:
         print(json.dumps({'error': f'timed out after {args.timeout} s'}))
         return 1
-    except Exception as error:  # noqa: BLE001 - any failure is reported, not raised
+    except (Exception, asyncio.CancelledError) as error:  # noqa: BLE001 - any failure is reported, not raised
         print(json.dumps({'error': f'{type(error).__name__}: {error}'}))
         return 1
     print(json.dumps(result))

@@ -29,6 +29,7 @@ struct Sim: ParsableCommand {
               gaitway sim --scenario quickstart --duration 60 --btsnoop quick.btsnoop --truth truth.jsonl
               gaitway sim --scenario gym-100 --duration 600 --devices 500
               gaitway sim --scenario quickstart --hci tcp-server:127.0.0.1:9001
+              gaitway sim --scenario quickstart --hci tcp-client:127.0.0.1:9001
             """
     )
 

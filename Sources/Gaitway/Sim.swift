@@ -16,9 +16,11 @@ struct Sim: ParsableCommand {
 
             With --hci tcp-server:HOST:PORT or unix-server:PATH the simulator is a virtual \
             controller: one host (a gateway, Bumble, BlueZ's btproxy) connects over H4 and finds \
-            every device advertising. With --hci tcp-client:HOST:PORT or unix:PATH it is the \
-            peripheral host of one device (the first wristband) on an external controller, \
-            e.g. one of Bumble's virtual controllers.
+            every device advertising. With --hci tcp-client:HOST:PORT, unix:PATH or hci-socket:N it \
+            is the peripheral host of the scenario's devices on an external controller (e.g. one \
+            of Bumble's virtual controllers): one extended advertising set per device, as many as \
+            the controller has sets, or only the first wristband on a controller with legacy \
+            advertising alone.
 
             Scenarios: quickstart, gym-100, parkinson-clinic, fault-storm, replay-gaitpdb, \
             replay-rr (in Simulators/), or the path of your own YAML file (Simulators/README.md).
@@ -27,6 +29,7 @@ struct Sim: ParsableCommand {
               gaitway sim --scenario quickstart --duration 60 --btsnoop quick.btsnoop --truth truth.jsonl
               gaitway sim --scenario gym-100 --duration 600 --devices 500
               gaitway sim --scenario quickstart --hci tcp-server:127.0.0.1:9001
+              gaitway sim --scenario quickstart --hci tcp-client:127.0.0.1:9001
             """
     )
 
@@ -122,8 +125,8 @@ struct Sim: ParsableCommand {
         case .tcpServer, .unixServer:
             try serve(simulation, listening: spec, duration: duration)
         default:
-            // The simulator as the peripheral host of one device (the scenario's first
-            // wristband) on an external controller, e.g. one of Bumble's virtual controllers.
+            // The simulator as the peripheral host of its devices on an external controller,
+            // e.g. one of Bumble's virtual controllers.
             switch spec {
             case .tcpClient, .unixClient, .hciSocket: break
             default:
@@ -133,7 +136,8 @@ struct Sim: ParsableCommand {
                     (a BlueZ user channel)
                     """)
             }
-            guard let device = simulation.peripheralHostDevice else {
+            let devices = simulation.peripheralHostDevices
+            guard !devices.isEmpty else {
                 throw CleanExit.failure("\(simulation.scenario.name): no device to host")
             }
             var capture: HCICaptureFile?
@@ -145,17 +149,39 @@ struct Sim: ParsableCommand {
             let transport: any HCITransport
             do { transport = try spec.open(timeout: .seconds(10)) } catch { throw CleanExit.failure("\(error)") }
             defer { transport.close() }
-            FileHandle.standardError.write(Data("""
-                \(simulation.scenario.name): hosting \(device.spec.firmware.name) (\(device.address)) on the \
-                controller at \(spec); advertising.\n
-                """.utf8))
-            let host = PeripheralHost(device: device, transport: transport, speed: speed, capture: capture)
+            let host = PeripheralHost(devices: devices, transport: transport, speed: speed, capture: capture)
+            do { try host.start() } catch { throw CleanExit.failure("\(spec): \(error)") }
+            FileHandle.standardError.write(Data((Self.hostingSummary(host, scenario: simulation.scenario.name,
+                                                                     controller: "\(spec)") + "\n").utf8))
             do { try host.run(until: duration) } catch { throw CleanExit.failure("\(spec): \(error)") }
             let statistics = host.statistics
             FileHandle.standardError.write(Data("""
                 \(simulation.scenario.name): controller gone or \(Int(duration)) s done; \(statistics.connections) \
                 connections, \(statistics.notificationsSent) notifications sent.\n
                 """.utf8))
+        }
+    }
+
+    /// Which devices a started peripheral host advertises, and which it cannot.
+    static func hostingSummary(_ host: PeripheralHost, scenario: String, controller: String) -> String {
+        let hosted = host.hostedDevices
+        let names = hosted.map { "\(($0 as? DeviceFirmware)?.spec.firmware.name ?? "device") (\($0.address))" }
+        let left = host.devices.count - hosted.count
+        switch host.advertisingMode {
+        case .sets(let supported)?:
+            var line = "\(scenario): hosting \(hosted.count) devices on the controller at \(controller), one " +
+                "extended advertising set each: \(names.joined(separator: ", ")); advertising."
+            if left > 0 {
+                line += " The controller has \(supported) advertising sets: the other \(left) devices are not hosted."
+            }
+            return line
+        default:
+            var line = "\(scenario): hosting \(names.joined()) on the controller at \(controller); advertising."
+            if left > 0 {
+                line += " The scenario's other \(left) devices are not hosted: several devices need a controller " +
+                    "with LE extended advertising (one advertising set per device), and this one has only legacy advertising."
+            }
+            return line
         }
     }
 

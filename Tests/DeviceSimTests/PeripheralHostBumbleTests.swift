@@ -9,7 +9,8 @@ import Testing
 
 /// The issue's check: the simulator as peripheral host on one of Bumble's two virtual
 /// controllers (`python -m bumble.apps.controllers`, Bumble 0.0.236 from .venv) is found
-/// and read by a Bumble central (tools/bumble_central_check.py) on the other. Skipped with a
+/// and read by a Bumble central (tools/bumble_central_check.py) on the other: one device
+/// with legacy advertising, and several devices with one extended advertising set each. Skipped with a
 /// message when .venv is missing, a failure when GAITWAY_REQUIRE_REFERENCES=1.
 @Suite(.serialized) struct PeripheralHostBumbleTests {
     static let repository: URL = {
@@ -53,26 +54,31 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func bumbleCentralOnTheOtherControllerReadsTheWristband() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
-            let message = "Bumble peripheral-host interop skipped: .venv missing (run tools/bootstrap.sh)"
-            if Self.required { Issue.record(Comment(rawValue: message)) } else { print(message) }
-            return
-        }
-        let catalog = try ProtocolCatalog.bundled()
-        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")),
-                                         options: .init(catalog: catalog))
-        let simulation = try Simulation(scenario: scenario, catalog: catalog)
-        let wristband = try #require(simulation.peripheralHostDevice)
-        #expect(wristband.spec.role == .wristband)
-        let address = wristband.address.description
+    /// What a run of the peripheral host against a Bumble central gave.
+    struct Run {
+        var outcome: Outcome
+        /// The central's JSON output, its exit status and the tail of its standard error.
+        var json: [String: Any]
+        var status: Int32
+        var errors: String
+        var hosted: [BDAddress]
+    }
 
-        let (hostPort, centralPort) = try Self.freePorts()
+    /// Starts Bumble's two virtual controllers, a peripheral host of `devices` on the first
+    /// and tools/bumble_central_check.py with `arguments` on the second; returns when the
+    /// central has finished and the host has stopped. Nil (with a message) without .venv.
+    static func runWithBumbleCentral(devices: [any VirtualPeripheral], arguments: [String]) throws -> Run? {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            let message = "Bumble peripheral-host interop skipped: .venv missing (run tools/bootstrap.sh)"
+            if required { Issue.record(Comment(rawValue: message)) } else { print(message) }
+            return nil
+        }
+        let (hostPort, centralPort) = try freePorts()
         let controllers = Process()
-        controllers.executableURL = URL(fileURLWithPath: Self.python)
+        controllers.executableURL = URL(fileURLWithPath: python)
         controllers.arguments = ["-m", "bumble.apps.controllers",
                                  "tcp-server:127.0.0.1:\(hostPort)", "tcp-server:127.0.0.1:\(centralPort)"]
-        controllers.currentDirectoryURL = Self.repository
+        controllers.currentDirectoryURL = repository
         controllers.standardOutput = FileHandle.nullDevice
         controllers.standardError = FileHandle.nullDevice
         try controllers.run()
@@ -84,19 +90,22 @@ import Testing
 
         let shared = Shared()
         let finished = DispatchSemaphore(value: 0)
+        let hosted = Mutex<[BDAddress]>([])
         // The simulation is not Sendable; the host thread is its only user from here on.
-        nonisolated(unsafe) let device = wristband
+        nonisolated(unsafe) let devices = devices
         let thread = Thread {
             defer { finished.signal() }
             do {
-                let transport = try Self.connect(port: hostPort, within: 10)
+                let transport = try connect(port: hostPort, within: 10)
                 defer { transport.close() }
                 shared.connected.store(true, ordering: .relaxed)
-                let host = PeripheralHost(device: device, transport: transport)
+                let host = PeripheralHost(devices: devices, transport: transport)
                 defer { shared.outcome.withLock { [statistics = host.statistics, length = host.aclDataLength] in
                     $0.statistics = statistics
                     $0.aclDataLength = length
                 } }
+                try host.start()
+                hosted.withLock { $0 = host.hostedDevices.map(\.address) }
                 try host.run(until: 40) { shared.stop.load(ordering: .relaxed) }
             } catch {
                 shared.outcome.withLock { $0.error = "\(error)" }
@@ -105,10 +114,10 @@ import Testing
         thread.start()
 
         let central = Process()
-        central.executableURL = URL(fileURLWithPath: Self.python)
-        central.arguments = [Self.repository.appendingPathComponent("tools/bumble_central_check.py").path,
-                             "tcp-client:127.0.0.1:\(centralPort)", "--notifications", "3", "--timeout", "20"]
-        central.currentDirectoryURL = Self.repository
+        central.executableURL = URL(fileURLWithPath: python)
+        central.arguments = [repository.appendingPathComponent("tools/bumble_central_check.py").path,
+                             "tcp-client:127.0.0.1:\(centralPort)"] + arguments
+        central.currentDirectoryURL = repository
         let output = Pipe(), errors = Pipe()
         central.standardOutput = output
         central.standardError = errors
@@ -126,12 +135,26 @@ import Testing
 
         let text = String(decoding: outputData, as: UTF8.self)
         print("bumble_central_check.py: \(text)")
-        let outcome = shared.outcome.withLock { $0 }
-        #expect(outcome.error == nil, "peripheral host: \(outcome.error ?? "")")
-        #expect(central.terminationStatus == 0,
-                "bumble_central_check.py: \(text) \(String(decoding: errorData, as: UTF8.self).suffix(3000))")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                                "output: \(text)")
+                                "output: \(text) \(String(decoding: errorData, as: UTF8.self).suffix(3000))")
+        return Run(outcome: shared.outcome.withLock { $0 }, json: json, status: central.terminationStatus,
+                   errors: String(decoding: errorData, as: UTF8.self).suffix(3000).description,
+                   hosted: hosted.withLock { $0 })
+    }
+
+    @Test(.timeLimit(.minutes(1))) func bumbleCentralOnTheOtherControllerReadsTheWristband() throws {
+        let catalog = try ProtocolCatalog.bundled()
+        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")),
+                                         options: .init(catalog: catalog))
+        let simulation = try Simulation(scenario: scenario, catalog: catalog)
+        let wristband = try #require(simulation.peripheralHostDevice)
+        #expect(wristband.spec.role == .wristband)
+        let address = wristband.address.description
+        guard let run = try Self.runWithBumbleCentral(devices: [wristband], arguments: ["--notifications", "3", "--timeout", "20"])
+        else { return }
+        let outcome = run.outcome, json = run.json
+        #expect(outcome.error == nil, "peripheral host: \(outcome.error ?? "")")
+        #expect(run.status == 0, "bumble_central_check.py: \(json) \(run.errors)")
         #expect((json["address"] as? String)?.hasPrefix(address) == true, "\(json) is not \(address)")
         #expect((json["services"] as? [String])?.contains { $0.hasSuffix("180d") } == true, "\(json)")
         #expect((json["characteristics"] as? [String])?.contains { $0.hasSuffix("2a37") } == true, "\(json)")
@@ -145,5 +168,43 @@ import Testing
         #expect(statistics.malformedPackets == 0 && statistics.failedCommands == 0, "\(statistics)")
         // Bumble's controllers buffer 27-byte LE ACL packets, so an MTU-sized PDU needed fragments.
         #expect(outcome.aclDataLength == 27)
+    }
+
+    /// Two wristbands (and two insoles) behind one peripheral host, one extended advertising
+    /// set each: Bumble's central finds both wristbands, and reading each in turn it gets
+    /// that device's own GATT server (its Serial Number String is its address) and heart
+    /// rate notifications. One link at a time: Bumble's controller keys links by the peer's
+    /// address, so its one central cannot hold two links to one controller at once.
+    @Test(.timeLimit(.minutes(1))) func bumbleCentralReadsTwoDevicesOfOnePeripheralHost() throws {
+        let catalog = try ProtocolCatalog.bundled()
+        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")),
+                                         options: .init(catalog: catalog))
+        let simulation = try Simulation(scenario: scenario, catalog: catalog)
+        let devices = simulation.peripheralHostDevices
+        let wristbands = Set(devices.filter { $0.spec.role == .wristband }.map(\.address.description))
+        try #require(wristbands.count == 2, "quickstart has two wristbands")
+        guard let run = try Self.runWithBumbleCentral(
+            devices: devices, arguments: ["--devices", "2", "--notifications", "2", "--timeout", "20"])
+        else { return }
+        let outcome = run.outcome
+        #expect(outcome.error == nil, "peripheral host: \(outcome.error ?? "")")
+        #expect(run.status == 0, "bumble_central_check.py: \(run.json) \(run.errors)")
+        #expect(run.hosted == devices.map(\.address), "Bumble's controller has 240 sets: every device hosted")
+        let read = try #require(run.json["devices"] as? [[String: Any]], "\(run.json)")
+        // Bumble prints addresses with a type suffix ("C1:4D:AE:E4:8F:BD/P" or similar).
+        let addresses = read.compactMap { ($0["address"] as? String)?.prefix(17).uppercased() }
+        #expect(Set(addresses) == wristbands, "Bumble found \(addresses), the scenario's wristbands are \(wristbands)")
+        for device in read {
+            let address = (device["address"] as? String)?.prefix(17).uppercased()
+            // The GATT server that answered on this link is the advertiser's own.
+            #expect((device["serial"] as? String) == address, "\(device)")
+            let measurements = device["measurements"] as? [[String: Any]] ?? []
+            #expect(measurements.count >= 2, "\(device)")
+            #expect(measurements.allSatisfy { ($0["heart_rate"] as? Int).map { (30...220).contains($0) } ?? false })
+        }
+        let statistics = try #require(outcome.statistics)
+        #expect(statistics.connections == 2 && statistics.disconnections == 2, "\(statistics)")
+        #expect(statistics.notificationsSent >= 4 && statistics.malformedPackets == 0 && statistics.failedCommands == 0,
+                "\(statistics)")
     }
 }

@@ -26,24 +26,67 @@ extension PeripheralHost {
             disconnected(handle: complete.connectionHandle, reason: complete.reason, at: time)
         case .leRemoteConnectionParameterRequest(let request):
             link.accept(request)
+        case .leMetaOther(AdvertisingSetTerminated.subevent, let parameters):
+            do throws(WireError) {
+                setTerminated(try AdvertisingSetTerminated(parsing: packet.extracting(parameters), base: parameters.lowerBound),
+                              at: time)
+            } catch {
+                statistics.malformedPackets += 1
+            }
         default:
             break
         }
     }
 
     /// LE (Enhanced) Connection Complete (Vol 4, Part E, §7.7.65.1 and §7.7.65.10). The
-    /// controller has stopped legacy advertising by now (§7.8.9).
+    /// controller has stopped the advertising that took the connection by now (§7.8.9,
+    /// §7.8.56). With legacy advertising the link is the one device's; with sets, the LE
+    /// Advertising Set Terminated that follows (§7.8.56, §7.7.65.18) says whose it is.
     func connected(status: UInt8, handle: UInt16, role: UInt8, central: BDAddress, at time: Double) {
         guard status == 0, role == 0x01 else { return }  // 0x01: we are the peripheral
-        advertisingEnabled = false
-        if let current = connectionHandle, current != handle {
-            // One link at a time: a second central is turned away.
+        guard usesAdvertisingSets else {
+            hosted[0].advertisingEnabled = false
+            assign(handle, to: 0, central: central, at: time)
+            return
+        }
+        if let set = terminatedSets.removeValue(forKey: handle) {
+            assign(handle, toSet: set, central: central, at: time)
+        } else {
+            unassignedLinks[handle] = central
+        }
+    }
+
+    /// LE Advertising Set Terminated (§7.7.65.18): the set stopped; with Status 0 because
+    /// the central of the link `connectionHandle` connected to it.
+    func setTerminated(_ event: AdvertisingSetTerminated, at time: Double) {
+        let index = Int(event.advertisingHandle)
+        guard hosted.indices.contains(index) else { return }
+        hosted[index].advertisingEnabled = false
+        // Another Status (the set's duration or event count ran out, which this host never
+        // sets): the next tick enables it again.
+        guard event.status == 0 else { return }
+        if let central = unassignedLinks.removeValue(forKey: event.connectionHandle) {
+            assign(event.connectionHandle, toSet: event.advertisingHandle, central: central, at: time)
+        } else {
+            terminatedSets[event.connectionHandle] = event.advertisingHandle
+        }
+    }
+
+    func assign(_ handle: UInt16, toSet set: UInt8, central: BDAddress, at time: Double) {
+        assign(handle, to: Int(set), central: central, at: time)
+        if connections[handle] != nil { followNewestLink(Int(set)) }
+    }
+
+    /// The link becomes the device's; a device already connected turns a second central away.
+    func assign(_ handle: UInt16, to index: Int, central: BDAddress, at time: Double) {
+        if let current = hosted[index].connectionHandle, current != handle {
             link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
             return
         }
-        connectionHandle = handle
+        hosted[index].connectionHandle = handle
+        connections[handle] = index
         statistics.connections += 1
-        device.connected(handle: handle, central: central, at: time)
+        hosted[index].device.connected(handle: handle, central: central, at: time)
     }
 
     /// Disconnection Complete (§7.7.5): the controller flushed what it held for the link,
@@ -51,12 +94,14 @@ extension PeripheralHost {
     func disconnected(handle: UInt16, reason: UInt8, at time: Double) {
         link.linkClosed(handle: handle)
         reassembler.reset(handle: handle)
-        guard handle == connectionHandle else { return }
-        connectionHandle = nil
+        unassignedLinks[handle] = nil
+        terminatedSets[handle] = nil
+        guard let index = connections.removeValue(forKey: handle) else { return }
+        hosted[index].connectionHandle = nil
         statistics.disconnections += 1
-        device.disconnected(handle: handle, reason: reason, at: time)
+        hosted[index].device.disconnected(handle: handle, reason: reason, at: time)
         // Advertising comes back at the next tick (after a scripted drop's downtime).
-        lastAdvertisingRefresh = -.infinity
+        hosted[index].lastAdvertisingRefresh = -.infinity
     }
 
     /// An ACL data packet from the central: reassembled into L2CAP PDUs (Vol 3, Part A, §7.2)
@@ -70,7 +115,8 @@ extension PeripheralHost {
             return
         }
         statistics.aclPacketsReceived += 1
-        guard let handle = connectionHandle, header.connectionHandle == handle else { return }
+        let handle = header.connectionHandle
+        guard let index = connections[handle] else { return }
         var frames: [(channel: L2CAPChannelID, payload: [UInt8])] = []
         do throws(WireError) {
             try reassembler.push(handle: handle, boundary: header.boundary, fragment: packet.extracting(header.payload),
@@ -80,10 +126,13 @@ extension PeripheralHost {
         } catch {
             statistics.malformedPackets += 1
         }
-        for frame in frames { handleL2CAP(frame.payload, channel: frame.channel, handle: handle, at: time) }
+        for frame in frames {
+            handleL2CAP(frame.payload, channel: frame.channel, handle: handle, device: hosted[index].device, at: time)
+        }
     }
 
-    func handleL2CAP(_ payload: [UInt8], channel: L2CAPChannelID, handle: UInt16, at time: Double) {
+    func handleL2CAP(_ payload: [UInt8], channel: L2CAPChannelID, handle: UInt16, device: any VirtualPeripheral,
+                     at time: Double) {
         switch channel {
         case .att:
             statistics.attributeRequests += 1

@@ -1,22 +1,41 @@
 import BLEHost
 import BLEWire
 
-/// The host of one simulated device on an external controller (one of Bumble's virtual
+/// The host of simulated devices on an external controller (one of Bumble's virtual
 /// controllers, a board running Zephyr's HCI firmware): it sets the controller up,
-/// advertises the device (legacy ADV_IND with its advertising and scan response data, its
-/// interval and its random static address), and when a central connects, carries ATT
-/// between the link and the device: requests in, responses and the device's notifications
-/// out, within the controller's LE ACL buffers.
+/// advertises the devices, and when a central connects to one, carries ATT between that
+/// link and that device: requests in, responses and the device's notifications out, within
+/// the controller's LE ACL buffers.
 ///
-/// One thread: reads wait at most a few milliseconds, so the device's models run on the
-/// wall clock (times `speed`) and its notifications leave on time without a timer thread.
+/// How many devices it hosts depends on the controller, which it asks at start-up (LE Read
+/// Local Supported Features, Vol 4, Part E, §7.8.3):
+/// - with LE Extended Advertising (feature bit 12) and more than one device offered, one
+///   advertising set per device (§7.8.53-§7.8.56), each with the device's own random static
+///   address and data, as many as the controller has sets (LE Read Number of Supported
+///   Advertising Sets, §7.8.58). A new link is given to its device by the LE Advertising
+///   Set Terminated event that follows its connection complete event (§7.7.65.18);
+/// - otherwise, the first device offered, with the legacy advertising commands (ADV_IND
+///   with its advertising and scan response data, its interval and its address).
+///
+/// Each device takes one central at a time: its set (or legacy advertising) stops when a
+/// central connects and starts again when the link ends.
+///
+/// One thread: reads wait at most a few milliseconds, so the devices' models run on the
+/// wall clock (times `speed`) and their notifications leave on time without a timer thread.
 ///
 /// ```
-/// let host = PeripheralHost(device: wristband, transport: try spec.open(timeout: .seconds(5)))
+/// let host = PeripheralHost(devices: simulation.peripheralHostDevices, transport: try spec.open(timeout: .seconds(5)))
+/// try host.start()
+/// print(host.advertisingMode, host.hostedDevices.count)
 /// try host.run(until: 60)
 /// ```
 public final class PeripheralHost {
-    public let device: any VirtualPeripheral
+    /// The devices offered, in order of preference: the first is the one hosted when the
+    /// controller has only legacy advertising, and with fewer sets than devices the first
+    /// ones get them.
+    public let devices: [any VirtualPeripheral]
+    /// The first device offered (the only one with legacy advertising).
+    public var device: any VirtualPeripheral { devices[0] }
     public let transport: any HCITransport
     /// Simulation seconds per wall-clock second.
     public let speed: Double
@@ -31,20 +50,37 @@ public final class PeripheralHost {
     /// many packets it buffers (LE Read Buffer Size, Vol 4, Part E, §7.8.2).
     public var aclDataLength: Int { link.aclDataLength }
     public var aclBufferCount: Int { link.aclBufferCount }
-    /// The link to the connected central, if any.
-    public internal(set) var connectionHandle: UInt16?
+    /// How the devices are advertised; nil until `start` has run.
+    public internal(set) var advertisingMode: AdvertisingMode?
+    /// The devices this host serves (known after `start`), in advertising-handle order.
+    public var hostedDevices: [any VirtualPeripheral] { hosted.map(\.device) }
+    /// The link to the first hosted device's central, if any.
+    public var connectionHandle: UInt16? { hosted.first?.connectionHandle }
 
+    /// How the devices go on the air.
+    public enum AdvertisingMode: Equatable, Sendable {
+        /// The legacy advertising commands (§7.8.5-§7.8.9): one device.
+        case legacy
+        /// One advertising set per device; `supported` is how many sets the controller has.
+        case sets(supported: Int)
+    }
+
+    var hosted: [HostedDevice] = []
+    /// Connection handle -> index in `hosted`.
+    var connections: [UInt16: Int] = [:]
+    /// Links whose connection complete event came, waiting for the LE Advertising Set
+    /// Terminated that names their set: handle -> central.
+    var unassignedLinks: [UInt16: BDAddress] = [:]
+    /// The other order, for a controller that reports the set first: handle -> set.
+    var terminatedSets: [UInt16: UInt8] = [:]
+    /// Where the next tick starts handing out ACL buffers, so that no device starves the others.
+    var nextSender = 0
     var reassembler = L2CAPReassembler()
     let clock = ContinuousClock()
     let origin: ContinuousClock.Instant
     let startTime: Double
     var started = false
-    var advertisingEnabled = false
-    /// No advertising before this time (a scripted link drop keeps the device silent).
-    var advertiseAfter = 0.0
-    var sentAdvertisingData: [UInt8] = []
-    var sentScanResponseData: [UInt8] = []
-    var lastAdvertisingRefresh = -Double.infinity
+    var usesAdvertisingSets: Bool { if case .sets = advertisingMode { true } else { false } }
 
     /// Event_Mask (Vol 4, Part E, §7.3.1): Disconnection Complete (bit 4), Encryption
     /// Change (7), Command Complete (13), Command Status (14), Hardware Error (15), Number
@@ -52,20 +88,21 @@ public final class PeripheralHost {
     static let eventMask: UInt64 = 1 << 4 | 1 << 7 | 1 << 13 | 1 << 14 | 1 << 15 | 1 << 18 | 1 << 25 | 1 << 61
     /// LE_Event_Mask (§7.8.1): Connection Complete (bit 0), Connection Update Complete (2),
     /// Remote Connection Parameter Request (5), Data Length Change (6), Enhanced
-    /// Connection Complete (9), PHY Update Complete (11).
-    static let leEventMask: UInt64 = 1 << 0 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 11
+    /// Connection Complete (9), PHY Update Complete (11), Advertising Set Terminated (17).
+    static let leEventMask: UInt64 = 1 << 0 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 11 | 1 << 17
     /// Advertising data is re-sent when the device changed it, at most this often (seconds).
     static let advertisingRefreshInterval = 1.0
 
     /// - Parameters:
-    ///   - device: the simulated device to host (the first wristband of a simulation,
-    ///     see `Simulation.peripheralHostDevice`).
+    ///   - devices: the simulated devices to host, in order of preference (see `devices`;
+    ///     `Simulation.peripheralHostDevices` puts the first wristband first). Not empty.
     ///   - transport: H4 to the controller (`TransportSpec.open`), e.g. `tcp-client:` or `unix:`.
     ///   - speed: simulation seconds per wall-clock second.
     ///   - startTime: the simulation time at the start of `run`.
-    public init(device: any VirtualPeripheral, transport: any HCITransport, speed: Double = 1,
+    public init(devices: [any VirtualPeripheral], transport: any HCITransport, speed: Double = 1,
                 startTime: Double = 0, capture: HCICaptureFile? = nil, commandTimeout: Duration = .seconds(5)) {
-        self.device = device
+        precondition(!devices.isEmpty, "a peripheral host needs a device")
+        self.devices = devices
         self.transport = transport
         self.speed = speed > 0 ? speed : 1
         self.startTime = startTime
@@ -80,6 +117,13 @@ public final class PeripheralHost {
         }
     }
 
+    /// One device (see `Simulation.peripheralHostDevice`), advertised with the legacy commands.
+    public convenience init(device: any VirtualPeripheral, transport: any HCITransport, speed: Double = 1,
+                            startTime: Double = 0, capture: HCICaptureFile? = nil, commandTimeout: Duration = .seconds(5)) {
+        self.init(devices: [device], transport: transport, speed: speed, startTime: startTime, capture: capture,
+                  commandTimeout: commandTimeout)
+    }
+
     /// The simulation time the wall clock has reached.
     public var simulationTime: Double {
         let elapsed = clock.now - origin
@@ -87,10 +131,10 @@ public final class PeripheralHost {
         return startTime + seconds * speed
     }
 
-    /// Runs the start-up sequence (if `start` was not called), then hosts the device until
+    /// Runs the start-up sequence (if `start` was not called), then hosts the devices until
     /// the controller closes the transport (returns normally), `endTime` (simulation
     /// seconds) is reached, or `shouldStop` returns true. On the way out it disconnects the
-    /// central and stops advertising, without waiting for the controller's answers.
+    /// centrals and stops advertising, without waiting for the controller's answers.
     public func run(until endTime: Double? = nil, shouldStop: () -> Bool = { false }) throws(PeripheralHostError) {
         defer { capture?.close() }
         if !started { try start() }
@@ -104,15 +148,16 @@ public final class PeripheralHost {
             tick(at: time)
             try flush()
             // Short waits while connected: notifications are due every few milliseconds.
-            var wait = connectionHandle == nil ? 0.05 : 0.005
+            var wait = connections.isEmpty ? 0.05 : 0.005
             if let endTime { wait = min(wait, max(0, (endTime - time) / speed)) }
             guard try readOnce(timeout: .microseconds(Int64(wait * 1_000_000))) else { return }
         }
         finish()
     }
 
-    /// Reset, event masks, buffer sizes, the device's random address and advertising
-    /// parameters and data, then advertising on. Each command waits for its answer.
+    /// Reset, event masks, buffer sizes, what the controller can advertise, then each
+    /// hosted device's address, advertising parameters and data, and advertising on. Each
+    /// command waits for its answer.
     public func start() throws(PeripheralHostError) {
         started = true
         _ = try execute(HCICommand.reset.encoded, .reset)
@@ -128,92 +173,87 @@ public final class PeripheralHost {
         } else {
             link.setACLBuffers(length: Int(leBuffers.leACLDataPacketLength), count: Int(leBuffers.totalNumLEACLDataPackets))
         }
-        let random = device.addressType == .randomDevice || device.addressType == .randomIdentity
-        if random {
-            _ = try execute(HCICommand.leSetRandomAddress(device.address).encoded, .leSetRandomAddress)
+        let mode = devices.count > 1 ? try readAdvertisingSetCount().map { AdvertisingMode.sets(supported: $0) } : nil
+        advertisingMode = mode ?? .legacy
+        if case .sets(let supported) = mode {
+            hosted = devices.prefix(supported).enumerated().map { HostedDevice(device: $1, advertisingHandle: UInt8($0)) }
+            try startAdvertisingSets()
+        } else {
+            hosted = [HostedDevice(device: devices[0], advertisingHandle: 0)]
+            try startLegacyAdvertising()
         }
-        let interval = LegacyAdvertisingCommand.intervalUnits(seconds: device.advertisingInterval)
-        let parameters = LegacyAdvertisingCommand.setParameters(
-            intervalMin: interval, intervalMax: interval,
-            type: device.isConnectable ? .connectableUndirected : .scannableUndirected,
-            ownAddressType: random ? 0x01 : 0x00)
-        _ = try execute(parameters.encoded, parameters.opcode)
-        sentAdvertisingData = device.advertisingData
-        sentScanResponseData = device.scanResponseData
-        let data = LegacyAdvertisingCommand.setData(sentAdvertisingData)
-        _ = try execute(data.encoded, data.opcode)
-        let scanResponse = LegacyAdvertisingCommand.setScanResponseData(sentScanResponseData)
-        _ = try execute(scanResponse.encoded, scanResponse.opcode)
-        if device.isAdvertising {
-            let enable = LegacyAdvertisingCommand.setEnable(true)
-            _ = try execute(enable.encoded, enable.opcode)
-            advertisingEnabled = true
-            statistics.advertisingStarts += 1
+    }
+
+    /// The number of advertising sets, if the controller has LE Extended Advertising
+    /// (LE Features bit 12, §7.8.3) and answers LE Read Number of Supported Advertising
+    /// Sets (§7.8.58); nil otherwise. The feature bit decides, not the Supported Commands
+    /// bitmap (§7.4.2): Bumble's controller (0.0.236) implements the extended advertising
+    /// commands but does not list them there.
+    func readAdvertisingSetCount() throws(PeripheralHostError) -> Int? {
+        let features = try HCIHostLink.decode(
+            LELocalSupportedFeatures.self,
+            try execute(HCICommand.leReadLocalSupportedFeatures.encoded, .leReadLocalSupportedFeatures),
+            .leReadLocalSupportedFeatures)
+        guard features.supports(bit: ExtendedAdvertisingCommand.leFeatureBit) else { return nil }
+        let answer: [UInt8]
+        do throws(PeripheralHostError) {
+            answer = try execute(ExtendedAdvertisingCommand.readNumberOfSupportedSets)
+        } catch .commandFailed(_, let status) where status == HCIStatusCode.unknownCommand {
+            return nil  // the feature bit without the command: legacy it is
         }
-        lastAdvertisingRefresh = simulationTime
+        // Status, Num_Supported_Advertising_Sets (1): 0x01...0xF0.
+        guard answer.count >= 2, answer[1] > 0 else { return nil }
+        return min(Int(answer[1]), ExtendedAdvertisingCommand.maximumSetCount)
     }
 
     // MARK: Time
 
-    /// Brings the device to `time`, carries out what it asks of the link, and hands its
-    /// due notifications to the controller as far as buffers allow.
+    /// Brings every hosted device to `time`, carries out what they ask of their links, and
+    /// hands their due notifications to the controller as far as buffers allow, starting
+    /// with a different device each time.
     func tick(at time: Double) {
-        device.advance(to: time)
-        if let downtime = device.takeLinkDrop() {
-            advertiseAfter = time + max(0, downtime)
-            if let handle = connectionHandle {
+        guard !hosted.isEmpty else { return }
+        for index in hosted.indices {
+            let device = hosted[index].device
+            device.advance(to: time)
+            guard let downtime = device.takeLinkDrop() else { continue }
+            hosted[index].advertiseAfter = time + max(0, downtime)
+            if let handle = hosted[index].connectionHandle {
                 link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
-            } else if advertisingEnabled {
-                setAdvertising(false)
+            } else if hosted[index].advertisingEnabled {
+                setAdvertising(index, false)
             }
         }
-        if let handle = connectionHandle {
+        let first = nextSender
+        nextSender = (nextSender + 1) % hosted.count
+        for offset in hosted.indices {
+            let index = (first + offset) % hosted.count
+            guard let handle = hosted[index].connectionHandle else {
+                refreshAdvertising(index, at: time)
+                continue
+            }
             // Only as many as the free buffers could take now: the rest wait in the device's
             // own queue, where its overflow policy applies.
             let room = link.aclRoom
-            if room > 0 {
-                let pdus = device.dequeueOutgoing(handle: handle, upTo: time, limit: room)
-                for pdu in pdus { enqueue(pdu, channel: .att, handle: handle) }
-                statistics.notificationsSent += pdus.count
-            }
-        } else {
-            refreshAdvertising(at: time)
+            guard room > 0 else { continue }
+            let pdus = hosted[index].device.dequeueOutgoing(handle: handle, upTo: time, limit: room)
+            for pdu in pdus { enqueue(pdu, channel: .att, handle: handle) }
+            statistics.notificationsSent += pdus.count
         }
-    }
-
-    /// Keeps advertising on while the device wants it, with its current data.
-    func refreshAdvertising(at time: Double) {
-        let wanted = device.isAdvertising && time >= advertiseAfter
-        if wanted, time - lastAdvertisingRefresh >= Self.advertisingRefreshInterval {
-            lastAdvertisingRefresh = time
-            let data = device.advertisingData, scanResponse = device.scanResponseData
-            if data != sentAdvertisingData {
-                sentAdvertisingData = data
-                link.send(command: LegacyAdvertisingCommand.setData(data).encoded)
-            }
-            if scanResponse != sentScanResponseData {
-                sentScanResponseData = scanResponse
-                link.send(command: LegacyAdvertisingCommand.setScanResponseData(scanResponse).encoded)
-            }
-        }
-        if wanted != advertisingEnabled { setAdvertising(wanted) }
-    }
-
-    func setAdvertising(_ enable: Bool) {
-        advertisingEnabled = enable
-        if enable { statistics.advertisingStarts += 1 }
-        link.send(command: LegacyAdvertisingCommand.setEnable(enable).encoded)
     }
 
     /// Best effort on the way out: no waiting for answers, and only what the controller's
-    /// command credits allow (the disconnection first: the controller stops advertising
-    /// by itself while connected).
+    /// command credits allow (the disconnections first: the controller stops a device's
+    /// advertising by itself while it is connected).
     func finish() {
-        if let handle = connectionHandle {
+        for handle in connections.keys.sorted() {
             link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
-        } else if advertisingEnabled {
-            link.send(command: LegacyAdvertisingCommand.setEnable(false).encoded)
-            advertisingEnabled = false
+        }
+        if hosted.contains(where: \.advertisingEnabled) {
+            // With sets, no handles means every set (§7.8.56).
+            link.send(command: usesAdvertisingSets ? ExtendedAdvertisingCommand.setEnable(false, handles: []).encoded
+                                                   : LegacyAdvertisingCommand.setEnable(false).encoded)
+            for index in hosted.indices { hosted[index].advertisingEnabled = false }
         }
         try? flush()
     }
@@ -246,6 +286,10 @@ public final class PeripheralHost {
         }
     }
 
+    func execute(_ command: some PeripheralHostCommand) throws(PeripheralHostError) -> [UInt8] {
+        try execute(command.encoded, command.opcode)
+    }
+
     // MARK: Receiving
 
     /// Waits up to `timeout` for bytes from the controller and handles the packets they
@@ -271,5 +315,24 @@ public final class PeripheralHost {
         case .aclData: handleACL(packet, at: time)
         default: break
         }
+    }
+}
+
+/// One device on the controller: its advertising and its link.
+struct HostedDevice {
+    let device: any VirtualPeripheral
+    /// Its advertising set (index in `PeripheralHost.hosted`); unused with legacy advertising.
+    let advertisingHandle: UInt8
+    var connectionHandle: UInt16?
+    var advertisingEnabled = false
+    /// No advertising before this time (a scripted link drop keeps the device silent).
+    var advertiseAfter = 0.0
+    var sentAdvertisingData: [UInt8] = []
+    var sentScanResponseData: [UInt8] = []
+    var lastAdvertisingRefresh = -Double.infinity
+
+    init(device: any VirtualPeripheral, advertisingHandle: UInt8) {
+        self.device = device
+        self.advertisingHandle = advertisingHandle
     }
 }

@@ -1,6 +1,7 @@
 /// What a peripheral host session did, for reports and tests.
 public struct PeripheralHostStatistics: Equatable, Sendable {
-    /// Centrals that connected (LE (Enhanced) Connection Complete with status 0, as peripheral).
+    /// Links given to a hosted device (LE (Enhanced) Connection Complete with status 0, as
+    /// peripheral; with advertising sets, once LE Advertising Set Terminated named the set).
     public var connections = 0
     public var disconnections = 0
     /// ATT PDUs received from centrals and handed to the device.
@@ -14,7 +15,7 @@ public struct PeripheralHostStatistics: Equatable, Sendable {
     public var malformedPackets = 0
     /// Commands sent after start-up that the controller refused.
     public var failedCommands = 0
-    /// Times advertising was (re-)enabled.
+    /// Times a device's advertising (or advertising set) was (re-)enabled.
     public var advertisingStarts = 0
 
     public init() {}

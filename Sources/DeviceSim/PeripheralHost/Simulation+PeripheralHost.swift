@@ -4,4 +4,12 @@ extension Simulation {
     public var peripheralHostDevice: DeviceFirmware? {
         devices.first { $0.spec.role == .wristband } ?? devices.first
     }
+
+    /// Every device, in the order a peripheral host takes them (`PeripheralHost.devices`):
+    /// `peripheralHostDevice` first (the one hosted on a controller with only legacy
+    /// advertising), then the others in the scenario's order.
+    public var peripheralHostDevices: [DeviceFirmware] {
+        guard let first = peripheralHostDevice else { return [] }
+        return [first] + devices.filter { $0 !== first }
+    }
 }

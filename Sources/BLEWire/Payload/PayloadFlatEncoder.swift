@@ -24,7 +24,11 @@
 /// that sets a flag by being non-empty (`rr_intervals` and `rr_present`) keeps the
 /// template's flag when encoded with zero elements. Pin such flags with hints, or prepare
 /// one encoder per shape. Tagged fields (BTHome) are not supported.
-public struct PayloadFlatEncoder: Sendable {
+///
+/// A class, immutable once prepared: a firmware model holds one per stream and calls it at
+/// the notification rate, where copying a struct of six arrays out of a property would
+/// retain each of them every time.
+public final class PayloadFlatEncoder: Sendable {
     /// One number hole: how it becomes bits.
     struct Number: Sendable {
         var encoding: PayloadEncoding

@@ -15,9 +15,11 @@ public final class OfflineRun {
     /// Notifications one connection event carries at most (a controller's per-event
     /// budget with 251-byte data length at a 30 ms interval is about this).
     let packetsPerEvent = 8
-    var links: [Int: UInt16] = [:]
+    /// Per device (in `simulation.devices` order): its connection handle while connected,
+    /// and when it reconnects after a scripted drop.
+    var links: [UInt16?]
     var nextHandle: UInt16 = 0x0040
-    var reconnectAt: [Int: Double] = [:]
+    var reconnectAt: [Double?]
     public private(set) var notificationCount = 0
     /// The ACL packet being recorded, reused: one record per notification.
     var packet = ByteWriter(capacity: 260)
@@ -26,6 +28,8 @@ public final class OfflineRun {
         self.simulation = simulation
         output = captureFile
         self.connectionInterval = connectionInterval
+        links = Array(repeating: nil, count: simulation.devices.count)
+        reconnectAt = links.map { _ in nil }
         if captureFile != nil { capture = BTSnoopWriter(datalink: .hciUART) }
     }
 

@@ -15,7 +15,7 @@ struct ScenarioParser {
     static let hrvKeys = ["lf", "hf", "lf_frequency", "respiration"]
     static let gaitKeys = ["cadence", "stride_length", "stance_share", "asymmetry", "variability", "dfa_alpha", "strike",
                            "shuffle", "freezing", "limp"]
-    static let deviceKeys = ["kind", "cells", "imu", "specs", "firmware"]
+    static let deviceKeys = ["kind", "cells", "imu", "side", "specs", "firmware"]
     static let firmwareKeys = ["sample_rate", "frames_per_notification", "mtu", "connection_interval",
                                "advertising_interval", "clock_drift", "jitter", "battery", "address", "name"]
     static let segmentKeys = ["do", "speed", "at", "for", "until", "transition"]
@@ -242,6 +242,7 @@ struct ScenarioParser {
         guard let kind = reader.choice(kindNode, "kind", DeviceTemplate.Kind.allCases.map(\.rawValue))
             .flatMap(DeviceTemplate.Kind.init(rawValue:)) else { return nil }
         var cells = 0, imu = false
+        var roles: [DeviceSpec.Role] = kind == .insoles ? [.leftInsole, .rightInsole] : [.wristband]
         if kind == .insoles {
             if let cellsNode = fields["cells"], let value = reader.integer(cellsNode, "cells", 0...64) {
                 if value == 8 || value == 16 { cells = value } else { reader.report(cellsNode.error("cells must be 8 or 16, not \(value)")) }
@@ -249,8 +250,11 @@ struct ScenarioParser {
                 cells = 8
             }
             imu = fields["imu"].flatMap { reader.bool($0, "imu") } ?? true
+            if let sideNode = fields["side"], let side = reader.choice(sideNode, "side", ["left", "right", "both"]) {
+                roles = side == "left" ? [.leftInsole] : side == "right" ? [.rightInsole] : roles
+            }
         } else {
-            for key in ["cells", "imu"] {
+            for key in ["cells", "imu", "side"] {
                 if let keyNode = fields.key(key) { reader.report(keyNode.error("'\(key)' applies to insoles, not to a wristband")) }
             }
         }
@@ -272,7 +276,7 @@ struct ScenarioParser {
         if let firmwareNode = fields["firmware"] {
             firmware = parseFirmware(firmwareNode, kind: kind, count: count) ?? firmware
         }
-        return DeviceTemplate(kind: kind, cells: cells, imu: imu, specs: specs, firmware: firmware, line: node.line)
+        return DeviceTemplate(kind: kind, cells: cells, imu: imu, roles: roles, specs: specs, firmware: firmware, line: node.line)
     }
 
     mutating func parseFirmware(_ node: SpecNode, kind: DeviceTemplate.Kind, count: Int) -> FirmwareTemplate? {

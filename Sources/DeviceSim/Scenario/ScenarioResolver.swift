@@ -168,7 +168,7 @@ extension ScenarioTemplate {
 
         let personIndex = scenario.people.count
         var roles: [(DeviceSpec.Role, DeviceTemplate)] = []
-        if let insoles = template.insoles { roles += [(.leftInsole, insoles), (.rightInsole, insoles)] }
+        if let insoles = template.insoles { roles += insoles.roles.map { ($0, insoles) } }
         if let wristband = template.wristband { roles.append((.wristband, wristband)) }
         for (role, device) in roles.prefix(maximumDevices) {
             let deviceSeed = ScenarioRandom.mix(personSeed, role.rawValue)

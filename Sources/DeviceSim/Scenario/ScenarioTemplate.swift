@@ -73,6 +73,8 @@ struct DeviceTemplate: Sendable {
     var kind: Kind
     var cells: Int
     var imu: Bool
+    /// Insoles: the feet worn (`side: left` or `right` for a single shoe); both by default.
+    var roles: [DeviceSpec.Role]
     var specs: [String]
     var firmware: FirmwareTemplate
     var line: Int

@@ -346,12 +346,8 @@ public final class PayloadFlatEncoder: Sendable {
                         out += 1
                     }
                 case 1:
-                    guard valueIndex < values.count, let raw = raw(op, values[valueIndex]) else {
-                        if problem == nil { problem = .missingValues(step: op.step) }
-                        return false
-                    }
-                    valueIndex += 1
-                    put(raw, bytes: op.bits / 8, bigEndian: op.bigEndian)
+                    guard putScalars(&index, end) else { return false }
+                    continue
                 case 2:
                     guard count <= values.count - valueIndex else {
                         problem = .missingValues(step: op.step)
@@ -362,6 +358,30 @@ public final class PayloadFlatEncoder: Sendable {
                     for _ in 0..<count where !run(index + 1, index + 1 + op.first) { return false }
                     index += op.first
                 }
+                index += 1
+            }
+            return true
+        }
+
+        /// The stretch of single values from `index` on (an IMU's six axes), in one loop
+        /// with the cursor in locals; `index` ends after it.
+        @inline(__always)
+        mutating func putScalars(_ index: inout Int, _ end: Int) -> Bool {
+            var out = self.out, next = valueIndex
+            defer { self.out = out; valueIndex = next }
+            while index < end, ops[index].kind == 1 {
+                let op = ops[index]
+                guard next < values.count, let raw = raw(op, values[next]) else {
+                    if problem == nil { problem = .missingValues(step: op.step) }
+                    return false
+                }
+                next += 1
+                let bytes = op.bits / 8
+                for byte in 0..<bytes {
+                    let shift = op.bigEndian ? (bytes - 1 - byte) * 8 : byte * 8
+                    out[byte] = UInt8(truncatingIfNeeded: raw >> UInt64(shift))
+                }
+                out += bytes
                 index += 1
             }
             return true

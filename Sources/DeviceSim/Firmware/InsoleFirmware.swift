@@ -148,20 +148,20 @@ public final class InsoleFirmware: DeviceFirmware {
 
     func sample(at time: Double) {
         guard isSubscribedAnywhere else { return }
-        var forces = InsoleForces(count: spec.cells)
         // The instant the ADC really sampled: the clock tick plus the firmware's scheduling
         // jitter (`jitter`, a standard deviation); the timestamp sent stays the tick's.
         let instant = spec.firmware.jitter > 0 ? time + spec.firmware.jitter * jitterRandom.normal() : time
         let motion = body.footSample(foot, at: instant)
-        if let replay = body.gaitReplay, spec.cells == 8 {
-            forces = replay.forces(foot, at: instant)
-        } else {
-            cellMap.spread(motion, into: &forces)
-        }
+        // The frame is built in `lastForces` itself: a stuck cell keeps the value it had.
         let cellFault = faults.cellFault(at: time)
-        if let stuck = cellFault.stuck, stuck < spec.cells { forces[stuck] = lastForces[stuck] }
-        if let saturated = cellFault.saturated, saturated < spec.cells { forces[saturated] = Self.fullScale }
-        lastForces = forces
+        let stuck = cellFault.stuck.flatMap { $0 < spec.cells ? ($0, lastForces[$0]) : nil }
+        if let replay = body.gaitReplay, spec.cells == 8 {
+            lastForces = replay.forces(foot, at: instant)
+        } else {
+            cellMap.spread(motion, into: &lastForces)
+        }
+        if let (cell, value) = stuck { lastForces[cell] = value }
+        if let saturated = cellFault.saturated, saturated < spec.cells { lastForces[saturated] = Self.fullScale }
         guard streamEncoder != nil else { return }
 
         if framesFilled == 0 { framesStart = clock.millis(at: time) }
@@ -170,7 +170,7 @@ public final class InsoleFirmware: DeviceFirmware {
         streamValues.withUnsafeMutableBufferPointer { values in
             for cell in 0..<cells {
                 // Round to the 0.5 N step here, as the cell's ADC would.
-                values[first + cell] = min(max(Self.halfSteps(forces[cell]), 0), Self.fullScale)
+                values[first + cell] = min(max(Self.halfSteps(lastForces[cell]), 0), Self.fullScale)
             }
             guard imu else { return }
             let accelLimit = 156.9064 * 32767 / 32768, gyroLimit = 2000.0 * 32767 / 32768

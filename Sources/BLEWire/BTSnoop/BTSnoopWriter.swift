@@ -131,10 +131,11 @@ public struct BTSnoopWriter: Sendable {
         guard payloadCount <= Int(UInt32.max), originalLength >= 0, originalLength <= Int(UInt32.max) else {
             throw WireError(.btsnoop, .oversize(field: "btsnoop packet", limit: Int(UInt32.max), actual: max(payloadCount, originalLength)), at: output.count)
         }
-        output.writeBigEndian(UInt32(originalLength))
-        output.writeBigEndian(UInt32(payloadCount))
-        output.writeBigEndian(flags)
-        output.writeBigEndian(cumulativeDrops)
-        output.writeBigEndian(UInt64(bitPattern: timestampMicros &+ BTSnoopHeader.unixEpochOffsetMicros))
+        // The 24-octet record header, big-endian fields laid out in memory and appended in one
+        // copy (a simulator writes one per notification).
+        let header = (UInt32(originalLength).bigEndian, UInt32(payloadCount).bigEndian, flags.bigEndian,
+                      cumulativeDrops.bigEndian,
+                      UInt64(bitPattern: timestampMicros &+ BTSnoopHeader.unixEpochOffsetMicros).bigEndian)
+        withUnsafeBytes(of: header) { output.bytes.append(contentsOf: $0) }
     }
 }

@@ -159,6 +159,20 @@ extension OfflineCaptureTests {
         #expect(worst <= 0.5 + 1e-3, "worst error \(worst) counts")
     }
 
+    /// Beats wait for the PPG only as long as a band may still sample them: without a band,
+    /// or with one nobody subscribed to, the queue stays a couple of seconds long.
+    @Test func beatsWaitingForThePPGStayFew() throws {
+        let yaml = Self.band().replacingOccurrences(of: "{kind: wristband,", with: "{kind: insoles,")
+        let template = try ScenarioLoader.load(yaml: yaml, file: "test.yaml", options: .init(catalog: Self.catalog))
+        let simulation = try Simulation(scenario: try template.resolve(duration: 600), catalog: Self.catalog)
+        var longest = 0
+        for step in 1...20_000 {
+            simulation.advance(to: Double(step) * 0.03)
+            longest = max(longest, simulation.bodies[0].ppgBeats.count)
+        }
+        #expect(longest <= 40, "\(longest) beats queued")
+    }
+
     /// Without `loop`, a replay ends: the synthetic PPG takes over after the last sample.
     @Test func ppgReplayWithoutLoopEnds() {
         var replay = PPGReplay(times: [0, 0.5, 1], values: [0, 2, 1], loops: false, offset: 0.25)

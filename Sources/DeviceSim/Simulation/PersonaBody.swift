@@ -31,7 +31,7 @@ public final class PersonaBody {
     /// The last beat, for the rate of a replayed RR series.
     var lastBeat: HeartBeat?
     /// The heart model's next beat, drawn but later than `time`.
-    var nextBeat: HeartBeat?
+    var upcomingBeat: HeartBeat?
     /// Beats that happened but are not yet in the PPG synthesizer, oldest first from
     /// `ppgBeatsStart`. The wristband samples the waveform at its own clock's instants
     /// (``ppgSample(at:)``), which may trail the models; each sample takes the beats up to its
@@ -195,12 +195,12 @@ public final class PersonaBody {
         movePPGBeats(upTo: time - Self.ppgSamplingLag)
         if rrReplay.isEmpty {
             while true {
-                let beat = nextBeat ?? heart.nextBeat(intensity: intensity)
+                let beat = upcomingBeat ?? heart.nextBeat(intensity: intensity)
                 guard beat.time <= newTime else {
-                    nextBeat = beat
+                    upcomingBeat = beat
                     break
                 }
-                nextBeat = nil
+                upcomingBeat = nil
                 beatHappened(beat)
             }
         } else {
@@ -220,10 +220,6 @@ public final class PersonaBody {
 
     func beatHappened(_ beat: HeartBeat) {
         lastBeat = beat
-        if ppgBeatsStart == ppgBeats.count {
-            ppgBeats.removeAll(keepingCapacity: true)
-            ppgBeatsStart = 0
-        }
         ppgBeats.append(beat)
         for sink in onBeatSinks { sink(beat) }
     }
@@ -238,6 +234,15 @@ public final class PersonaBody {
         while ppgBeatsStart < ppgBeats.count, ppgBeats[ppgBeatsStart].time <= limit {
             ppg.add(ppgBeats[ppgBeatsStart])
             ppgBeatsStart += 1
+        }
+        // The queue never has to be empty to shrink (a person without a band always keeps the
+        // last two seconds of beats in it).
+        if ppgBeatsStart == ppgBeats.count {
+            ppgBeats.removeAll(keepingCapacity: true)
+            ppgBeatsStart = 0
+        } else if ppgBeatsStart >= 32 {
+            ppgBeats.removeFirst(ppgBeatsStart)
+            ppgBeatsStart = 0
         }
     }
 

@@ -231,10 +231,11 @@ public final class PersonaBody {
 
     /// Adds the beats up to `limit` to the PPG synthesizer.
     func movePPGBeats(upTo limit: Double) {
-        while ppgBeatsStart < ppgBeats.count, ppgBeats[ppgBeatsStart].time <= limit {
+        guard ppgBeatsStart < ppgBeats.count, ppgBeats[ppgBeatsStart].time <= limit else { return }
+        repeat {
             ppg.add(ppgBeats[ppgBeatsStart])
             ppgBeatsStart += 1
-        }
+        } while ppgBeatsStart < ppgBeats.count && ppgBeats[ppgBeatsStart].time <= limit
         // The queue never has to be empty to shrink (a person without a band always keeps the
         // last two seconds of beats in it).
         if ppgBeatsStart == ppgBeats.count {

@@ -85,6 +85,33 @@ extension OfflineCaptureTests {
         #expect(fast > slow && fast - slow <= 8)
     }
 
+    /// A link loss or a reboot drops the notification being filled: after it, every
+    /// notification still leaves at the tick of its last sample (its timestamp + 4 × 40 ms).
+    @Test func ppgNotificationsDoNotSpanALinkLossOrAReboot() throws {
+        let yaml = Self.band(drift: 300) + """
+
+            faults:
+              - {kind: disconnect, target: sitter, at: 10.013s, duration: 3s}
+              - {kind: reboot, target: sitter, at: 30.021s, duration: 2s}
+            """
+        let run = try simulate(yaml: yaml, duration: 60)
+        defer { try? FileManager.default.removeItem(at: run.folder) }
+        // The clock the run ended with counts from the reboot; the one before it, from the
+        // counter DeviceFirmware starts every device at.
+        let rebooted = try bandClock(run)
+        var booted = rebooted
+        booted.bootTime = 0
+        booted.offsetMillis = Double(try #require(run.simulation.devices.first).spec.seed % 3_600_000)
+        let notifications = try ppgNotifications(run)
+        #expect(notifications.count > 200)
+        for notification in notifications {
+            let sentAt = notification.captured - run.simulation.epoch
+            let clock = sentAt < 30.021 ? booted : rebooted
+            let lastTick = clock.simulationTime(atDeviceSeconds: Double(notification.timestamp + 160) / 1000)
+            #expect(sentAt >= lastTick - 1e-6 && sentAt < lastTick + 0.031, "sent at \(sentAt), last tick \(lastTick)")
+        }
+    }
+
     /// The waveform is built from the beats of the ground truth, on the true clock: each
     /// beat's systolic wave (a trough: raw counts go down as the arteries fill) is where the
     /// synthesizer puts it after that beat, read through the band's drifting clock.

@@ -151,7 +151,10 @@ public final class WristbandFirmware: DeviceFirmware {
     func streamPPG(through last: Int64) {
         guard nextPPGSample <= last else { return }
         defer { nextPPGSample = last + 1 }
-        guard isSubscribedAnywhere, let encoder = ppgEncoder else { return }
+        guard isSubscribedAnywhere, let encoder = ppgEncoder else {
+            ppgCount[0] = 0  // a notification begun before the link went must not span the gap
+            return
+        }
         let rate = spec.firmware.sampleRate
         let jitter = spec.firmware.jitter
         let perNotification = max(1, min(Int(rate / 5), (maximumValueLength - 9) / 3))

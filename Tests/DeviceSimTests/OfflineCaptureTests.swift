@@ -44,6 +44,8 @@ import Testing
         var capture: URL
         var truth: [GroundTruthEvent]
         var folder: URL
+        /// The run's people and devices as the run left them (their clocks, for instance).
+        var simulation: Simulation
     }
 
     func simulate(yaml: String? = nil, scenario file: String? = nil, duration: Double) throws -> Run {
@@ -63,7 +65,7 @@ import Testing
         let simulation = try Simulation(scenario: scenario, catalog: Self.catalog, truth: truth)
         try OfflineRun(simulation: simulation, captureFile: handle).run(duration: duration)
         try handle.close()
-        return Run(capture: capture, truth: truth.events, folder: folder)
+        return Run(capture: capture, truth: truth.events, folder: folder, simulation: simulation)
     }
 
     func decode(_ capture: URL) throws -> [DecodedValue] {

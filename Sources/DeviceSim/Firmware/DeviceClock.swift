@@ -15,8 +15,15 @@ struct DeviceClock {
 
     /// The 32-bit millisecond counter at `time`.
     func millis(at time: Double) -> UInt32 {
-        let value = (deviceSeconds(at: time) * 1000).rounded(.down)
-        return UInt32(truncatingIfNeeded: Int64(max(value, 0)))
+        Self.counter(millis: deviceSeconds(at: time) * 1000)
+    }
+
+    /// The 32-bit counter reading `millis` (whole milliseconds are shown, wrapping at 2^32).
+    /// A sampling tick's timestamp comes from its tick number this way, not from its
+    /// simulation time: the round trip through ``simulationTime(atDeviceSeconds:)`` can land
+    /// a hair before the tick and show the millisecond before it.
+    static func counter(millis: Double) -> UInt32 {
+        UInt32(truncatingIfNeeded: Int64(max(millis.rounded(.down), 0)))
     }
 
     /// The simulation time at which the device's clock reads `seconds` since boot.

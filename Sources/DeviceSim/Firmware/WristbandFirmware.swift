@@ -9,6 +9,13 @@ import ProtocolSpecs
 /// It reports as a strap does: one Heart Rate Measurement per second of its own clock with
 /// the RR intervals of the beats since the previous one (Heart Rate Service 1.0, §3.1.1.4:
 /// RR intervals that do not fit are dropped, oldest first).
+///
+/// The PPG is sampled on the band's own clock too: sample n is due when the clock reads
+/// n / `sample_rate` seconds, so a band that runs fast takes more samples per true second.
+/// The ADC reads the wrist at that tick plus the firmware's scheduling jitter (`jitter`, a
+/// standard deviation), while the `timestamp` sent stays the tick's (gaitway-ppg.yaml: the
+/// device time of the first sample). The waveform comes from the person's beats on the true
+/// clock (or a recording, `replay: ppg`), read at those instants.
 public final class WristbandFirmware: DeviceFirmware {
     let body: PersonaBody
     let gauge: BatteryGauge
@@ -25,6 +32,10 @@ public final class WristbandFirmware: DeviceFirmware {
     var ppgCount = [0]
     var ppgBytes: [UInt8] = []
     var ppgFrameStart: UInt32 = 0
+    /// Device-clock index of the next PPG sample.
+    var nextPPGSample: Int64 = 1
+    /// Draws the sampling jitter (its own stream, so jitter leaves every other draw alone).
+    var jitterRandom: HeartRandom
     var lastBatteryLevel: UInt8 = 255
     var broadcastCount: UInt8 = 0
 
@@ -32,6 +43,7 @@ public final class WristbandFirmware: DeviceFirmware {
         self.body = body
         let gauge = BatteryGauge(level: spec.firmware.batteryLevel)
         self.gauge = gauge
+        jitterRandom = HeartRandom(seed: spec.seed, stream: 0x1177)
         let services: [GATTService] = [
             .heartRate(bodySensorLocation: 0x02),  // 2 = Wrist (GSS, Body Sensor Location)
             .pulseOximeter(),
@@ -62,17 +74,29 @@ public final class WristbandFirmware: DeviceFirmware {
     override func produce(from: Double, to: Double) {
         body.advance(to: to)
         gauge.level = battery
+        let rate = spec.firmware.sampleRate
+        // PPG samples due on the band's clock in (from, to]. After a reboot or a clock jump
+        // the counter moved under us: sampling restarts from `from`, and the samples of a
+        // notification begun before are dropped (their timestamp no longer tells their time).
+        let firstDue = Int64((clock.deviceSeconds(at: from) * rate).rounded(.down)) + 1
+        let lastDue = Int64((clock.deviceSeconds(at: to) * rate).rounded(.down))
+        if nextPPGSample < firstDue || nextPPGSample > lastDue + 1 {
+            nextPPGSample = firstDue
+            ppgCount[0] = 0
+        }
         let startSecond = clock.deviceSeconds(at: from).rounded(.down)
         let endSecond = clock.deviceSeconds(at: to).rounded(.down)
         if endSecond > startSecond {
             var second = startSecond + 1
             while second <= endSecond {
+                // Samples up to this second first, so notifications leave in time order.
+                streamPPG(through: min(lastDue, Int64((second * rate).rounded(.down))))
                 let time = clock.simulationTime(atDeviceSeconds: second)
                 everySecond(at: time, deviceSecond: Int(second))
                 second += 1
             }
         }
-        streamPPG(upTo: to)
+        streamPPG(through: lastDue)
     }
 
     func everySecond(at time: Double, deviceSecond: Int) {
@@ -120,35 +144,45 @@ public final class WristbandFirmware: DeviceFirmware {
         if deviceSecond % 10 == 0 { updateBroadcast() }
     }
 
-    /// Packs PPG samples into stream notifications: as many 24-bit samples as fit the value
-    /// after the 9-byte header, at most a fifth of a second's worth (gaitway-ppg.yaml).
-    func streamPPG(upTo time: Double) {
-        let samples = body.takePPGSamples()
-        guard isSubscribedAnywhere else { return }
-        let perNotification = max(1, min(Int(body.ppgRate / 5), (maximumValueLength - 9) / 3))
-        guard ppgEncoder != nil, !samples.isEmpty else { return }
+    /// Samples the PPG at the band's ticks up to device-clock sample `last` and packs the
+    /// samples into stream notifications: as many 24-bit samples as fit the value after the
+    /// 9-byte header, at most a fifth of a second's worth (gaitway-ppg.yaml), each sent at the
+    /// tick of its last sample. Nothing is sampled while no central listens.
+    func streamPPG(through last: Int64) {
+        guard nextPPGSample <= last else { return }
+        defer { nextPPGSample = last + 1 }
+        guard isSubscribedAnywhere, let encoder = ppgEncoder else {
+            ppgCount[0] = 0  // a notification begun before the link went must not span the gap
+            return
+        }
+        let rate = spec.firmware.sampleRate
+        let jitter = spec.firmware.jitter
+        let perNotification = max(1, min(Int(rate / 5), (maximumValueLength - 9) / 3))
         // Filled in a local array and put back: appending to the stored property would pay
         // an exclusivity check per sample.
         var values: [Double] = []
         swap(&values, &ppgValues)
         defer { swap(&values, &ppgValues) }
-        for sample in samples {
+        for index in nextPPGSample...last {
+            let tick = clock.simulationTime(atDeviceSeconds: Double(index) / rate)
             if ppgCount[0] == 0 {
-                ppgFrameStart = clock.millis(at: time)
+                ppgFrameStart = DeviceClock.counter(millis: Double(index) * 1000 / rate)
                 values.removeAll(keepingCapacity: true)
                 values += [0, 0, 0]  // header, filled in when sent
             }
-            values.append(Double(sample))
+            // The instant the ADC really sampled: the tick plus the scheduling jitter.
+            let instant = jitter > 0 ? tick + jitter * jitterRandom.normal() : tick
+            values.append(Double(body.ppgSample(at: instant)))
             ppgCount[0] += 1
             // `>=`: a smaller MTU since the notification began must not leave it growing.
-            guard ppgCount[0] >= perNotification, let encoder = ppgEncoder else { continue }
+            guard ppgCount[0] >= perNotification else { continue }
             values[0] = Double(nextSequence())
             values[1] = Double(ppgFrameStart)
-            values[2] = Double(Int64(body.ppgRate.rounded()))
+            values[2] = Double(Int64(rate.rounded()))
             ppgBytes.removeAll(keepingCapacity: true)
             do {
                 try encoder.encode(values, counts: ppgCount, into: &ppgBytes)
-                send(.gaitwayPPGStream, ppgBytes, at: time)
+                send(.gaitwayPPGStream, ppgBytes, at: tick)
             } catch {
                 assertionFailure("gaitway-ppg: \(error)")
             }

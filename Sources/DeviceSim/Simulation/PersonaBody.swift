@@ -18,6 +18,8 @@ public final class PersonaBody {
     let rrReplay: [Double]
     var rrReplayIndex = 0
     var replayBeatTime = 0.0
+    /// A recorded PPG waveform to stream instead of the synthetic one, when the scenario says so.
+    var ppgReplay: PPGReplay?
 
     /// Where the models are: they have been advanced up to here.
     public private(set) var time = 0.0
@@ -28,12 +30,14 @@ public final class PersonaBody {
     public private(set) var distance = 0.0
     /// The last beat, for the rate of a replayed RR series.
     var lastBeat: HeartBeat?
-    /// PPG samples produced but not yet taken by the wristband.
-    var ppgSamples: [UInt32] = []
-    let ppgRate: Double
-    /// Whether a device worn senses the heart (a wristband). Without one nothing reads the
-    /// heart, PPG, SpO2 or skin models, so they stay where they are.
-    let hasHeartSensor: Bool
+    /// The heart model's next beat, drawn but later than `time`.
+    var upcomingBeat: HeartBeat?
+    /// Beats that happened but are not yet in the PPG synthesizer, oldest first from
+    /// `ppgBeatsStart`. The wristband samples the waveform at its own clock's instants
+    /// (``ppgSample(at:)``), which may trail the models; each sample takes the beats up to its
+    /// instant, so the waveform is built from exactly the beats the ground truth lists.
+    var ppgBeats: [HeartBeat] = []
+    var ppgBeatsStart = 0
     var segmentIndex = -1
     var stepFrequency = 0.0
     var lastHeelStrike = [Double](repeating: -1, count: 2)
@@ -42,10 +46,10 @@ public final class PersonaBody {
     var onBeatSinks: [(HeartBeat) -> Void] = []
     var onGaitEventSinks: [(GaitEvent) -> Void] = []
 
-    public init(spec: PersonaSpec, ectopicPerMinute: Double = 0, ppgRate: Double = 50, hasHeartSensor: Bool = true)
-        throws(SimulationError) {
+    /// - Parameter ppgRate: the worn wristband's nominal PPG sample rate, Hz (its synthesizer's
+    ///   noise processes step once per sample of it).
+    public init(spec: PersonaSpec, ectopicPerMinute: Double = 0, ppgRate: Double = 50) throws(SimulationError) {
         self.spec = spec
-        self.hasHeartSensor = hasHeartSensor
         let mass = spec.weight
         var style: GaitStyle
         if spec.gait.shuffle > 0.3 || spec.gait.freezing != nil {
@@ -90,13 +94,13 @@ public final class PersonaBody {
         }
         let initial = Self.intensity(of: spec.activity.first?.kind ?? .rest)
         heart = HeartModel(configuration: configuration, seed: spec.seed &+ 2, initialIntensity: initial)
-        self.ppgRate = ppgRate
         ppg = PPGSynthesizer(configuration: .init(sampleRate: ppgRate), seed: spec.seed &+ 3)
         spo2 = SpO2Model(seed: spec.seed &+ 4)
         skin = SkinTemperatureModel(seed: spec.seed &+ 5)
 
         var gaitReplay: GaitpdbReplay?
         var rrReplay: [Double] = []
+        var ppgReplay: PPGReplay?
         for replay in spec.replay {
             switch replay.kind {
             case .gaitpdb:
@@ -110,12 +114,19 @@ public final class PersonaBody {
                 do { rrReplay = try ReplaySpec.readRRIntervals(path: replay.path) } catch {
                     throw SimulationError("\(error)")
                 }
-            case .ppg:
-                break  // Recorded PPG replay is not wired to the stream yet (see Simulators/README.md).
+            case let .ppg(column, sampleRate):
+                do {
+                    let recording = try ReplaySpec.readPPG(path: replay.path, column: column, sampleRate: sampleRate)
+                    ppgReplay = PPGReplay(times: recording.times, values: recording.values,
+                                          loops: replay.loop, offset: replay.offset)
+                } catch {
+                    throw SimulationError("\(error)")
+                }
             }
         }
         self.gaitReplay = gaitReplay
         self.rrReplay = rrReplay
+        self.ppgReplay = ppgReplay
     }
 
     /// Exercise intensity (fraction of heart-rate reserve) of each activity.
@@ -178,43 +189,73 @@ public final class PersonaBody {
             }
             for sink in onGaitEventSinks { sink(event) }
         }
-        defer { time = newTime }
-        guard hasHeartSensor else { return }
-        // Heart: beats up to newTime, through the PPG (which pulls beats as it needs them).
-        let motion = min(1, intensity * 1.2)
-        while ppg.nextSampleTime <= newTime {
-            if rrReplay.isEmpty {
-                let sample = ppg.nextSample(heart: &heart, intensity: intensity, motion: motion,
-                                            stepFrequency: stepFrequency) { beat in
-                    beatHappened(beat)
+        // Heart: every beat up to newTime. Beats the PPG has not needed for a while go into its
+        // synthesizer now (no wristband samples that far back), so the queue stays short when
+        // no band samples (none worn, not subscribed, rebooting).
+        movePPGBeats(upTo: time - Self.ppgSamplingLag)
+        if rrReplay.isEmpty {
+            while true {
+                let beat = upcomingBeat ?? heart.nextBeat(intensity: intensity)
+                guard beat.time <= newTime else {
+                    upcomingBeat = beat
+                    break
                 }
-                ppgSamples.append(sample)
-            } else {
-                while replayBeatTime <= ppg.nextSampleTime {
-                    let rr = rrReplay[rrReplayIndex % rrReplay.count]
-                    rrReplayIndex += 1
-                    replayBeatTime += rr
-                    let beat = HeartBeat(time: replayBeatTime, rr: rr)
-                    ppg.add(beat)
-                    beatHappened(beat)
-                }
-                ppgSamples.append(ppg.nextSample(motion: motion, stepFrequency: stepFrequency))
+                upcomingBeat = nil
+                beatHappened(beat)
+            }
+        } else {
+            while true {
+                let rr = rrReplay[rrReplayIndex % rrReplay.count]
+                guard replayBeatTime + rr <= newTime else { break }
+                rrReplayIndex += 1
+                replayBeatTime += rr
+                beatHappened(HeartBeat(time: replayBeatTime, rr: rr))
             }
         }
         let dt = newTime - time
         _ = spo2.advance(by: dt, intensity: intensity)
         _ = skin.advance(by: dt, intensity: intensity)
+        time = newTime
     }
 
     func beatHappened(_ beat: HeartBeat) {
         lastBeat = beat
+        ppgBeats.append(beat)
         for sink in onBeatSinks { sink(beat) }
     }
 
-    /// PPG samples produced since the last call (only a wristband takes them).
-    func takePPGSamples() -> [UInt32] {
-        defer { ppgSamples.removeAll(keepingCapacity: true) }
-        return ppgSamples
+    /// How far before the models' time a wristband may still ask for a PPG sample, seconds:
+    /// a device samples the step it was just advanced over, at instants moved by at most a few
+    /// standard deviations of its `jitter` (≤ 100 ms).
+    static let ppgSamplingLag = 2.0
+
+    /// Adds the beats up to `limit` to the PPG synthesizer.
+    func movePPGBeats(upTo limit: Double) {
+        guard ppgBeatsStart < ppgBeats.count, ppgBeats[ppgBeatsStart].time <= limit else { return }
+        repeat {
+            ppg.add(ppgBeats[ppgBeatsStart])
+            ppgBeatsStart += 1
+        } while ppgBeatsStart < ppgBeats.count && ppgBeats[ppgBeatsStart].time <= limit
+        // The queue never has to be empty to shrink (a person without a band always keeps the
+        // last two seconds of beats in it).
+        if ppgBeatsStart == ppgBeats.count {
+            ppgBeats.removeAll(keepingCapacity: true)
+            ppgBeatsStart = 0
+        } else if ppgBeatsStart >= 32 {
+            ppgBeats.removeFirst(ppgBeatsStart)
+            ppgBeatsStart = 0
+        }
+    }
+
+    /// The wrist PPG a sensor reads at simulation time `instant` (a wristband's clock tick, plus
+    /// its jitter), in ADC counts: the recorded waveform when the scenario replays one, else the
+    /// synthesizer's, built from every beat up to `instant`. `instant` must not be more than
+    /// ``ppgSamplingLag`` before ``time``; a little after it (jitter) is fine, as a beat shows in
+    /// the waveform only a pulse arrival time (over 0.15 s) after it happens.
+    func ppgSample(at instant: Double) -> UInt32 {
+        if let counts = ppgReplay?.counts(at: instant) { return counts }
+        movePPGBeats(upTo: instant)
+        return ppg.sample(at: instant, motion: min(1, intensity * 1.2), stepFrequency: stepFrequency)
     }
 
     /// The current heart rate in bpm, as a strap would report it.

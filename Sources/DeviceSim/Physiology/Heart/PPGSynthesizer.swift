@@ -25,7 +25,8 @@ import Darwin
 /// the signal first.
 ///
 /// Drive it by adding every beat whose time is not after the next sample's time, then taking the
-/// sample; ``nextSample(heart:intensity:motion:stepFrequency:onBeat:)`` does exactly that.
+/// sample; ``nextSample(heart:intensity:motion:stepFrequency:onBeat:)`` does exactly that at
+/// `sampleRate`, and ``sample(at:motion:stepFrequency:)`` at any instant (a device's own clock).
 /// Nothing allocates after `init`.
 public struct PPGSynthesizer: Sendable {
     public struct Configuration: Sendable, Hashable {
@@ -172,7 +173,15 @@ public struct PPGSynthesizer: Sendable {
     ///   - motion: 0 (still) … 1 (vigorous arm movement): scales the motion artefacts.
     ///   - stepFrequency: steps per second; the arm swings at half of it (0: no periodic artefact).
     public mutating func nextSample(motion: Double = 0, stepFrequency: Double = 0) -> UInt32 {
-        let t = nextSampleTime
+        sample(at: nextSampleTime, motion: motion, stepFrequency: stepFrequency)
+    }
+
+    /// The sample at `t` (seconds on the heart model's clock) in ADC counts, for a device that
+    /// samples on its own clock: every beat up to `t` must have been added. The noise and
+    /// artefact processes step once per sample, by the nominal `1 / sampleRate` (a drifting or
+    /// jittering clock changes the interval by parts per million or milliseconds, which noise
+    /// cannot show). Counts as one sample for ``nextSampleTime``.
+    public mutating func sample(at t: Double, motion: Double = 0, stepFrequency: Double = 0) -> UInt32 {
         let dt = 1 / sampleRate
         sampleIndex &+= 1
         let amplitude = pulseAmplitude

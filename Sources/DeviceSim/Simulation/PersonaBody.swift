@@ -38,6 +38,9 @@ public final class PersonaBody {
     /// instant, so the waveform is built from exactly the beats the ground truth lists.
     var ppgBeats: [HeartBeat] = []
     var ppgBeatsStart = 0
+    /// Whether a device worn senses the heart (a wristband). Without one nothing reads the
+    /// heart, PPG, SpO2 or skin models, so they are not run.
+    let hasHeartSensor: Bool
     var segmentIndex = -1
     var stepFrequency = 0.0
     var lastHeelStrike = [Double](repeating: -1, count: 2)
@@ -48,8 +51,10 @@ public final class PersonaBody {
 
     /// - Parameter ppgRate: the worn wristband's nominal PPG sample rate, Hz (its synthesizer's
     ///   noise processes step once per sample of it).
-    public init(spec: PersonaSpec, ectopicPerMinute: Double = 0, ppgRate: Double = 50) throws(SimulationError) {
+    public init(spec: PersonaSpec, ectopicPerMinute: Double = 0, ppgRate: Double = 50, hasHeartSensor: Bool = true)
+        throws(SimulationError) {
         self.spec = spec
+        self.hasHeartSensor = hasHeartSensor
         let mass = spec.weight
         var style: GaitStyle
         if spec.gait.shuffle > 0.3 || spec.gait.freezing != nil {
@@ -189,6 +194,8 @@ public final class PersonaBody {
             }
             for sink in onGaitEventSinks { sink(event) }
         }
+        defer { time = newTime }
+        guard hasHeartSensor else { return }
         // Heart: every beat up to newTime. Beats the PPG has not needed for a while go into its
         // synthesizer now (no wristband samples that far back), so the queue stays short when
         // no band samples (none worn, not subscribed, rebooting).
@@ -215,7 +222,6 @@ public final class PersonaBody {
         let dt = newTime - time
         _ = spo2.advance(by: dt, intensity: intensity)
         _ = skin.advance(by: dt, intensity: intensity)
-        time = newTime
     }
 
     func beatHappened(_ beat: HeartBeat) {

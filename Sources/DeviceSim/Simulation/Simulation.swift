@@ -30,7 +30,7 @@ public final class Simulation {
             }
             let wristband = person.devices.map { scenario.devices[$0] }.first { $0.role == .wristband }
             bodies.append(try PersonaBody(spec: person, ectopicPerMinute: ectopic,
-                                          ppgRate: wristband?.firmware.sampleRate ?? 50))
+                                          ppgRate: wristband?.firmware.sampleRate ?? 50, hasHeartSensor: wristband != nil))
         }
         var devices: [DeviceFirmware] = []
         for (index, device) in scenario.devices.enumerated() {

@@ -47,11 +47,10 @@ public final class InsoleFirmware: DeviceFirmware {
     static func halfSteps(_ force: Double) -> Double {
         let x = force * 2
         guard abs(x) < 4_503_599_627_370_496 else { return x.rounded() / 2 }
-        let whole = Double(Int64(x))
-        let fraction = x - whole
-        if fraction >= 0.5 { return (whole + 1) / 2 }
-        if fraction <= -0.5 { return (whole - 1) / 2 }
-        return whole / 2
+        let whole = Int64(x)
+        let fraction = x - Double(whole)
+        // Without branches: which way a force rounds is a coin toss (see PayloadFlatEncoder).
+        return Double(whole + (fraction >= 0.5 ? 1 : 0) - (fraction <= -0.5 ? 1 : 0)) / 2
     }
 
     init(spec: DeviceSpec, body: PersonaBody, catalog: ProtocolCatalog, faults: [FaultSpec], epoch: Double)
@@ -80,8 +79,12 @@ public final class InsoleFirmware: DeviceFirmware {
                    advertisedServices: [.runningSpeedAndCadenceService], faults: faults, epoch: epoch)
         prepareStream()
         let side = foot == .left ? "left" : "right"
-        body.onGaitEventSinks.append { [weak self] event in
-            guard let self, event.foot == self.foot, !self.isRebooting else { return }
+        // `unowned`, not `weak`: a weak reference gives the firmware a side table, and then
+        // every retain of it (the simulation loop takes several per connection event) goes
+        // the slow way. The body only runs while its devices do: `Simulation` makes a
+        // person's devices together, and whatever runs them holds all of them.
+        body.onGaitEventSinks.append { [unowned self] event in
+            guard event.foot == self.foot, !self.isRebooting else { return }
             let kind: String? = switch event.kind {
             case .heelStrike: "heel_strike"
             case .toeOff: "toe_off"

@@ -56,7 +56,8 @@ public final class WristbandFirmware: DeviceFirmware {
         ]
         super.init(spec: spec, catalog: catalog, services: services,
                    advertisedServices: [.heartRateService], faults: faults, epoch: epoch)
-        body.onBeatSinks.append { [weak self] beat in self?.beatHappened(beat) }
+        // `unowned`, not `weak`: see InsoleFirmware (a side table slows every retain).
+        body.onBeatSinks.append { [unowned self] beat in self.beatHappened(beat) }
         let template = PayloadObject([
             "led": .text("green"), "sequence": .integer(0), "timestamp": .integer(0), "sample_rate": .integer(0),
             "samples": .array([.integer(0)]),

@@ -53,11 +53,9 @@ public struct InsoleCellMap: Sendable {
     /// Writes the sample's force, spread over the cells, into `forces` (whose count becomes
     /// ``cellCount``). Allocation-free.
     public func spread(_ sample: GaitFootSample, into forces: inout InsoleForces) {
-        guard sample.force > 0 else {
-            forces = InsoleForces(count: cellCount)
-            return
-        }
-        var weights = InlineArray<16, Double>(repeating: 0)
+        // Written straight into `forces`: no weights array to fill and copy per sample.
+        forces = InsoleForces(count: cellCount)
+        guard sample.force > 0 else { return }
         let inverseWidth = 1 / Self.kernelWidth, inverseLength = 1 / Self.kernelLength
         var sum = 0.0
         var nearest = 0
@@ -70,20 +68,20 @@ public struct InsoleCellMap: Sendable {
                 nearestDistance = d2
                 nearest = i
             }
-            if d2 < 1 {
-                let w = (1 - d2) * (1 - d2)
-                weights[i] = w
-                sum += w
-            }
+            // max(_, 0) rather than a branch: whether a cell is under the kernel changes
+            // from sample to sample. Outside it (d2 >= 1) the weight is 0, as it was.
+            let inside = max(1 - d2, 0)
+            let w = inside * inside
+            forces[i] = w
+            sum += w
         }
         if sum <= 0 {
             // A CoP outside every kernel (only off the insole): all on the nearest cell.
-            weights[nearest] = sample.force
+            forces[nearest] = sample.force
         } else {
             let scale = sample.force / sum
-            for i in 0..<cellCount { weights[i] *= scale }
+            for i in 0..<cellCount { forces[i] *= scale }
         }
-        forces = InsoleForces(count: cellCount, storage: weights)
     }
 
     /// The cell-weighted centre of pressure of a frame, as a gateway computes it from the

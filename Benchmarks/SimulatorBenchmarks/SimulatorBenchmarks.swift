@@ -36,7 +36,10 @@ let benchmarks: @Sendable () -> Void = {
         fatalError("bundled specs: \(error)")
     }
 
-    // (a) Offline generation of one device kind, 60 simulated seconds per iteration.
+    // (a) Offline generation of one device, then of one device kind (an insole pair is two
+    // devices), 60 simulated seconds per iteration.
+    offline("offline: one insole (8 cells + IMU, 100 Hz), 60 s", catalog,
+            file: scenarios + "/one-insole.yaml", seconds: 60)
     offline("offline: one insole pair (8 cells + IMU, 100 Hz), 60 s", catalog,
             file: scenarios + "/one-insole-pair.yaml", seconds: 60)
     offline("offline: one wristband (HR, PLX, temperature, PPG 25 Hz), 60 s", catalog,

@@ -110,7 +110,8 @@ struct Sim: ParsableCommand {
         try captureFile?.close()
         try truthFile?.close()
         let elapsed = Date().timeIntervalSince(started)
-        let summary = "\(resolved.name): \(simulation.devices.count) devices, \(Int(seconds)) s simulated in "
+        let count = simulation.devices.count
+        let summary = "\(resolved.name): \(count) device\(count == 1 ? "" : "s"), \(Int(seconds)) s simulated in "
             + String(format: "%.2f s (%.0f× real time), %d notifications", elapsed, seconds / max(elapsed, 1e-9),
                      run.notificationCount)
         FileHandle.standardError.write(Data(((terminal ? "\r" : "") + summary + "\n").utf8))

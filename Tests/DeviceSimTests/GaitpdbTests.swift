@@ -227,4 +227,20 @@ struct GaitMeasures: CustomStringConvertible {
         #expect(replay.forces(.right, at: 5.02).array == recording.forces(.right, sample: 2).array)
         #expect(GaitpdbReplay(recording, loops: false).sampleIndex(at: 1000) == nil)
     }
+
+    /// A scenario's `offset` is the recording time played at scenario time 0
+    /// (Simulators/README.md): with `offset: 1.5` the run starts at the 150th sample.
+    @Test func scenarioOffsetIsTheRecordingTimeAtTheStart() throws {
+        let file = try #require(ScenarioLoader.locate("replay-gaitpdb"))
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("loop: true}"))
+        let catalog = try ProtocolCatalog.bundled()
+        let template = try ScenarioLoader.load(yaml: text.replacingOccurrences(of: "loop: true}", with: "loop: true, offset: 1.5}"),
+                                               file: file, options: .init(catalog: catalog))
+        let simulation = try Simulation(scenario: try template.resolve(), catalog: catalog)
+        let replay = try #require(simulation.bodies.first?.gaitReplay)
+        #expect(replay.sampleIndex(at: 0) == 150)
+        #expect(replay.sampleIndex(at: 0.5) == 200)
+        #expect(replay.forces(.left, at: 0).array == replay.recording.forces(.left, sample: 150).array)
+    }
 }

@@ -163,4 +163,39 @@ import Testing
             }
         }
     }
+
+    /// Widths and byte orders no bundled spec has: values packed across 64-bit boundaries
+    /// (u60), narrow signed values (s12), big-endian scalars and arrays, a scaled s40.
+    @Test func oddWidthsAndByteOrdersMatchTheGenericEncoder() throws {
+        let spec = try SpecLoader.load(yaml: """
+            name: odd-widths
+            uuids:
+              characteristics: [ffe1]
+            reference:
+              document: a test
+            fields:
+              - {name: wide, type: u60, count: 3}
+              - {name: narrow, type: s12, count: 5}
+              - {name: big, type: u24, endian: big}
+              - {name: bigs, type: s16, count: 2, endian: big}
+              - {name: scaled, type: s40, scale: 1/1000}
+              - {name: tail, type: u4, count: 3}
+            """, file: "odd-widths.yaml")
+        var random = Generator(state: 60)
+        func fields() -> PayloadObject {
+            PayloadObject([
+                "wide": .array((0..<3).map { _ in .integer(Int64.random(in: 0...(1 << 60 - 1), using: &random)) }),
+                "narrow": .array((0..<5).map { _ in .integer(Int64.random(in: -2048...2047, using: &random)) }),
+                "big": .integer(Int64.random(in: 0...0xFF_FFFF, using: &random)),
+                "bigs": .array((0..<2).map { _ in .integer(Int64.random(in: -32768...32767, using: &random)) }),
+                "scaled": .number(Double(Int64.random(in: -(1 << 39)...(1 << 39 - 1), using: &random)) / 1000),
+                "tail": .array((0..<3).map { _ in .integer(Int64.random(in: 0...15, using: &random)) }),
+            ])
+        }
+        let flat = try PayloadFlatEncoder(program: spec.program, template: fields())
+        for _ in 0..<500 {
+            let (bytes, generic) = try both(spec, flat, fields(), hints: [:])
+            #expect(bytes == generic)
+        }
+    }
 }

@@ -137,8 +137,10 @@ public final class PayloadFlatEncoder: Sendable {
                     problem = .noCount(step: uncounted)
                     return
                 }
+                // `Writer.store` writes eight octets for a value of one to eight: the slack
+                // after the payload takes what goes past its end, and is cut off after.
                 let start = out.count
-                out.append(contentsOf: repeatElement(0, count: size))
+                out.append(contentsOf: repeatElement(0, count: size + Writer.slack))
                 out.withUnsafeMutableBufferPointer { buffer in
                     constants.withUnsafeBufferPointer { constants in
                         var writer = Writer(ops: ops, values: values, counts: counts, constants: constants,
@@ -147,7 +149,7 @@ public final class PayloadFlatEncoder: Sendable {
                         used = (writer.valueIndex, writer.countIndex)
                     }
                 }
-                if problem != nil { out.removeLast(out.count - start) }
+                out.removeLast(problem == nil ? Writer.slack : out.count - start)
             }
         }
         if let problem { throw error(problem) }
@@ -363,6 +365,17 @@ public final class PayloadFlatEncoder: Sendable {
             return true
         }
 
+        /// Octets `store` may write past the value it stores.
+        static let slack = 8
+
+        /// Writes the low `bits` of `raw` at `out` in the op's byte order as one eight-octet
+        /// store (what follows the value is overwritten by the next one, or by the slack).
+        @inline(__always)
+        static func store(_ raw: UInt64, bits: Int, bigEndian: Bool, at out: UnsafeMutablePointer<UInt8>) {
+            let word = bigEndian ? (raw << UInt64(64 - bits)).bigEndian : raw.littleEndian
+            UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+        }
+
         /// The stretch of single values from `index` on (an IMU's six axes), in one loop
         /// with the cursor in locals; `index` ends after it.
         @inline(__always)
@@ -376,12 +389,8 @@ public final class PayloadFlatEncoder: Sendable {
                     return false
                 }
                 next += 1
-                let bytes = op.bits / 8
-                for byte in 0..<bytes {
-                    let shift = op.bigEndian ? (bytes - 1 - byte) * 8 : byte * 8
-                    out[byte] = UInt8(truncatingIfNeeded: raw >> UInt64(shift))
-                }
-                out += bytes
+                Self.store(raw, bits: op.bits, bigEndian: op.bigEndian, at: out)
+                out += op.bits / 8
                 index += 1
             }
             return true
@@ -393,7 +402,8 @@ public final class PayloadFlatEncoder: Sendable {
             for _ in 0..<count {
                 guard let raw = raw(op, values[valueIndex]) else { return false }
                 valueIndex += 1
-                put(raw, bytes: op.bits / 8, bigEndian: op.bigEndian)
+                Self.store(raw, bits: op.bits, bigEndian: op.bigEndian, at: out)
+                out += op.bits / 8
             }
             return true
         }
@@ -406,32 +416,43 @@ public final class PayloadFlatEncoder: Sendable {
             defer { self.out = out; valueIndex = index }
             var accumulator: UInt64 = 0
             var filled = 0
+            // Up to 56 bits a value, the whole octets gathered go out in one store per value;
+            // wider values (up to 64) octet by octet.
+            let wide = op.bits > 56
             for _ in 0..<count {
                 guard let raw = raw(op, values[index]) else { return false }
                 index += 1
+                if wide {
+                    // Octet by octet, so that no bit of a value that straddles 64 is lost.
+                    var pending = raw, pendingBits = op.bits
+                    while pendingBits > 0 {
+                        let take = min(8 - filled, pendingBits)
+                        accumulator |= (pending & ((1 << UInt64(take)) - 1)) << UInt64(filled)
+                        pending >>= UInt64(take)
+                        pendingBits -= take
+                        filled += take
+                        if filled == 8 {
+                            out.pointee = UInt8(truncatingIfNeeded: accumulator)
+                            out += 1
+                            accumulator = 0
+                            filled = 0
+                        }
+                    }
+                    continue
+                }
                 accumulator |= raw << UInt64(filled)
                 filled += op.bits
-                while filled >= 8 {
-                    out.pointee = UInt8(truncatingIfNeeded: accumulator)
-                    out += 1
-                    accumulator >>= 8
-                    filled -= 8
-                }
+                UnsafeMutableRawPointer(out).storeBytes(of: accumulator.littleEndian, as: UInt64.self)
+                let octets = filled >> 3
+                out += octets
+                accumulator >>= UInt64(octets << 3)
+                filled &= 7
             }
             if filled > 0 {
                 out.pointee = UInt8(truncatingIfNeeded: accumulator)
                 out += 1
             }
             return true
-        }
-
-        @inline(__always)
-        mutating func put(_ raw: UInt64, bytes count: Int, bigEndian: Bool) {
-            for byte in 0..<count {
-                let shift = bigEndian ? (count - 1 - byte) * 8 : byte * 8
-                out[byte] = UInt8(truncatingIfNeeded: raw >> UInt64(shift))
-            }
-            out += count
         }
 
         /// The wire bits of one number: what ``PayloadEncoder`` computes for a `.number`,

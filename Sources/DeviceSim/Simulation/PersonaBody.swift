@@ -111,7 +111,10 @@ public final class PersonaBody {
             case .gaitpdb:
                 let bytes = try SimulationFiles.read(replay.path)
                 do {
-                    gaitReplay = GaitpdbReplay(try GaitpdbRecording(parsing: bytes), start: replay.offset, loops: replay.loop)
+                    // `offset` is the recording time played at simulation time 0, so the
+                    // recording's first sample falls `offset` seconds before it.
+                    gaitReplay = GaitpdbReplay(try GaitpdbRecording(parsing: bytes), start: -replay.offset,
+                                               loops: replay.loop)
                 } catch {
                     throw SimulationError("\(replay.declaredPath): \(error)")
                 }

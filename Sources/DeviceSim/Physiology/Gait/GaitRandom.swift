@@ -57,7 +57,9 @@ struct GaitRandom: RandomNumberGenerator, Sendable {
     }
 
     /// A cheap, roughly normal value (sum of four uniforms, unit variance) for per-sample
-    /// sensor noise, where Box–Muller's `log` and `sin` would dominate the cost.
+    /// sensor noise, where Box–Muller's `log` and `sin` would dominate the cost. Inlined:
+    /// an IMU sample draws six.
+    @inline(__always)
     mutating func roughNormal() -> Double {
         let bits = next()
         let a = Double(bits & 0xFFFF), b = Double((bits >> 16) & 0xFFFF)

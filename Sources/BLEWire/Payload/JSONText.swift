@@ -7,6 +7,9 @@ public enum JSONText {
         return out
     }
 
+    /// Inlinable, so that a caller's `String.UTF8View` or array is iterated directly rather
+    /// than through a generic sequence (ground truth writes several strings per event).
+    @inlinable
     public static func appendQuoted(_ utf8: some Sequence<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in utf8 {
@@ -27,6 +30,7 @@ public enum JSONText {
     }
 
     /// A lowercase hex digit for a nibble (no table: this runs per character).
+    @usableFromInline
     static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }

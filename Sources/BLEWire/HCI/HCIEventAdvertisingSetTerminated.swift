@@ -1,12 +1,10 @@
-import BLEWire
-
 /// HCI_LE_Advertising_Set_Terminated (Core v5.4, Vol 4, Part E, §7.7.65.18), LE Meta
 /// subevent 0x12: an advertising set stopped, because a central connected to it (Status
 /// 0x00, with that connection's handle), or its duration or event count ran out. A
 /// connectable set that gets a connection is followed by this event right after the
 /// connection's LE (Enhanced) Connection Complete (§7.8.56): it is how a host with several
 /// sets learns which set, so which device, a new connection belongs to. BLEWire's
-/// `HCIEvent` hands it over as `.leMetaOther`.
+/// `HCIEvent` hands it over as `.leMetaOther`; the peripheral host parses it with this.
 ///
 /// ```
 /// +-------------------+------------+------------------------+-----------------------+

@@ -40,7 +40,10 @@ let package = Package(
         // HCI host stack: transports (POSIX sockets, serial, BlueZ), central and peripheral roles.
         .target(name: "BLEHost", dependencies: ["BLEWire", "CBlueZ"], swiftSettings: lifetimes),
         // Device physiology and firmware models, scenarios, virtual controller (issue 3).
-        .target(name: "DeviceSim", dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs"], swiftSettings: simulatorSettings),
+        // GNU sincos for the gait model (Swift's Glibc does not import it).
+        .target(name: "CSinCos"),
+        .target(name: "DeviceSim", dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs", "CSinCos"],
+                swiftSettings: simulatorSettings),
         // Stateful capture decoding (connections, GATT discovery, handle -> UUID), as tshark does.
         .target(name: "Dissector", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
         // Streaming wearable metrics and device clock alignment: nothing of ours but numbers.

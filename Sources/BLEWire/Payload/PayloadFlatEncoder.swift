@@ -74,6 +74,10 @@ public final class PayloadFlatEncoder: Sendable {
         var step: Int
         /// Group: bytes one repetition of the body takes, or -1 when that varies.
         var bodySize = -1
+        /// Whole octets a value takes (`bits / 8`), and whether the scale divides
+        /// (`numerator != 1`): asked per value.
+        var octets = 0
+        var divides = false
     }
 
     let program: PayloadProgram
@@ -203,6 +207,8 @@ public final class PayloadFlatEncoder: Sendable {
             compiled.denominator = number.scale.denominator
             compiled.offsetNumerator = number.scale.offsetNumerator
             compiled.bits = number.encoding.bitWidth
+            compiled.octets = compiled.bits / 8
+            compiled.divides = number.scale.numerator != 1
             switch number.encoding {
             case let .unsigned(bits):
                 compiled.number = 0
@@ -390,7 +396,7 @@ public final class PayloadFlatEncoder: Sendable {
                 }
                 next += 1
                 Self.store(raw, bits: op.bits, bigEndian: op.bigEndian, at: out)
-                out += op.bits / 8
+                out += op.octets
                 index += 1
             }
             return true
@@ -403,7 +409,7 @@ public final class PayloadFlatEncoder: Sendable {
                 guard let raw = raw(op, values[valueIndex]) else { return false }
                 valueIndex += 1
                 Self.store(raw, bits: op.bits, bigEndian: op.bigEndian, at: out)
-                out += op.bits / 8
+                out += op.octets
             }
             return true
         }
@@ -463,7 +469,7 @@ public final class PayloadFlatEncoder: Sendable {
             if op.number == 0 {
                 // Dividing by 1 changes nothing, and a division costs as much as the rest.
                 let shifted = value * op.denominator - op.offsetNumerator
-                let x = op.numerator == 1 ? shifted : shifted / op.numerator
+                let x = op.divides ? shifted / op.numerator : shifted
                 // The generic encoder's `Int64(x.rounded())` (to nearest, ties away from zero)
                 // without the libm call: below 2^52 the fraction `x - trunc(x)` is exact.
                 // NaN, infinities and larger numbers take the long way.

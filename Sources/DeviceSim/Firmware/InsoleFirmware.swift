@@ -115,9 +115,13 @@ public final class InsoleFirmware: DeviceFirmware {
         let firstDue = Int64((clock.deviceSeconds(at: from) * rate).rounded(.down)) + 1
         let lastDue = Int64((clock.deviceSeconds(at: to) * rate).rounded(.down))
         if nextSample < firstDue || nextSample > lastDue + 1 { nextSample = firstDue }
+        // Nobody subscribed: the samples are not taken (nor their jitter drawn).
+        if !isSubscribedAnywhere { nextSample = max(nextSample, lastDue + 1) }
+        // What no sample changes, asked once per call rather than per sample.
+        let perNotification = framesPerNotification
         while nextSample <= lastDue {
             let time = clock.simulationTime(atDeviceSeconds: Double(nextSample) / rate)
-            sample(at: time)
+            sample(at: time, framesPerNotification: perNotification)
             nextSample += 1
         }
         let startSecond = clock.deviceSeconds(at: from).rounded(.down)
@@ -149,8 +153,8 @@ public final class InsoleFirmware: DeviceFirmware {
 
     var streamHints: [String: Int] { ["cells_16": spec.cells == 16 ? 1 : 0, "imu_present": spec.imu ? 1 : 0] }
 
-    func sample(at time: Double) {
-        guard isSubscribedAnywhere else { return }
+    /// One frame at device-clock tick `time`, sent once `framesPerNotification` are in.
+    func sample(at time: Double, framesPerNotification: Int) {
         // The instant the ADC really sampled: the clock tick plus the firmware's scheduling
         // jitter (`jitter`, a standard deviation); the timestamp sent stays the tick's.
         let instant = spec.firmware.jitter > 0 ? time + spec.firmware.jitter * jitterRandom.normal() : time

@@ -1,3 +1,4 @@
+import CSinCos
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -429,15 +430,16 @@ public struct GaitModel: Sendable {
             sample.copX = side * 520
             sample.accel = SIMD3(0, 0, Self.gravity)
             if step.tremor {
-                sample.accel.z += 0.8 * sin(2 * Double.pi * 5.5 * when)
-                sample.gyro.y = 12 * cos(2 * Double.pi * 5.5 * when)
+                let tremor = Self.sinCos(2 * Double.pi * 5.5 * when)
+                sample.accel.z += 0.8 * tremor.sin
+                sample.gyro.y = 12 * tremor.cos
             }
             return
         }
         let since = when - step.heelStrike
         let duration = step.toeOff - step.heelStrike
         let p = since / duration
-        let s1 = sin(Double.pi * p), c1 = cos(Double.pi * p)
+        let (s1, c1) = Self.sinCos(Double.pi * p)
         let s2 = 2 * s1 * c1
         let s3 = s1 * (3 - 4 * s1 * s1)
         var force = step.amplitude * (step.a1 * s1 + step.a2 * s2 + step.a3 * s3)
@@ -455,23 +457,23 @@ public struct GaitModel: Sendable {
         // Pitch: landing angle → flat over 12 % of stance; flat → toe-off angle after heel-off.
         var pitchRate = 0.0, pitch = 0.0
         if p < 0.12 {
-            let q = p / 0.12
-            pitch = step.pitchAtStrike * (1 + cos(Double.pi * q)) / 2
-            pitchRate = -step.pitchAtStrike * Double.pi / 2 * sin(Double.pi * q) / (0.12 * duration)
+            let q = Self.sinCos(Double.pi * (p / 0.12))
+            pitch = step.pitchAtStrike * (1 + q.cos) / 2
+            pitchRate = -step.pitchAtStrike * Double.pi / 2 * q.sin / (0.12 * duration)
         } else if p > step.heelOff {
             let span = 1 - step.heelOff
-            let q = (p - step.heelOff) / span
-            pitch = step.pitchAtToeOff * (1 - cos(Double.pi * q)) / 2
-            pitchRate = step.pitchAtToeOff * Double.pi / 2 * sin(Double.pi * q) / (span * duration)
+            let q = Self.sinCos(Double.pi * ((p - step.heelOff) / span))
+            pitch = step.pitchAtToeOff * (1 - q.cos) / 2
+            pitchRate = step.pitchAtToeOff * Double.pi / 2 * q.sin / (span * duration)
         }
-        let theta = pitch * Self.degrees
-        let ct = cos(theta), st = sin(theta)
+        let (st, ct) = Self.sinCos(pitch * Self.degrees)
         var ax = -Self.gravity * st
         var az = Self.gravity * ct
         if since < 0.12 {
             let decay = exp(-since / 0.012) * step.spike
-            az += decay * cos(2 * Double.pi * 28 * since)
-            ax -= 0.6 * decay * sin(2 * Double.pi * 28 * since)
+            let ring = Self.sinCos(2 * Double.pi * 28 * since)
+            az += decay * ring.cos
+            ax -= 0.6 * decay * ring.sin
         }
         sample.accel = SIMD3(ax, 0, az)
         sample.gyro = SIMD3(0, pitchRate, 0)
@@ -483,17 +485,27 @@ public struct GaitModel: Sendable {
         let q = min(max((when - step.toeOff) / duration, 0), 1)
         let twoPiQ = 2 * Double.pi * q
         // Forward: x = L sin²-shaped (velocity ∝ sin²(πq)) → a = 2πL/D² sin 2πq; lift z = h sin²(πq).
-        let forward = 2 * Double.pi * length / (duration * duration) * sin(twoPiQ)
-        let lift = clearance * 2 * Double.pi * Double.pi / (duration * duration) * cos(twoPiQ)
+        let (s2q, c2q) = Self.sinCos(twoPiQ)
+        let (sq, cq) = Self.sinCos(Double.pi * q)
+        let forward = 2 * Double.pi * length / (duration * duration) * s2q
+        let lift = clearance * 2 * Double.pi * Double.pi / (duration * duration) * c2q
         let delta = pitchAtStrike - step.pitchAtToeOff
-        let pitch = step.pitchAtToeOff + delta * (1 - cos(Double.pi * q)) / 2
-        let pitchRate = delta * Double.pi / 2 * sin(Double.pi * q) / duration
-        let theta = pitch * Self.degrees
-        let ct = cos(theta), st = sin(theta)
+        let pitch = step.pitchAtToeOff + delta * (1 - cq) / 2
+        let pitchRate = delta * Double.pi / 2 * sq / duration
+        let (st, ct) = Self.sinCos(pitch * Self.degrees)
         let fz = lift + Self.gravity
-        sample.accel = SIMD3(forward * ct - fz * st, 0.6 * sin(twoPiQ), forward * st + fz * ct)
-        sample.gyro = SIMD3(25 * sin(twoPiQ), pitchRate, 12 * sin(Double.pi * q))
+        sample.accel = SIMD3(forward * ct - fz * st, 0.6 * s2q, forward * st + fz * ct)
+        sample.gyro = SIMD3(25 * s2q, pitchRate, 12 * sq)
         sample.copY = 0
+    }
+
+    /// sin and cos of one angle in one libm call: GNU `sincos` gives the bits separate
+    /// `sin` and `cos` calls give (CSinCos), for half the work.
+    @inline(__always)
+    private static func sinCos(_ x: Double) -> (sin: Double, cos: Double) {
+        var s = 0.0, c = 0.0
+        gaitway_sincos(x, &s, &c)
+        return (s, c)
     }
 
     @inline(__always)

@@ -147,7 +147,8 @@ public final class WristbandFirmware: DeviceFirmware {
 
     /// Samples the PPG at the band's ticks up to device-clock sample `last` and packs the
     /// samples into stream notifications: as many 24-bit samples as fit the value after the
-    /// 9-byte header, at most a fifth of a second's worth (gaitway-ppg.yaml), each sent at the
+    /// 9-byte header, at most `frames_per_notification` or else a fifth of a second's worth
+    /// (gaitway-ppg.yaml), each sent at the
     /// tick of its last sample. Nothing is sampled while no central listens.
     func streamPPG(through last: Int64) {
         guard nextPPGSample <= last else { return }
@@ -158,7 +159,10 @@ public final class WristbandFirmware: DeviceFirmware {
         }
         let rate = spec.firmware.sampleRate
         let jitter = spec.firmware.jitter
-        let perNotification = max(1, min(Int(rate / 5), (maximumValueLength - 9) / 3))
+        // Samples per notification: the scenario's `frames_per_notification` (a PPG frame is one
+        // sample), else a fifth of a second's worth; never more than the MTU takes.
+        let fit = max(1, (maximumValueLength - 9) / 3)
+        let perNotification = min(spec.firmware.framesPerNotification ?? max(1, Int(rate / 5)), fit)
         // Filled in a local array and put back: appending to the stored property would pay
         // an exclusivity check per sample.
         var values: [Double] = []

@@ -15,9 +15,8 @@ public final class PersonaBody {
     /// gaitpdb forces to replay instead of the gait model, when the scenario says so.
     let gaitReplay: GaitpdbReplay?
     /// RR intervals to replay instead of the heart model, when the scenario says so.
-    let rrReplay: [Double]
-    var rrReplayIndex = 0
-    var replayBeatTime = 0.0
+    /// RR intervals to replay instead of the heart model (until they end, without `loop`).
+    var rrReplay: RRReplay?
     /// A recorded PPG waveform to stream instead of the synthetic one, when the scenario says so.
     var ppgReplay: PPGReplay?
 
@@ -104,7 +103,7 @@ public final class PersonaBody {
         skin = SkinTemperatureModel(seed: spec.seed &+ 5)
 
         var gaitReplay: GaitpdbReplay?
-        var rrReplay: [Double] = []
+        var rrReplay: RRReplay?
         var ppgReplay: PPGReplay?
         for replay in spec.replay {
             switch replay.kind {
@@ -119,7 +118,10 @@ public final class PersonaBody {
                     throw SimulationError("\(replay.declaredPath): \(error)")
                 }
             case .rrIntervals:
-                do { rrReplay = try ReplaySpec.readRRIntervals(path: replay.path) } catch {
+                do {
+                    rrReplay = RRReplay(intervals: try ReplaySpec.readRRIntervals(path: replay.path),
+                                        loops: replay.loop, offset: replay.offset)
+                } catch {
                     throw SimulationError("\(error)")
                 }
             case let .ppg(column, sampleRate):
@@ -203,7 +205,13 @@ public final class PersonaBody {
         // synthesizer now (no wristband samples that far back), so the queue stays short when
         // no band samples (none worn, not subscribed, rebooting).
         movePPGBeats(upTo: time - Self.ppgSamplingLag)
-        if rrReplay.isEmpty {
+        if var replay = rrReplay, !replay.isFinished {
+            replay.beats(upTo: newTime) { beatHappened($0) }
+            // The series ended (no `loop`): the heart model carries on from its last beat.
+            if replay.isFinished { heart.resume(after: replay.lastBeat, intensity: intensity) }
+            rrReplay = replay
+        }
+        if rrReplay.map(\.isFinished) ?? true {
             while true {
                 let beat = upcomingBeat ?? heart.nextBeat(intensity: intensity)
                 guard beat.time <= newTime else {
@@ -212,14 +220,6 @@ public final class PersonaBody {
                 }
                 upcomingBeat = nil
                 beatHappened(beat)
-            }
-        } else {
-            while true {
-                let rr = rrReplay[rrReplayIndex % rrReplay.count]
-                guard replayBeatTime + rr <= newTime else { break }
-                rrReplayIndex += 1
-                replayBeatTime += rr
-                beatHappened(HeartBeat(time: replayBeatTime, rr: rr))
             }
         }
         let dt = newTime - time
@@ -269,7 +269,7 @@ public final class PersonaBody {
 
     /// The current heart rate in bpm, as a strap would report it.
     public var heartRate: Double {
-        if !rrReplay.isEmpty, let last = lastBeat { return 60 / last.rr }
+        if let replay = rrReplay, !replay.isFinished, let last = lastBeat { return 60 / last.rr }
         return heart.heartRate
     }
 

@@ -90,6 +90,16 @@ public struct HeartModel: Sendable {
         return emit(at: sinusTime, kind: .normal)
     }
 
+    /// Carries on from a beat at `beatTime` that came from elsewhere (the last of a replayed
+    /// RR series): the next beat follows it by an interval drawn from the state then, with
+    /// the heart-rate kinetics relaxed towards `intensity` over the time the model sat out.
+    public mutating func resume(after beatTime: Double, intensity: Double) {
+        kinetics.advance(by: beatTime - sinusTime, intensity: intensity)
+        sinusTime = beatTime
+        time = beatTime
+        compensationPending = false
+    }
+
     /// Draws one sinus interval from the state now, then advances the state by it.
     private mutating func sinusCycle(intensity: Double) -> Double {
         let h = kinetics.reserveFraction

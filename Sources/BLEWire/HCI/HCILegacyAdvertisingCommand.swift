@@ -1,8 +1,6 @@
-import BLEWire
-
-/// The four HCI commands of legacy advertising, which the peripheral host sends and BLEWire's
-/// `HCICommand` (a central's and a controller's view) does not carry. Each encodes to a
-/// command packet without its H4 indicator.
+/// The four HCI commands of legacy advertising, which a peripheral host sends (DeviceSim's
+/// `PeripheralHost`) and `HCICommand` (a central's and a controller's view) does not carry.
+/// Each encodes to a command packet without its H4 indicator.
 ///
 /// ```
 /// +------------+----------------------------+------------+

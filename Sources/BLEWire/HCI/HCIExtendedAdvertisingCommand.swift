@@ -1,10 +1,9 @@
-import BLEWire
-
 /// The HCI commands of extended advertising (Core v5.4, Vol 4, Part E, §7.8.52-§7.8.58) that
-/// the peripheral host sends to give each simulated device its own advertising set: its own
-/// random address, parameters, data and enable, on one controller. BLEWire's `HCICommand` (a
-/// central's and a controller's view) does not carry them. Each encodes to a command packet
-/// without its H4 indicator (layout in `LegacyAdvertisingCommand`).
+/// a peripheral host sends (DeviceSim's `PeripheralHost`, to give each simulated device its
+/// own advertising set: its own random address, parameters, data and enable, on one
+/// controller). `HCICommand` (a central's and a controller's view) does not carry them.
+/// Each encodes to a command packet without its H4 indicator (layout in
+/// `LegacyAdvertisingCommand`).
 ///
 /// The sets use legacy advertising PDUs (Advertising_Event_Properties bit 4): each device
 /// goes on the air as ADV_IND with its 31-byte advertising data and SCAN_RSP with its

@@ -37,14 +37,10 @@ public struct BDAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     public func appendText(to text: inout [UInt8]) {
         for index in stride(from: 5, through: 0, by: -1) {
             let octet = UInt8(truncatingIfNeeded: rawValue >> (8 * UInt64(index)))
-            text.append(Self.hexDigit(octet >> 4))
-            text.append(Self.hexDigit(octet & 0xF))
+            text.append(ASCIIHex.digit(octet >> 4, uppercase: true))
+            text.append(ASCIIHex.digit(octet & 0xF, uppercase: true))
             if index > 0 { text.append(UInt8(ascii: ":")) }
         }
-    }
-
-    static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
     }
 
     public static func < (lhs: BDAddress, rhs: BDAddress) -> Bool { lhs.rawValue < rhs.rawValue }

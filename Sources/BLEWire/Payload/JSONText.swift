@@ -21,18 +21,12 @@ public enum JSONText {
             case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
             case 0..<0x20:
                 out.append(contentsOf: "\\u00".utf8)
-                out.append(hexDigit(byte >> 4))
-                out.append(hexDigit(byte & 0xF))
+                out.append(ASCIIHex.digit(byte >> 4))
+                out.append(ASCIIHex.digit(byte & 0xF))
             default: out.append(byte)
             }
         }
         out.append(UInt8(ascii: "\""))
-    }
-
-    /// A lowercase hex digit for a nibble (no table: this runs per character).
-    @usableFromInline
-    static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// A number as JSON: integers without a fraction (`75`, not `75.0`), others in the

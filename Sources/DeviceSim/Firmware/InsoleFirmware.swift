@@ -32,8 +32,9 @@ public final class InsoleFirmware: DeviceFirmware {
     var jitterRandom: HeartRandom
     var lastBatteryLevel: UInt8 = 255
     /// RSC Measurement encoders for walking and running (the status is a flag bit, which a
-    /// flat encoder fixes), prepared on first use.
-    var rscEncoders: [PayloadFlatEncoder?]?
+    /// flat encoder fixes), prepared with the stream.
+    var rscWalking: PayloadFlatEncoder?
+    var rscRunning: PayloadFlatEncoder?
     var rscBytes: [UInt8] = []
     /// What the advert says, recorded once a second and encoded when the advert is read.
     var advertised = (battery: UInt8(0), streaming: false, steps: 0)
@@ -130,7 +131,8 @@ public final class InsoleFirmware: DeviceFirmware {
     }
 
     /// The stream's shape (foot, cell count, IMU) is fixed per device, so one flat encoder
-    /// serves every notification; the template only gives that shape.
+    /// serves every notification; the template only gives that shape. The RSC encoders are
+    /// prepared here too.
     func prepareStream() {
         var frame = PayloadObject(["forces": .array(Array(repeating: .number(0), count: spec.cells))])
         var layout = ["sequence", "timestamp", "frame_interval", "frames[]", "frames[].forces[\(spec.cells)]"]
@@ -147,6 +149,8 @@ public final class InsoleFirmware: DeviceFirmware {
         streamEncoder = flatEncoder("gaitway-insole", template: template, hints: streamHints, layout: layout)
         streamValues = Array(repeating: 0, count: 3 + maximumFramesPerNotification * valuesPerFrame)
         streamCharacteristic = database.characteristic(.gaitwayInsoleStream)
+        rscWalking = prepareRSC(running: false)
+        rscRunning = prepareRSC(running: true)
     }
 
     static let imuAxes = ["accel_x", "accel_y", "accel_z", "gyro_x", "gyro_y", "gyro_z"]
@@ -217,8 +221,7 @@ public final class InsoleFirmware: DeviceFirmware {
         let cadence = body.stepFrequency * 60
         let running: Bool = if case .run = body.gait.activity { true } else { false }
         let speed = cadence > 0 ? body.gait.style.strideLength * cadence / 120 : 0
-        if rscEncoders == nil { rscEncoders = [prepareRSC(running: false), prepareRSC(running: true)] }
-        if let encoder = rscEncoders?[running ? 1 : 0] {
+        if let encoder = running ? rscRunning : rscWalking {
             rscBytes.removeAll(keepingCapacity: true)
             do {
                 try encoder.encode([(speed * 256).rounded() / 256, min(cadence.rounded(), 255),

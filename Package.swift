@@ -4,12 +4,9 @@ import PackageDescription
 // Non-escapable parsing cursors over `RawSpan` need lifetime annotations (`@_lifetime`).
 let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
 
-// The simulator's per-sample loops touch class properties thousands of times per simulated
-// second; in release builds their run-time exclusivity checks cost about a tenth of an offline
-// run (callgrind, Benchmarks/README.md). Debug builds, and so `swift test`, keep checking.
-let simulatorSettings: [SwiftSetting] = lifetimes + [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
+// No unsafeFlags here: packages that depend on ours could not build it. The simulator's
+// release build turns off run-time exclusivity checks from the command line instead (the
+// Makefile's `build` and `bench`: -Xswiftc -enforce-exclusivity=unchecked; Benchmarks/README.md).
 
 let package = Package(
     name: "Gaitway",
@@ -29,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // Zero-copy codecs: depends on nothing but the standard library.
@@ -43,7 +43,7 @@ let package = Package(
         // GNU sincos for the gait model (Swift's Glibc does not import it).
         .target(name: "CSinCos"),
         .target(name: "DeviceSim", dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs", "CSinCos"],
-                swiftSettings: simulatorSettings),
+                swiftSettings: lifetimes),
         // Stateful capture decoding (connections, GATT discovery, handle -> UUID), as tshark does.
         .target(name: "Dissector", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
         // Streaming wearable metrics and device clock alignment: nothing of ours but numbers.
@@ -54,10 +54,16 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: lifetimes
         ),
-        // The gateway: transport -> central host -> decode -> clock fit -> store.
+        // The gateway as services: BLE ingest on its own thread -> typed ingest stages (decode,
+        // device clock fit, fan-out) -> store commits; knows nothing of the simulator.
         .target(
             name: "GatewayPipeline",
-            dependencies: ["BLEWire", "BLEHost", "ProtocolSpecs", "WearMetrics", "GatewayStore", "DeviceSim", "Dissector"],
+            dependencies: [
+                "BLEWire", "BLEHost", "ProtocolSpecs", "WearMetrics", "GatewayStore", "Dissector",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: lifetimes
         ),
         .executableTarget(
@@ -65,6 +71,8 @@ let package = Package(
             dependencies: [
                 "BLEWire", "ProtocolSpecs", "Dissector", "BLEHost", "DeviceSim", "GatewayPipeline", "GatewayStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), "Yams",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: lifetimes
         ),
@@ -76,7 +84,10 @@ let package = Package(
         .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore"], swiftSettings: lifetimes),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["GatewayPipeline", "DeviceSim", "Dissector", "BLEHost", "GatewayStore"],
+            dependencies: [
+                "GatewayPipeline", "DeviceSim", "Dissector", "BLEHost", "GatewayStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: lifetimes
         ),
         .testTarget(

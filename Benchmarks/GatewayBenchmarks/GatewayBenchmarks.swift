@@ -73,7 +73,7 @@ let benchmarks: @Sendable () -> Void = {
         let catalog = try ProtocolCatalog.bundled()
         let scenario = try Scenario.load(file: scenarios + "/one-wristband.yaml", options: .init(catalog: catalog))
         let simulation = try Simulation(scenario: scenario, catalog: catalog)
-        let transport = FloodTransport(setup: GatewayController.simulated(simulation, pace: .virtual))
+        let transport = FloodTransport(setup: simulation.virtualControllerTransport(pace: .virtual))
         let path = NSTemporaryDirectory() + "gaitway-bench-\(getpid()).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try GatewayStore(path: path)

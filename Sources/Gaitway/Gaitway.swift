@@ -3,7 +3,7 @@ import ArgumentParser
 /// `gaitway`: one command, many subcommands: `decode`, `sim`, `gateway`, `query`; the
 /// analyze, collector and demo subcommands follow in later issues.
 @main
-struct Gaitway: ParsableCommand {
+struct Gaitway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gaitway",
         abstract: "A BLE toolkit for smart shoes and wearables: decode captures, simulate devices, run a gateway.",

@@ -6,10 +6,12 @@ import Foundation
 import GatewayPipeline
 import GatewayStore
 import Glibc
-import Yams
+import Logging
+import ProtocolSpecs
+import ServiceLifecycle
 
 /// `gaitway gateway`: the central that ingests shoes and bands into SQLite.
-struct GatewayCommand: ParsableCommand {
+struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "Connect to smart shoes and wristbands and store what they send in SQLite.",
@@ -18,9 +20,12 @@ struct GatewayCommand: ParsableCommand {
             Protocols spec for (or to the --allow list), subscribes to their characteristics, \
             reads Device Information and Battery once, and listens to the advertisements of \
             devices it is not connected to (BTHome, Gaitway adverts). Raw payloads and decoded \
-            samples are committed every --commit-interval seconds (the most a crash can lose).
+            samples are committed every --commit-interval seconds: a crash (kill -9, power \
+            loss) loses at most that interval. While it runs, the database's -wal and -shm \
+            files belong to it; a clean stop folds them back into the database file.
 
-            It runs until SIGINT / SIGTERM or --duration, then commits and exits 0. On a \
+            It runs until SIGINT / SIGTERM or --duration (also while no controller can be \
+            opened: it retries with backoff and says so), then commits and exits 0. On a \
             terminal it shows a live table of devices; otherwise it writes JSON log lines to \
             standard error (without measurement values).
 
@@ -53,7 +58,7 @@ struct GatewayCommand: ParsableCommand {
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
 
-    @Option(help: "Seconds between commits (default 1).")
+    @Option(help: "Seconds between commits (default 1): the most a crash can lose.")
     var commitInterval: Double?
 
     @Option(help: ArgumentHelp("YAML file with any of: hci, db, allow (list), max-connections, duration, commit-interval. Flags win.",
@@ -63,6 +68,9 @@ struct GatewayCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Record the HCI traffic as a btsnoop capture (replay it with --hci btsnoop:FILE).",
                                valueName: "FILE"))
     var btsnoop: String?
+
+    @Option(help: "Log level: debug, info, notice, warning, error (default info; measurement values only at debug).")
+    var logLevel: Logger.Level = .info
 
     @Flag(help: "Scan passively (no scan requests: names that only scan responses carry stay unknown).")
     var passive = false
@@ -78,67 +86,152 @@ struct GatewayCommand: ParsableCommand {
         if let commitInterval, !(commitInterval > 0) { throw ValidationError("--commit-interval must be positive") }
     }
 
-    func run() throws {
+    func run() async throws {
         let settings = try GatewaySettings(command: self)
         let catalog = try protocols.loadCatalog()
         let spec: TransportSpec
         do { spec = try TransportSpec(parsing: settings.hci) } catch { throw CleanExit.failure("\(error)") }
+
+        let display = SharedDisplay(enabled: isatty(STDERR_FILENO) != 0 && !noStatus)
+        GatewayLogging.bootstrap(display: display, level: logLevel)
+        let logger = Logger(label: "gaitway.gateway")
+
         let store: GatewayStore
         do { store = try GatewayStore(path: settings.db) } catch { throw CleanExit.failure("\(error)") }
+        logger.info("gateway on \(spec), storing in \(settings.db)")
 
-        let ingest = GatewayIngest(catalog: catalog, store: store, commitInterval: settings.commitInterval)
-        let terminal = isatty(STDERR_FILENO) != 0 && !noStatus
-        let display = StatusDisplay(enabled: terminal)
-        ingest.log = { level, message in display.log(level, message) }
+        let summary: GatewaySummary
+        if case .btsnoop(let path) = spec {
+            summary = try replay(path, catalog: catalog, store: store, settings: settings)
+        } else {
+            summary = try await runServices(spec: spec, catalog: catalog, store: store, settings: settings,
+                                            display: display, logger: logger)
+        }
+        let counts = try? store.counts()
+        do { try store.close() } catch { logger.error("\(error)") }
+        let stored = counts.map { "\($0.samples) in \(settings.db)" } ?? settings.db
+        logger.info("""
+            gateway stopped: \(summary.devices) devices heard, \(summary.statistics.values) values and \
+            \(summary.statistics.advertisements) advertisements received, \(summary.committed) samples committed \
+            (\(stored)), \(summary.statistics.malformedPayloads) malformed. \
+            Query: gaitway query --db \(settings.db) --quantity heart_rate
+            """)
+        if let failure = summary.failure { throw CleanExit.failure(failure) }
+    }
+
+    /// The live gateway: the BLE, store and status services in one group, stopped
+    /// gracefully by SIGTERM / SIGINT or by the end of the run.
+    func runServices(spec: TransportSpec, catalog: ProtocolCatalog, store: GatewayStore, settings: GatewaySettings,
+                     display: SharedDisplay, logger: Logger) async throws -> GatewaySummary {
+        let queue = StoreQueue(capacity: 4)
+        let ingest = GatewayIngest(catalog: catalog, handoff: queue, commitInterval: settings.commitInterval)
+        ingest.logger = Logger(label: "gaitway.ingest")
         let configuration = CentralConfiguration(
             allow: settings.allow.map(DeviceFilter.init(parsing:)),
             wantedServices: GatewaySettings.wantedServices, maxConnections: settings.maxConnections,
             activeScan: !passive, ownRandomAddress: GatewaySettings.randomStaticAddress())
-        StopSignal.install()
-        display.log(.info, "gateway on \(spec), storing in \(settings.db)")
-        if case .btsnoop(let path) = spec {
-            // A capture replays as fast as it decodes, each value at its recorded time.
-            guard let bytes = FileManager.default.contents(atPath: path) else {
-                throw CleanExit.failure("cannot read capture \(path)")
-            }
-            do { try CaptureReplay(ingest: ingest).replay(capture: Array(bytes)) } catch {
-                throw CleanExit.failure("\(path): \(error)")
-            }
+        let opener: any ControllerOpener
+        if case .simulator(let name) = spec {
+            opener = SimulatorOpener(scenario: name ?? "quickstart", catalog: catalog)
         } else {
-            let runner = GatewayRunner(ingest: ingest, configuration: configuration) {
-                try GatewayController.open(spec, catalog: catalog)
-            }
-            if let btsnoop {
-                do { runner.capture = try HCICaptureFile(path: btsnoop) } catch { throw CleanExit.failure("\(error)") }
-            }
-            runner.onTick = { host, now in display.refresh(host: host, ingest: ingest, now: now) }
-            do {
-                try runner.run(duration: settings.duration) { StopSignal.requested }
-            } catch {
-                throw CleanExit.failure("\(error)")
+            opener = TransportOpener(spec: spec)
+        }
+        let runner = GatewayRunner(ingest: ingest, configuration: configuration, opener: opener)
+        if let btsnoop {
+            do { runner.capture = try HCICaptureFile(path: btsnoop) } catch { throw CleanExit.failure("\(error)") }
+        }
+        let status = StatusService(display: display)
+        let metrics = IngestMetrics()
+        runner.onTick = { host, now in
+            metrics.update(ingest.statistics, host: host.statistics, now: now)
+            status.offer(now: now) {
+                GatewaySnapshot(time: now, connected: host.peers.count, heard: host.devicesHeard,
+                                statistics: ingest.statistics, devices: Array(ingest.devices.values),
+                                committedSamples: queue.progress.committedSamples,
+                                pendingBatches: queue.progress.pendingBatches, storeError: queue.progress.lastError)
             }
         }
-        display.finish()
-        let counts = try? store.counts()
-        try? store.close()
-        let statistics = ingest.statistics
-        FileHandle.standardError.write(Data("""
-            gateway stopped: \(ingest.devices.count) devices heard, \(statistics.values) values and \
-            \(statistics.advertisements) advertisements received, \(statistics.committedSamples) samples committed \
-            (\(counts.map { "\($0.samples) in \(settings.db)" } ?? settings.db)), \(statistics.malformedPayloads) malformed.
-            Query: gaitway query --db \(settings.db) --quantity heart_rate\n
-            """.utf8))
+        let ble = BLEService(runner: runner, queue: queue, duration: settings.duration, logger: Logger(label: "gaitway.ble"))
+        let storeService = StoreService(store: store, queue: queue, logger: Logger(label: "gaitway.store"))
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: storeService, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: status, successTerminationBehavior: .ignore),
+                // The end of the run (duration, a simulation that ended) stops the others gracefully.
+                .init(service: ble, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "gaitway.services")))
+        var failure: String?
+        do {
+            try await group.run()
+        } catch {
+            failure = Self.reason(error)
+        }
+        display.display.withLock { $0.finish() }
+        return GatewaySummary(devices: ingest.devices.count, statistics: ingest.statistics,
+                              committed: queue.progress.committedSamples, failure: failure)
+    }
+
+    /// `--hci btsnoop:FILE`: a capture replayed as fast as it decodes, each value at its
+    /// recorded time, committed on this thread.
+    func replay(_ path: String, catalog: ProtocolCatalog, store: GatewayStore,
+                settings: GatewaySettings) throws -> GatewaySummary {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw CleanExit.failure("cannot read capture \(path)")
+        }
+        let commit = DirectCommit(store: store)
+        let ingest = GatewayIngest(catalog: catalog, handoff: commit, commitInterval: settings.commitInterval)
+        ingest.logger = Logger(label: "gaitway.replay")
+        do { try CaptureReplay(ingest: ingest).replay(capture: Array(bytes)) } catch {
+            throw CleanExit.failure("\(path): \(error)")
+        }
+        return GatewaySummary(devices: ingest.devices.count, statistics: ingest.statistics,
+                              committed: commit.progress.committedSamples, failure: nil)
+    }
+
+    /// The message of a service's failure, without the service group's wrapping.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? ServiceGroupError { return "\(error)" }
+        return "\(error)"
     }
 }
 
-/// SIGINT and SIGTERM ask the gateway to stop; it commits and exits 0.
-enum StopSignal {
-    nonisolated(unsafe) static var flag: sig_atomic_t = 0
-
-    static var requested: Bool { flag != 0 }
-
-    static func install() {
-        signal(SIGINT) { _ in StopSignal.flag = 1 }
-        signal(SIGTERM) { _ in StopSignal.flag = 1 }
-    }
+/// What the gateway says when it stops.
+struct GatewaySummary {
+    var devices: Int
+    var statistics: GatewayStatistics
+    var committed: Int
+    var failure: String?
 }
+
+/// `sim[:SCENARIO]`: the scenario's devices behind an in-process virtual controller, on
+/// the wall clock (the simulation's epoch is the moment it is opened). A simulation that
+/// ends is not reopened.
+final class SimulatorOpener: ControllerOpener {
+    let scenario: String
+    let catalog: ProtocolCatalog
+
+    init(scenario: String, catalog: ProtocolCatalog) {
+        self.scenario = scenario
+        self.catalog = catalog
+    }
+
+    func open() throws -> GatewayController {
+        let simulation: Simulation
+        do {
+            simulation = try Simulation.named(scenario, catalog: catalog, epoch: GatewayController.wallClock())
+        } catch {
+            throw ControllerOpenError.permanent("\(error)")
+        }
+        let transport = simulation.virtualControllerTransport(pace: .realTime(speed: 1))
+        let epoch = simulation.epoch
+        return GatewayController(transport: transport, clock: { epoch + transport.now }, reopens: false)
+    }
+
+    func close() {}
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

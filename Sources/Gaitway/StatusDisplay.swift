@@ -3,50 +3,36 @@ import BLEWire
 import Dissector
 import Foundation
 import GatewayPipeline
+import Logging
 
-/// What the gateway shows while it runs: on a terminal, a table of devices and their
-/// latest values redrawn once a second with the last log lines under it; otherwise JSON
-/// log lines on standard error, with a summary line every ten seconds and no measurement
-/// values (health data stays out of logs).
+/// What the gateway shows on a terminal while it runs: a table of devices and their latest
+/// values redrawn once a second (from the BLE thread's ``GatewaySnapshot``) with the last
+/// log lines under it. Off a terminal the log handler writes JSON lines instead
+/// (`GatewayLogging`).
 final class StatusDisplay {
     let enabled: Bool
     var lastDraw = -Double.infinity
-    var lastSummary = -Double.infinity
     var recentLines: [String] = []
     var drew = false
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    func log(_ level: GatewayLogLevel, _ message: String) {
-        if enabled {
-            guard level >= .info else { return }
-            recentLines.append("\(level): \(message)")
-            if recentLines.count > 6 { recentLines.removeFirst(recentLines.count - 6) }
-            if !drew { write(message + "\n") }
-            return
-        }
-        guard level >= .info else { return }
-        let time = Self.iso8601(Date().timeIntervalSince1970)
-        write("{\"time\":\"\(time)\",\"level\":\"\(level)\",\"message\":\(Self.quoted(message))}\n")
+    func log(_ level: Logger.Level, _ message: String) {
+        recentLines.append("\(level): \(message)")
+        if recentLines.count > 6 { recentLines.removeFirst(recentLines.count - 6) }
+        if !drew { write(message + "\n") }
     }
 
-    func refresh(host: CentralHost, ingest: GatewayIngest, now: Double) {
-        if !enabled {
-            guard now - lastSummary >= 10 else { return }
-            lastSummary = now
-            let statistics = ingest.statistics
-            log(.info, "\(host.peers.count) connected, \(host.devicesHeard) heard, \(statistics.values) values, "
-                + "\(statistics.committedSamples) samples committed, \(statistics.malformedPayloads) malformed")
-            return
-        }
-        guard now - lastDraw >= 1 else { return }
+    func refresh(_ snapshot: GatewaySnapshot) {
+        let now = snapshot.time
+        guard enabled, now - lastDraw >= 1 else { return }
         lastDraw = now
         drew = true
         var text = "\u{1B}[H\u{1B}[2J"
-        let statistics = ingest.statistics
+        let statistics = snapshot.statistics
         text += "gaitway gateway  \(Self.iso8601(now))   Ctrl-C stops and commits\n"
-        text += "\(host.peers.count) connected · \(host.devicesHeard) heard · \(statistics.values) values · "
-            + "\(statistics.advertisements) adverts · \(statistics.committedSamples) samples committed · "
+        text += "\(snapshot.connected) connected · \(snapshot.heard) heard · \(statistics.values) values · "
+            + "\(statistics.advertisements) adverts · \(snapshot.committedSamples) samples committed · "
             + "\(statistics.malformedPayloads) malformed\n\n"
         let columns = ["address", "name", "state", "heart rate", "RR", "SpO2", "force[0]", "cadence", "battery", "seen"]
         let widths = [17, 16, 10, 10, 8, 6, 9, 8, 7, 6]
@@ -56,7 +42,7 @@ final class StatusDisplay {
             }.joined(separator: " ") + "\n"
         }
         text += row(columns)
-        for device in ingest.devices.values.sorted(by: { $0.address < $1.address }) {
+        for device in snapshot.devices.sorted(by: { $0.address < $1.address }) {
             func value(_ quantity: String, _ format: String = "%.0f") -> String {
                 guard let latest = device.latest[quantity] else { return "-" }
                 return String(format: format, latest.value)

@@ -43,7 +43,7 @@ public struct CaptureReplay {
             ingest.ingestAdvertisement(data, from: address, at: time)
         }
         try dissector.dissect(file: bytes.span.bytes) { value in
-            if let error = value.error { ingest.log(.warning, "capture frame \(value.frame): \(error)") }
+            if let error = value.error { ingest.logger.warning("capture frame \(value.frame): \(error)") }
         }
         if let storeError { throw storeError }
         try ingest.commit(at: lastTime)

@@ -69,8 +69,11 @@ public struct GatewayStatistics: Sendable, Equatable {
     public var advertisements = 0
     public var repeatedAdvertisements = 0
     public var samples = 0
+    /// Samples and batches handed to the store (``StoreProgress`` says what it committed).
     public var committedSamples = 0
     public var commits = 0
+    /// Payloads dropped because the store was behind and the batch at its bound.
+    public var shedPayloads = 0
     public var malformedPayloads = 0
     public var quarantinedDevices = 0
     public var quarantinedPayloads = 0

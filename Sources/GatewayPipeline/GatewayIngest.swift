@@ -1,33 +1,50 @@
 import BLEHost
 import BLEWire
 import GatewayStore
+import Logging
 import ProtocolSpecs
 import WearMetrics
 
-/// The gateway's ingest stage: what the central host receives becomes rows.
+/// The gateway's ingest stages: what the central host receives becomes rows.
 ///
-/// For every characteristic value and advertisement with a Protocols spec it
-/// 1. keeps the payload as it arrived (raw rows, for re-decoding and export),
-/// 2. decodes it with the spec's compiled program into samples (reusing one sink per spec:
-///    nothing is allocated per packet once the sinks have grown),
-/// 3. puts each sample on the gateway's clock: payloads that carry a device clock
-///    (`device_time`, with `sample_interval` per frame or `sample_rate` per element) go
-///    through that device's ``DeviceClockFit``; the others take their arrival time,
-/// 4. appends it all to a ``StoreBatch`` that ``commitIfDue(at:)`` writes in one
-///    transaction per commit interval.
+/// For every characteristic value and advertisement with a Protocols spec:
+/// 1. **decode**: the spec's compiled program turns the payload into samples (one reusable
+///    sink per spec: nothing is allocated per packet once the sinks have grown); which
+///    fields are the device clock (`device_time`, `sample_interval`, `sample_rate`) and
+///    which are measurements is resolved once per spec (``PayloadFormat/roles``), not by
+///    comparing quantity names per packet;
+/// 2. **timestamp**: payloads that carry a device clock go through that device's
+///    ``DeviceClockFit`` and every sample gets its own gateway time (frame interval or
+///    element rate); the others take their arrival time;
+/// 3. **fan-out** to the consumers: the ``StoreBatch`` (with the payload as it arrived, for
+///    re-decoding and export), the live status, and any ``SampleConsumer`` (the metric
+///    stages of later issues), each given the payload's timed samples at once.
+///
+/// ``commitIfDue(at:)`` hands the batch to a ``BatchHandoff`` once per commit interval (or
+/// sooner when it is large): the store service's bounded queue when the gateway runs, a
+/// direct commit for replays and tests. When the store is behind, the batch keeps growing up
+/// to ``maximumPendingSamples``; beyond that, payloads are shed and counted, never blocking
+/// the BLE thread.
 ///
 /// A device whose payloads keep failing to decode is quarantined: counted, logged once,
 /// recorded as a device event, and its values ignored until the gateway restarts.
 public final class GatewayIngest: CentralHostDelegate {
     public let catalog: ProtocolCatalog
-    public let store: GatewayStore
+    /// Where finished batches go.
+    public let handoff: any BatchHandoff
     /// Seconds between commits: the most a crash can lose of what arrived.
     public let commitInterval: Double
-    /// A batch this large is committed without waiting for the interval.
+    /// A batch this large is handed over without waiting for the interval.
     public var maximumBatchSamples = 32_768
+    /// While the store is behind, the batch may grow to this many samples; later payloads
+    /// are shed (counted in ``GatewayStatistics/shedPayloads``) until it catches up.
+    public var maximumPendingSamples = 8 * 32_768
     public let quarantine: QuarantinePolicy
-    /// Where log lines go (no measurement values in them: health data stays out of logs).
-    public var log: (GatewayLogLevel, String) -> Void = { _, _ in }
+    /// Log lines (no measurement values in them at any level above debug: health data stays
+    /// out of logs).
+    public var logger = Logger(label: "gaitway.ingest")
+    /// Consumers of every payload's timed samples besides the store and the status.
+    public var consumers: [any SampleConsumer] = []
 
     public private(set) var statistics = GatewayStatistics()
     /// Per device: what the status display shows.
@@ -35,6 +52,10 @@ public final class GatewayIngest: CentralHostDelegate {
 
     var batch = StoreBatch()
     var lastCommit: Double?
+    /// The current payload's samples on the gateway clock, handed to every consumer.
+    var timed: [TimedSample] = []
+    /// When the last "store is behind" line was logged (one a minute at most).
+    var lastShedLog = -Double.infinity
     /// One object per device and one per format, so that a payload costs one dictionary
     /// lookup for each and mutates in place (no copy-on-write of a struct taken out).
     var states: [BDAddress: DeviceIngestState] = [:]
@@ -53,16 +74,20 @@ public final class GatewayIngest: CentralHostDelegate {
         }
     }
 
-    /// A Protocols spec with its reusable sample sink and the UUID text rows carry.
+    /// A Protocols spec with its reusable sample sink, the role of each of its fields and
+    /// the UUID text rows carry.
     final class PayloadFormat {
         let spec: ProtocolSpec
         var sink: PayloadSampleSink
         let uuidText: String
+        /// By field index (``PayloadSample/field``): what the field is to the timestamp stage.
+        let roles: [FieldRole]
 
         init(spec: ProtocolSpec, uuidText: String) {
             self.spec = spec
             sink = PayloadSampleSink(program: spec.program)
             self.uuidText = uuidText
+            roles = spec.program.fields.map { FieldRole(quantity: $0.quantity, unit: $0.unit) }
         }
     }
 
@@ -81,12 +106,19 @@ public final class GatewayIngest: CentralHostDelegate {
         var format: String
     }
 
-    public init(catalog: ProtocolCatalog, store: GatewayStore, commitInterval: Double = 1,
+    public init(catalog: ProtocolCatalog, handoff: any BatchHandoff, commitInterval: Double = 1,
                 quarantine: QuarantinePolicy = QuarantinePolicy()) {
         self.catalog = catalog
-        self.store = store
+        self.handoff = handoff
         self.commitInterval = commitInterval
         self.quarantine = quarantine
+    }
+
+    /// Ingest that commits on the caller's thread (replays, tests).
+    public convenience init(catalog: ProtocolCatalog, store: GatewayStore, commitInterval: Double = 1,
+                            quarantine: QuarantinePolicy = QuarantinePolicy()) {
+        self.init(catalog: catalog, handoff: DirectCommit(store: store), commitInterval: commitInterval,
+                  quarantine: quarantine)
     }
 
     /// Whether the host should subscribe to a characteristic: it has a spec.
@@ -174,19 +206,19 @@ public final class GatewayIngest: CentralHostDelegate {
             }
             batch.appendEvent(gatewayTimeMicros: micros, address: peer.address.description, kind: DeviceEventKind.connected,
                               detail: nil)
-            log(.info, event.description)
+            logger.info("\(event)")
         case .disconnected(let peer, let reason):
             states[peer.address]?.status.connected = false
             batch.appendEvent(gatewayTimeMicros: micros, address: peer.address.description,
                               kind: DeviceEventKind.disconnected, detail: HCIStatusCode.describe(reason))
-            log(.info, event.description)
+            logger.info("\(event)")
         case .ready(let peer, _, _):
             states[peer.address]?.status.subscribed = true
-            log(.info, event.description)
+            logger.info("\(event)")
         case .connecting, .backoff, .connectionParametersUpdated:
-            log(.debug, event.description)
+            logger.debug("\(event)")
         case .controllerReady, .connectFailed, .attError, .attTimeout, .commandFailed, .unexpectedPacket:
-            log(event.isWarning ? .warning : .info, event.description)
+            logger.log(level: event.isWarning ? .warning : .info, "\(event)")
         }
     }
 
@@ -216,51 +248,79 @@ public final class GatewayIngest: CentralHostDelegate {
             statistics.quarantinedPayloads += 1
             return
         }
+        guard batch.sampleCount < maximumPendingSamples else {
+            shed(at: time)
+            return
+        }
         let micros = Self.micros(time)
         let name = device.addressText
         let uuid = format.uuidText
-        let spec = format.spec
+
+        // Stage 1: decode.
         format.sink.reset()
-        let decoded: Bool
         do throws(WireError) {
-            try spec.program.decode(data, into: &format.sink, base: 0)
-            decoded = true
+            try format.spec.program.decode(data, into: &format.sink, base: 0)
         } catch {
             data.withUnsafeBytes { batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid, bytes: $0) }
-            malformed(address, what: "\(spec.name): \(error)", at: time)
-            decoded = false
+            malformed(address, what: "\(format.spec.name): \(error)", at: time)
+            return
         }
-        guard decoded else { return }
         data.withUnsafeBytes { batch.appendRaw(gatewayTimeMicros: micros, address: name, source: source, uuid: uuid, bytes: $0) }
         device.status.recordGood(quarantine)
-        let samples = format.sink.samples
 
+        // Stage 2: timestamp.
+        timestamp(format, device: device, arrival: time)
+
+        // Stage 3: fan-out. The status display reads the latest values once a second:
+        // refreshing them four times a second keeps string-keyed updates off the per-sample path.
+        let refreshStatus = time - (device.status.lastSeen ?? -.infinity) >= 0.25
+        for sample in timed {
+            batch.appendSample(gatewayTimeMicros: sample.gatewayMicros, deviceTimeMicros: sample.deviceMicros,
+                               address: name, quantity: sample.quantity, unit: sample.unit, channel: sample.channel,
+                               value: sample.value)
+            if refreshStatus { device.status.latest(sample.quantity, sample.value, unit: sample.unit, channel: sample.channel) }
+        }
+        statistics.samples += timed.count
+        if refreshStatus { device.status.lastSeen = time }
+        if !consumers.isEmpty {
+            timed.withUnsafeBufferPointer { samples in
+                for consumer in consumers { consumer.consume(samples, from: address) }
+            }
+        }
+    }
+
+    /// Puts the decoded samples of `format.sink` on the gateway clock, into ``timed``.
+    func timestamp(_ format: PayloadFormat, device: DeviceIngestState, arrival time: Double) {
+        let micros = Self.micros(time)
+        let samples = format.sink.samples
+        let roles = format.roles
         // The device clock, if the payload has one: its first element's time, and how far
         // apart frames (or elements of a repeated field) are.
         var deviceTime: Double?
         var frameInterval: Double?
         var elementRate: Double?
         for sample in samples {
-            switch sample.quantity {
-            case "device_time": deviceTime = sample.unit == "ms" ? sample.value / 1000 : sample.value
-            case "sample_interval": frameInterval = sample.value
-            case "sample_rate": elementRate = sample.value > 0 ? sample.value : nil
-            default: break
+            switch roles[Int(sample.field)] {
+            case .deviceTime(let perSecond): deviceTime = sample.value / perSecond
+            case .sampleInterval: frameInterval = sample.value
+            case .sampleRate: elementRate = sample.value > 0 ? sample.value : nil
+            case .measurement: break
             }
         }
         var deviceSeconds: Double?
         if let deviceTime, deviceTime >= 0 {
             if device.clock == nil { device.clock = DeviceClockFit() }
             let observation = device.clock!.observe(deviceCounter: UInt64((deviceTime * 1000).rounded()),
-                                                          gatewayTime: time)
+                                                    gatewayTime: time)
             switch observation.event {
             case .reboot:
-                batch.appendEvent(gatewayTimeMicros: micros, address: name, kind: DeviceEventKind.reboot, detail: nil)
-                log(.info, "\(name): device rebooted (its clock restarted)")
+                batch.appendEvent(gatewayTimeMicros: micros, address: device.addressText, kind: DeviceEventKind.reboot,
+                                  detail: nil)
+                logger.info("\(device.addressText): device rebooted (its clock restarted)")
             case .jump(let seconds):
-                batch.appendEvent(gatewayTimeMicros: micros, address: name, kind: "clock_jump",
+                batch.appendEvent(gatewayTimeMicros: micros, address: device.addressText, kind: "clock_jump",
                                   detail: "\(seconds) s")
-                log(.info, "\(name): device clock jumped by \(Int(seconds)) s")
+                logger.info("\(device.addressText): device clock jumped by \(Int(seconds)) s")
             default:
                 break
             }
@@ -268,15 +328,10 @@ public final class GatewayIngest: CentralHostDelegate {
             if observation.deviceSeconds.isFinite { deviceSeconds = observation.deviceSeconds }
         }
         let fit = deviceSeconds == nil ? nil : device.clock
-        // The status display reads the latest values once a second: refreshing them four
-        // times a second keeps string-keyed updates off the per-sample path.
-        let refreshStatus = time - (device.status.lastSeen ?? -.infinity) >= 0.25
 
+        timed.removeAll(keepingCapacity: true)
         for sample in samples {
-            switch sample.quantity {
-            case "device_time", "sample_interval", "sample_rate": continue
-            default: break
-            }
+            guard case .measurement = roles[Int(sample.field)] else { continue }
             guard sample.value.isFinite else {
                 statistics.specialValues += 1
                 continue
@@ -298,12 +353,19 @@ public final class GatewayIngest: CentralHostDelegate {
                 sampleDeviceMicros = Int64((instant * 1_000_000).rounded())
                 if let mapped = fit?.mapToGateway(deviceSeconds: instant) { sampleMicros = Self.micros(mapped) }
             }
-            batch.appendSample(gatewayTimeMicros: sampleMicros, deviceTimeMicros: sampleDeviceMicros, address: name,
-                               quantity: sample.quantity, unit: sample.unit, channel: channel, value: sample.value)
-            statistics.samples += 1
-            if refreshStatus { device.status.latest(sample.quantity, sample.value, unit: sample.unit, channel: channel) }
+            timed.append(TimedSample(gatewayMicros: sampleMicros, deviceMicros: sampleDeviceMicros,
+                                     quantity: sample.quantity, unit: sample.unit, channel: channel, value: sample.value))
         }
-        if refreshStatus { device.status.lastSeen = time }
+    }
+
+    /// The store is behind and the batch at its bound: drop this payload, count it, and say
+    /// so once a minute.
+    func shed(at time: Double) {
+        statistics.shedPayloads += 1
+        guard time - lastShedLog >= 60 else { return }
+        lastShedLog = time
+        logger.warning("the store is behind: \(batch.sampleCount) samples wait in memory; \(statistics.shedPayloads) payloads shed so far",
+                       metadata: ["pending_batches": "\(handoff.progress.pendingBatches)"])
     }
 
     func malformed(_ address: BDAddress, what: String, at time: Double) {
@@ -315,16 +377,16 @@ public final class GatewayIngest: CentralHostDelegate {
             statistics.quarantinedDevices += 1
             batch.appendEvent(gatewayTimeMicros: Self.micros(time), address: device.addressText,
                               kind: DeviceEventKind.quarantined, detail: what)
-            log(.warning, "\(address): quarantined after \(device.status.malformed) malformed payloads (last: \(what))")
+            logger.warning("\(address): quarantined after \(device.status.malformed) malformed payloads (last: \(what))")
         } else if device.status.malformed == 1 {
-            log(.warning, "\(address): malformed payload (\(what)); further ones are counted, not logged")
+            logger.warning("\(address): malformed payload (\(what)); further ones are counted, not logged")
         }
     }
 
     // MARK: Committing
 
-    /// Commits the batch when the commit interval has passed since the last commit, or
-    /// sooner when it holds `maximumBatchSamples`: a busy gateway (200 insoles and bands
+    /// Hands the batch over when the commit interval has passed since the last hand-over,
+    /// or sooner when it holds ``maximumBatchSamples``: a busy gateway (200 insoles and bands
     /// make ~180,000 samples a second) then keeps its memory bounded.
     public func commitIfDue(at time: Double) throws(GatewayStoreError) {
         guard let last = lastCommit else {
@@ -334,14 +396,27 @@ public final class GatewayIngest: CentralHostDelegate {
         if time - last >= commitInterval || batch.sampleCount >= maximumBatchSamples { try commit(at: time) }
     }
 
-    /// Writes what was batched in one transaction.
+    /// Hands what was batched to the store now (one transaction). When the store is behind
+    /// (its queue full) the batch stays here and the next call tries again.
     public func commit(at time: Double) throws(GatewayStoreError) {
         lastCommit = time
         guard !batch.isEmpty else { return }
-        try store.commit(batch)
-        statistics.commits += 1
-        statistics.committedSamples += batch.sampleCount
-        batch.removeAll()
+        let samples = batch.sampleCount
+        if try handoff.take(&batch) {
+            statistics.commits += 1
+            statistics.committedSamples += samples
+        }
+    }
+
+    /// The run is over: the last batch goes to the store queue whatever it holds, and the
+    /// queue ends (the store service commits it and stops).
+    public func finish(into queue: StoreQueue) {
+        let samples = batch.sampleCount
+        if !batch.isEmpty {
+            statistics.commits += 1
+            statistics.committedSamples += samples
+        }
+        queue.finish(with: &batch)
     }
 
     static func micros(_ seconds: Double) -> Int64 { Int64((seconds * 1_000_000).rounded()) }

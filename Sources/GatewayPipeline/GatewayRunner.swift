@@ -1,197 +1,179 @@
 import BLEHost
 import BLEWire
-import DeviceSim
 import GatewayStore
-import Glibc
-import ProtocolSpecs
+import Logging
 
-/// A controller to run the gateway on, and the clock that goes with it.
-public struct GatewayController {
-    public var transport: any HCITransport
-    /// Gateway time in seconds since the Unix epoch: the wall clock for a real controller,
-    /// the simulation's clock (from its epoch) for the in-process simulator.
-    public var clock: () -> Double
-    /// Whether a lost transport is worth reopening (a socket or UART: yes; a simulation
-    /// that ended or a replayed capture: no).
-    public var reopens: Bool
-    /// For a kernel-managed adapter: how to open a device's ATT bearer (see `CentralHost`).
-    public var connector: ATTBearerConnector?
-
-    public init(transport: any HCITransport, clock: @escaping () -> Double, reopens: Bool,
-                connector: ATTBearerConnector? = nil) {
-        self.transport = transport
-        self.clock = clock
-        self.reopens = reopens
-        self.connector = connector
-    }
-
-    /// Seconds since the Unix epoch from the system's real-time clock.
-    public static func wallClock() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
-    }
-
-    /// Opens the controller an `--hci` spec names. `sim[:SCENARIO]` builds the scenario's
-    /// devices behind an in-process virtual controller on the wall clock (its epoch is now).
-    public static func open(_ spec: TransportSpec, catalog: ProtocolCatalog,
-                            timeout: Duration = .seconds(10)) throws -> GatewayController {
-        switch spec {
-        case .simulator(let name):
-            let simulation = try simulation(named: name ?? "quickstart", catalog: catalog, epoch: wallClock())
-            let transport = simulated(simulation, pace: .realTime(speed: 1))
-            let epoch = simulation.epoch
-            return GatewayController(transport: transport, clock: { epoch + transport.now }, reopens: false)
-        case .bluez(let index):
-            // Scanning over the raw HCI socket, GATT over one L2CAP ATT socket per device:
-            // the kernel keeps the adapter and its links, bluetoothd keeps running.
-            let connector: ATTBearerConnector = { address, type in
-                let kind = BlueZAddress.LEAddressType(AddressType(rawValue: type) ?? .publicDevice)
-                return try BlueZATTSocket.connect(to: address, addressType: kind, adapter: index, timeout: .seconds(5))
-            }
-            return GatewayController(transport: try spec.open(timeout: timeout), clock: wallClock, reopens: true,
-                                     connector: connector)
-        case .btsnoop:
-            throw GatewayError.unsupportedController(spec.description, reason: "a capture is replayed, not opened: use CaptureReplay")
-        default:
-            return GatewayController(transport: try spec.open(timeout: timeout), clock: wallClock, reopens: true)
-        }
-    }
-
-    /// A scenario by name (`Simulators/NAME.yaml`) or path, ready to run.
-    public static func simulation(named name: String, catalog: ProtocolCatalog, epoch: Double? = nil,
-                                  truth: GroundTruthSink? = nil) throws -> Simulation {
-        guard let file = ScenarioLoader.locate(name) else {
-            throw GatewayError.noScenario(name)
-        }
-        let scenario = try Scenario.load(file: file, options: .init(catalog: catalog))
-        return try Simulation(scenario: scenario, catalog: catalog, truth: truth, epoch: epoch)
-    }
-
-    /// The simulation's devices behind a virtual controller, as a transport.
-    public static func simulated(_ simulation: Simulation, pace: VirtualControllerTransport.Pace)
-        -> VirtualControllerTransport {
-        let controller = VirtualController(configuration: .init(seed: simulation.scenario.seed),
-                                           peripherals: simulation.devices)
-        return VirtualControllerTransport(controller: controller, pace: pace)
-    }
-}
-
-public enum GatewayError: Error, CustomStringConvertible {
-    case noScenario(String)
-    case unsupportedController(String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .noScenario(let name): "no scenario '\(name)': give a name from Simulators/ or a YAML file"
-        case let .unsupportedController(spec, reason): "\(spec): \(reason)"
-        }
-    }
-}
-
-/// Runs the gateway: the central host on a controller, its values through `GatewayIngest`
-/// into the store, until told to stop or the duration is over; a controller that goes
-/// away is reopened with backoff (1 s doubling to 30 s).
+/// The BLE side of the gateway, run synchronously on one thread (``BLEService`` gives it a
+/// dedicated one): the central host on a controller, its values through ``GatewayIngest``,
+/// until a stop is requested, the duration is over, or a controller that does not reopen is
+/// gone. A controller that cannot be opened, or goes away, is retried with backoff (1 s
+/// doubling to 30 s), each retry logged with its delay (at most one line per ten seconds);
+/// `--duration` and a stop request are honoured throughout, within about a second.
 public final class GatewayRunner {
     public let ingest: GatewayIngest
     public let configuration: CentralConfiguration
-    /// Opens (and reopens) the controller.
-    let openController: () throws -> GatewayController
-    /// Called between reads (many times a second) with the host and the time.
+    public let opener: any ControllerOpener
+    public let stop: StopRequest
+    /// Called between reads (many times a second) on the BLE thread with the host and the time.
     public var onTick: ((CentralHost, Double) -> Void)?
     public private(set) var host: CentralHost?
     public private(set) var transportLosses = 0
     /// Records the host-side HCI traffic (a btsnoop capture, on the gateway's clock).
     public var capture: HCICaptureFile?
+    public var logger = Logger(label: "gaitway.ble")
+    /// Waits between attempts are on the wall clock; tests shorten them.
+    public var initialBackoff = 1.0
+    public var maximumBackoff = 30.0
+    var shouldStop: (() -> Bool)?
 
-    public init(ingest: GatewayIngest, configuration: CentralConfiguration,
-                openController: @escaping () throws -> GatewayController) {
+    var stopped: Bool { stop.isRequested || shouldStop?() == true }
+
+    public init(ingest: GatewayIngest, configuration: CentralConfiguration, opener: any ControllerOpener,
+                stop: StopRequest = StopRequest()) {
         self.ingest = ingest
         self.configuration = configuration
-        self.openController = openController
+        self.opener = opener
+        self.stop = stop
     }
 
-    /// Runs until `shouldStop` returns true, `duration` seconds of gateway time passed, or
-    /// a controller that does not reopen is gone; then commits what is batched.
-    public func run(duration: Double? = nil, shouldStop: @escaping () -> Bool = { false }) throws {
+    /// A runner over an opener given as a closure (tests: a transport made in place).
+    public convenience init(ingest: GatewayIngest, configuration: CentralConfiguration, stop: StopRequest = StopRequest(),
+                            openController: @escaping () throws -> GatewayController) {
+        self.init(ingest: ingest, configuration: configuration, opener: ClosureOpener(openController), stop: stop)
+    }
+
+    /// Runs until a stop is requested (``stop``, or `shouldStop` returning true: it is asked
+    /// on this thread between reads), `duration` seconds passed (of the controller's clock
+    /// once one is open, of the wall clock before), or a controller that does not reopen is
+    /// gone; then hands over what is batched (a direct commit, or the store queue's last batch).
+    public func run(duration: Double? = nil, shouldStop: (() -> Bool)? = nil) throws {
+        self.shouldStop = shouldStop
+        defer { self.shouldStop = nil }
+        let wallStart = GatewayController.wallClock()
         var endTime: Double?
-        var backoff = 1.0
-        var failure: Error?
+        var backoff = initialBackoff
+        var retries = RetryLog()
         defer {
-            if let host { try? ingest.commit(at: host.clock()) }
+            opener.close()
             capture?.close()
         }
-        while !shouldStop() {
+        while !stopped {
             let controller: GatewayController
             do {
-                controller = try openController()
+                controller = try opener.open()
+            } catch ControllerOpenError.notYet(let target) {
+                if retries.firstWait { logger.info("waiting for a controller to connect on \(target)") }
+                if let duration, endTime == nil, GatewayController.wallClock() - wallStart >= duration { return }
+                continue
+            } catch let error as ControllerOpenError {
+                throw error
             } catch {
-                // A spec that can never open (a typo, an unsupported mode) fails at once; a
-                // controller that is not there yet (a socket refused, a UART unplugged) is retried.
-                if error is GatewayError { throw error }
-                if let transport = error as? TransportError {
-                    switch transport {
-                    case .system(_, _, let code, _) where code != EAFNOSUPPORT: break  // may come back
-                    default: throw error  // a bad spec, an unsupported mode, a kernel without Bluetooth
-                    }
+                if let duration, endTime == nil {
+                    let left = duration - (GatewayController.wallClock() - wallStart)
+                    if left <= 0 { return }
+                    backoff = min(backoff, left)
                 }
-                if failure == nil { ingest.log(.error, "cannot open the controller: \(error); retrying") }
-                failure = error
-                if !sleep(backoff, unless: shouldStop) { return }
-                backoff = min(backoff * 2, 30)
+                retries.failed(error, retryingIn: backoff, logger: logger)
+                if !stop.wait(seconds: backoff) { return }
+                backoff = min(backoff * 2, maximumBackoff)
                 continue
             }
+            retries.reset()
             let clock = controller.clock
-            if endTime == nil, let duration { endTime = clock() + duration }
-            var configuration = self.configuration
-            // The kernel owns a managed adapter's address.
-            if controller.connector != nil { configuration.ownRandomAddress = nil }
-            let host = CentralHost(transport: controller.transport, configuration: configuration,
-                                   connector: controller.connector, clock: clock)
-            host.delegate = ingest
-            if let capture {
-                host.link.onPacket = { type, direction, packet in
-                    capture.append(packet.withUnsafeBytes { Array($0) }, type: type, direction: direction, time: clock())
-                }
+            if endTime == nil, let duration {
+                // Time spent waiting for the controller counts against the duration.
+                endTime = clock() + max(0, duration - (GatewayController.wallClock() - wallStart))
             }
-            let ingest = self.ingest
-            host.wantsSubscription = { ingest.wantsSubscription($0) }
-            host.wantsRead = { ingest.wantsRead($0) }
-            self.host = host
-            var storeError: GatewayStoreError?
-            do {
-                try host.run(until: endTime) { [self] in
-                    let now = clock()
-                    do throws(GatewayStoreError) { try ingest.commitIfDue(at: now) } catch {
-                        storeError = error
-                        return true
-                    }
-                    onTick?(host, now)
-                    return shouldStop()
-                }
-                backoff = 1
-            } catch {
-                ingest.log(.error, "controller: \(error)")
-            }
+            if try runHost(on: controller, until: endTime) { backoff = initialBackoff }
             controller.transport.close()
-            if let storeError { throw storeError }
             if let endTime, clock() >= endTime { return }
-            guard controller.reopens, !shouldStop() else { return }
+            guard controller.reopens, !stopped else { return }
             transportLosses += 1
-            ingest.log(.warning, "controller transport lost; reopening in \(Int(backoff)) s")
-            if !sleep(backoff, unless: shouldStop) { return }
-            backoff = min(backoff * 2, 30)
+            logger.warning("controller transport lost; reopening in \(Self.seconds(backoff))")
+            if !stop.wait(seconds: backoff) { return }
+            backoff = min(backoff * 2, maximumBackoff)
         }
     }
 
-    /// Sleeps on the wall clock, waking every 100 ms to check `shouldStop`; false if it said stop.
-    func sleep(_ seconds: Double, unless shouldStop: () -> Bool) -> Bool {
-        var left = seconds
-        while left > 0 {
-            if shouldStop() { return false }
-            usleep(UInt32(min(left, 0.1) * 1_000_000))
-            left -= 0.1
+    /// One controller's session. Throws what the store cannot recover from.
+    func runHost(on controller: GatewayController, until endTime: Double?) throws -> Bool {
+        let clock = controller.clock
+        var configuration = self.configuration
+        // The kernel owns a managed adapter's address.
+        if controller.connector != nil { configuration.ownRandomAddress = nil }
+        let host = CentralHost(transport: controller.transport, configuration: configuration,
+                               connector: controller.connector, clock: clock)
+        host.delegate = ingest
+        if let capture {
+            host.link.onPacket = { type, direction, packet in
+                capture.append(packet.withUnsafeBytes { Array($0) }, type: type, direction: direction, time: clock())
+            }
         }
-        return !shouldStop()
+        let ingest = self.ingest
+        host.wantsSubscription = { ingest.wantsSubscription($0) }
+        host.wantsRead = { ingest.wantsRead($0) }
+        self.host = host
+        var storeError: GatewayStoreError?
+        var stayedUp = false
+        defer { try? ingest.commit(at: clock()) }
+        do {
+            try host.run(until: endTime) { [self] in
+                let now = clock()
+                do throws(GatewayStoreError) { try ingest.commitIfDue(at: now) } catch {
+                    storeError = error
+                    return true
+                }
+                onTick?(host, now)
+                return stopped
+            }
+            stayedUp = true
+        } catch {
+            logger.error("controller: \(error)")
+        }
+        if let storeError { throw storeError }
+        return stayedUp
     }
+
+    /// "4 s", "0.5 s": a delay for a log line.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\((value * 10).rounded() / 10) s"
+    }
+}
+
+/// Logs failed attempts to open the controller, each with its delay, but at most one line
+/// per ten seconds (the lines in between are counted and mentioned).
+struct RetryLog {
+    var lastLogged = -Double.infinity
+    var suppressed = 0
+    var waited = false
+
+    /// True the first time a server is found waiting for its host.
+    var firstWait: Bool {
+        mutating get {
+            defer { waited = true }
+            return !waited
+        }
+    }
+
+    mutating func failed(_ error: any Error, retryingIn delay: Double, logger: Logger) {
+        let now = GatewayController.wallClock()
+        guard now - lastLogged >= 10 else {
+            suppressed += 1
+            return
+        }
+        let more = suppressed > 0 ? " (\(suppressed) more failed attempts since the last line)" : ""
+        logger.error("cannot open the controller: \(error); retrying in \(GatewayRunner.seconds(delay))\(more)")
+        lastLogged = now
+        suppressed = 0
+    }
+
+    mutating func reset() { self = RetryLog() }
+}
+
+/// An opener from a closure; errors it throws are retried unless they are ``ControllerOpenError``.
+final class ClosureOpener: ControllerOpener {
+    let body: () throws -> GatewayController
+    init(_ body: @escaping () throws -> GatewayController) { self.body = body }
+    func open() throws -> GatewayController { try body() }
+    func close() {}
 }

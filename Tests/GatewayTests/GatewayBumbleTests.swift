@@ -29,16 +29,9 @@ import Testing
     static let gatewayAddress = BDAddress("C1:C2:C3:C4:C5:C6")!
     static let heartRatePeripheralAddress = BDAddress("F1:F2:F3:F4:F5:F6")!
 
-    /// Log lines of the gateway, printed when a test fails to say what the link did.
-    final class LogLines: @unchecked Sendable {
-        private let lines = Mutex<[String]>([])
-        func append(_ line: String) { lines.withLock { $0.append(line) } }
-        var text: String { lines.withLock { $0.joined(separator: "\n") } }
-    }
-
     static func gateway(store: GatewayStore, controllerPort: UInt16, log: LogLines) -> GatewayRunner {
         let ingest = GatewayIngest(catalog: catalog, store: store)
-        ingest.log = { level, line in log.append("\(level) \(line)") }
+        ingest.logger = log.logger
         let configuration = CentralConfiguration(allow: [.service(.heartRateService)], ownRandomAddress: gatewayAddress)
         return GatewayRunner(ingest: ingest, configuration: configuration) {
             // The controller app listens a moment after it starts.
@@ -182,7 +175,7 @@ import Testing
         let directory = try Bumble.temporaryDirectory("bumble-sim")
         defer { try? FileManager.default.removeItem(at: directory) }
         let truth = GroundTruthLog()
-        let simulation = try GatewayController.simulation(named: "quickstart", catalog: Self.catalog, truth: truth)
+        let simulation = try Simulation.named("quickstart", catalog: Self.catalog, truth: truth)
         let wristband = try #require(simulation.peripheralHostDevice)
         #expect(wristband.spec.role == .wristband)
         let address = wristband.address

@@ -41,7 +41,7 @@ import Testing
     /// stored to the end is stored, in order, to the 1/1024 s of the format.
     @Test(.timeLimit(.minutes(2))) func everyTrueBeatIsStoredOverTCP() throws {
         let truth = GroundTruthLog()
-        let simulation = try GatewayController.simulation(named: "quickstart", catalog: Self.catalog, truth: truth)
+        let simulation = try Simulation.named("quickstart", catalog: Self.catalog, truth: truth)
         let server = try SocketServer(tcpHost: "127.0.0.1", port: 0)
         let port = try #require(server.boundPort)
         // Used only by the controller thread once started.
@@ -108,8 +108,8 @@ import Testing
     /// A live run (in-process, on simulated time) records its HCI traffic; replaying that
     /// capture into a new store gives the same samples, time for time.
     @Test(.timeLimit(.minutes(2))) func replayOfACaptureStoresWhatTheLiveRunStored() throws {
-        let simulation = try GatewayController.simulation(named: "quickstart", catalog: Self.catalog)
-        let transport = GatewayController.simulated(simulation, pace: .virtual)
+        let simulation = try Simulation.named("quickstart", catalog: Self.catalog)
+        let transport = simulation.virtualControllerTransport(pace: .virtual)
         let epoch = simulation.epoch
         let capturePath = Self.temporaryPath("replay.btsnoop")
         defer { try? FileManager.default.removeItem(atPath: capturePath) }

@@ -42,8 +42,8 @@ import Testing
 
     @Test func aDeviceSendingGarbageIsQuarantinedOnceAndIgnored() throws {
         let (ingest, store) = try ingest()
-        var logged: [String] = []
-        ingest.log = { level, message in if level >= .warning { logged.append(message) } }
+        let log = LogLines()
+        ingest.logger = log.logger
         // Flags say a 16-bit rate follows, but only one byte does: malformed every time.
         let garbage: [UInt8] = [0x01, 72]
         for index in 0..<200 {
@@ -55,6 +55,7 @@ import Testing
         #expect(ingest.devices[Self.band]?.quarantinedAt != nil)
         #expect(ingest.statistics.malformedPayloads == 20)  // then ignored
         #expect(ingest.statistics.quarantinedPayloads == 180)
+        let logged = log.messages(atLeast: .warning)
         #expect(logged.count == 2, "\(logged)")  // the first malformed payload, then the quarantine
         #expect(try store.events(address: Self.band.description).map(\.kind) == [DeviceEventKind.quarantined])
         #expect(try store.samples(SampleQuery()).isEmpty)

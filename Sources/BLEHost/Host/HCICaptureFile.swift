@@ -1,4 +1,3 @@
-import BLEHost
 import BLEWire
 import Glibc
 

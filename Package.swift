@@ -87,6 +87,8 @@ let package = Package(
             dependencies: [
                 "GatewayPipeline", "DeviceSim", "Dissector", "BLEHost", "GatewayStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             swiftSettings: lifetimes
         ),

@@ -57,8 +57,10 @@ final class StatusDisplay {
         write(text)
     }
 
+    /// The table stops; later log lines (the summary) are printed as they come.
     func finish() {
         if enabled && drew { write("\n") }
+        drew = false
     }
 
     func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }

@@ -3,6 +3,7 @@
 # when it is all there already (a dpkg-query and a stamp comparison: well under a second).
 #
 #   apt:  tshark           reference decoder for the captures (tools/tshark_hr.py)
+#         bluez            btmon, the second reference reader of the captures (BtmonReferenceTests)
 #         libbluetooth-dev BlueZ headers and libbluetooth.so for the CBlueZ system library
 #         libsqlite3-dev   SQLite headers for GatewayStore
 #         python3-venv     python3 + venv/ensurepip for .venv
@@ -24,7 +25,7 @@ requirements="$repo/tools/requirements.txt"
 # Reference analysis tools (NeuroKit2 and its numeric stack), kept apart from the BLE tools.
 reference_requirements="$repo/tools/requirements-reference.txt"
 python="${GAITWAY_PYTHON:-/usr/bin/python3}"
-apt_packages=(tshark libbluetooth-dev libsqlite3-dev python3-venv)
+apt_packages=(tshark bluez libbluetooth-dev libsqlite3-dev python3-venv)
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 

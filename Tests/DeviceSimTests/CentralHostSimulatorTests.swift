@@ -31,8 +31,10 @@ import Testing
 
     static let wanted: Set<BluetoothUUID> = [.heartRateService, .runningSpeedAndCadenceService]
 
+    /// Runs BLEHost's central on scenario `name` for `seconds`; with `capture`, records its
+    /// HCI traffic there as `gaitway gateway --btsnoop` does.
     func run(_ name: String, seconds: Double, configuration: CentralConfiguration = CentralConfiguration(wantedServices: wanted),
-             faults: [(VirtualLinkFault, Double)] = []) throws -> (Simulation, CentralHost, Recorder) {
+             faults: [(VirtualLinkFault, Double)] = [], capture: HCICaptureFile? = nil) throws -> (Simulation, CentralHost, Recorder) {
         let catalog = try ProtocolCatalog.bundled()
         let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate(name)), options: .init(catalog: catalog))
         let simulation = try Simulation(scenario: scenario, catalog: catalog)
@@ -44,6 +46,11 @@ import Testing
         host.wantsRead = { $0 == .batteryLevel || $0 == .manufacturerNameString }
         let recorder = Recorder()
         host.delegate = recorder
+        if let capture {
+            host.link.onPacket = { type, direction, packet in
+                capture.append(packet.withUnsafeBytes { Array($0) }, type: type, direction: direction, time: transport.now)
+            }
+        }
         try host.run(until: seconds)
         return (simulation, host, recorder)
     }

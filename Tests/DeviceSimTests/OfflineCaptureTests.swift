@@ -46,6 +46,8 @@ import Testing
         var folder: URL
         /// The run's people and devices as the run left them (their clocks, for instance).
         var simulation: Simulation
+        /// Notifications and indications the run recorded.
+        var notifications: Int
     }
 
     func simulate(yaml: String? = nil, scenario file: String? = nil, duration: Double) throws -> Run {
@@ -63,9 +65,10 @@ import Testing
         let handle = try FileHandle(forWritingTo: capture)
         let truth = GroundTruthLog()
         let simulation = try Simulation(scenario: scenario, catalog: Self.catalog, truth: truth)
-        try OfflineRun(simulation: simulation, captureFile: handle).run(duration: duration)
+        let run = OfflineRun(simulation: simulation, captureFile: handle)
+        try run.run(duration: duration)
         try handle.close()
-        return Run(capture: capture, truth: truth.events, folder: folder, simulation: simulation)
+        return Run(capture: capture, truth: truth.events, folder: folder, simulation: simulation, notifications: run.notificationCount)
     }
 
     func decode(_ capture: URL) throws -> [DecodedValue] {

@@ -12,9 +12,11 @@ import BLEWire
 /// 5. Write the CCCD: 0x0001 notifications, else 0x0002 indications (§4.12.3, §3.3.3.3).
 /// 6. Read each characteristic to read once (Device Information strings, Battery Level).
 ///
-/// It produces request PDUs and consumes responses; `CentralHost` moves them over the link.
-/// A class: the notification path reads it once per packet without copying its tables.
-final class GATTClientLink {
+/// It produces request PDUs and consumes responses; `CentralHost` moves them over the link,
+/// and the simulator's offline host (DeviceSim's `OfflineRun`) over its own, so that its
+/// captures show the exchange a gateway has. A class: the notification path reads it once
+/// per packet without copying its tables.
+public final class GATTClientLink {
     struct Characteristic {
         var declaration: UInt16
         var properties: CharacteristicProperties
@@ -60,15 +62,22 @@ final class GATTClientLink {
         self.wantsRead = wantsRead
     }
 
+    /// A client for the link `handle` to `address`, before the MTU exchange (ATT_MTU 23).
+    public convenience init(handle: UInt16, address: BDAddress, addressType: UInt8, clientMTU: UInt16,
+                            wantsSubscription: @escaping (BluetoothUUID) -> Bool, wantsRead: @escaping (BluetoothUUID) -> Bool) {
+        self.init(peer: CentralPeer(handle: handle, address: address, addressType: addressType, name: nil, mtu: 23),
+                  clientMTU: clientMTU, wantsSubscription: wantsSubscription, wantsRead: wantsRead)
+    }
+
     /// The first request: Exchange MTU.
-    func start(at time: Double) -> [UInt8] {
+    public func start(at time: Double) -> [UInt8] {
         step = .exchangingMTU
         return request(at: time, Self.pdu { ATTPDU.encodeExchangeMTURequest(clientRxMTU: clientMTU, into: &$0) })
     }
 
     /// What a response (or error response) to the outstanding request leads to: the next
     /// request, or nil when discovery is over (or the PDU was not a response).
-    func handleResponse(_ pdu: RawSpan, _ parsed: ATTPDU, at time: Double) throws(WireError) -> [UInt8]? {
+    public func handleResponse(_ pdu: RawSpan, _ parsed: ATTPDU, at time: Double) throws(WireError) -> [UInt8]? {
         requestSentAt = nil
         switch (step, parsed) {
         case (.exchangingMTU, .exchangeMTUResponse(let serverMTU)):

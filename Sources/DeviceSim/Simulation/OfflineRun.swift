@@ -1,3 +1,4 @@
+import BLEHost
 import BLEWire
 import Foundation
 
@@ -35,7 +36,7 @@ public final class OfflineRun {
 
     /// Runs to `duration` seconds; `progress` sees the simulation time now and then.
     public func run(duration: Double, progress: (Double) -> Void = { _ in }) throws {
-        for index in simulation.devices.indices { connect(index, at: 0) }
+        for index in simulation.devices.indices { try connect(index, at: 0) }
         var time = 0.0
         var nextProgress = 0.0
         while time < duration {
@@ -48,7 +49,7 @@ public final class OfflineRun {
                 }
                 if let when = reconnectAt[index], when <= time {
                     reconnectAt[index] = nil
-                    connect(index, at: time)
+                    try connect(index, at: time)
                 }
                 guard let handle = links[index] else { continue }
                 device.drainOutgoing(handle: handle, upTo: time, limit: packetsPerEvent) { offset, pdu in
@@ -57,7 +58,9 @@ public final class OfflineRun {
                     notificationCount += 1
                     // The host confirms an indication (Vol 3, Part F, §3.4.7.3).
                     if pdu.first == ATTOpcode.handleValueIndication.rawValue {
-                        request(device, handle: handle, at: at) { ATTPDU.encodeHandleValueConfirmation(into: &$0) }
+                        var confirmation = ByteWriter(capacity: 1)
+                        ATTPDU.encodeHandleValueConfirmation(into: &confirmation)
+                        request(device, handle: handle, at: at, confirmation.bytes)
                     }
                 }
             }
@@ -72,7 +75,7 @@ public final class OfflineRun {
 
     // MARK: The host's side of a connection
 
-    func connect(_ index: Int, at time: Double) {
+    func connect(_ index: Int, at time: Double) throws(WireError) {
         let device = simulation.devices[index]
         let handle = nextHandle
         nextHandle = nextHandle == 0x0EFF ? 0x0040 : nextHandle + 1
@@ -84,7 +87,7 @@ public final class OfflineRun {
                                       peripheralLatency: 0, supervisionTimeout: 400).encode(into: &event)
         record(event.bytes, .event, .received, at: time)
         device.connected(handle: handle, central: BDAddress(rawValue: 0xC0_FFEE_00_00_01), at: time)
-        discover(device, handle: handle, at: time)
+        try discover(device, handle: handle, at: time)
     }
 
     func disconnect(_ index: Int, handle: UInt16, at time: Double) {
@@ -97,57 +100,29 @@ public final class OfflineRun {
         device.disconnected(handle: handle, reason: 0x08, at: time)
     }
 
-    /// MTU exchange, primary services, characteristics, descriptors, then a CCCD write for
-    /// every characteristic that notifies or indicates: the requests a GATT client sends
-    /// (Vol 3, Part G, §4.3-4.7 and §4.12.3), answered by the device's own GATT server.
-    func discover(_ device: DeviceFirmware, handle: UInt16, at time: Double) {
-        var clock = time
-        func exchange(_ build: (inout ByteWriter) -> Void) -> [UInt8]? {
+    /// The gateway's GATT client (BLEHost's `GATTClientLink`) against the device's own GATT
+    /// server: MTU exchange, primary services, the characteristics of each service over its
+    /// handle range, the descriptors of each characteristic that notifies or indicates over
+    /// its range, and a write of each CCCD found (Vol 3, Part G, §4.3.1, §4.4.1, §4.6.1,
+    /// §4.7.1, §4.12.3): the exchange a host has, so that tools that follow it (btmon,
+    /// tshark) see one. No reads: this host only subscribes.
+    func discover(_ device: DeviceFirmware, handle: UInt16, at time: Double) throws(WireError) {
+        let client = GATTClientLink(handle: handle, address: device.address, addressType: AddressType.randomDevice.rawValue,
+                                    clientMTU: 247, wantsSubscription: { _ in true }, wantsRead: { _ in false })
+        var clock = time + 0.000_5
+        var next: [UInt8]? = client.start(at: clock)
+        while let pdu = next, let response = request(device, handle: handle, at: clock, pdu) {
             clock += 0.000_5
-            return request(device, handle: handle, at: clock, build)
+            let span = response.span.bytes
+            next = try client.handleResponse(span, try ATTPDU(parsing: span), at: clock)
         }
-        _ = exchange { ATTPDU.encodeExchangeMTURequest(clientRxMTU: 247, into: &$0) }
-        var start: UInt16 = 1
-        while start != 0, let response = exchange({
-            ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: start, end: 0xFFFF), type: .primaryService, into: &$0)
-        }), response.first == ATTOpcode.readByGroupTypeResponse.rawValue {
-            start = Self.lastHandle(in: response, entryOffset: 2) &+ 1
-        }
-        start = 1
-        while start != 0, let response = exchange({
-            ATTPDU.encodeReadByTypeRequest(ATTHandleRange(start: start, end: 0xFFFF), type: .characteristic, into: &$0)
-        }), response.first == ATTOpcode.readByTypeResponse.rawValue {
-            start = Self.lastHandle(in: response, entryOffset: 0) &+ 1
-        }
-        for service in device.database.services {
-            for characteristic in service.characteristics {
-                guard let cccd = characteristic.clientConfiguration else { continue }
-                let value: [UInt8] = characteristic.properties.contains(.notify) ? [0x01, 0x00] : [0x02, 0x00]
-                _ = exchange { ATTPDU.encodeWriteRequest(handle: cccd, value: value, into: &$0) }
-            }
-        }
-    }
-
-    /// The last attribute handle listed in a Read By Type / Read By Group Type response:
-    /// `opcode, length, then entries of `length` bytes (handle first, or after `entryOffset`).
-    static func lastHandle(in response: [UInt8], entryOffset: Int) -> UInt16 {
-        guard response.count >= 2, response[1] > 0 else { return 0 }
-        let length = Int(response[1])
-        let count = (response.count - 2) / length
-        guard count > 0 else { return 0 }
-        let at = 2 + (count - 1) * length + entryOffset
-        guard at + 1 < response.count else { return 0 }
-        return UInt16(response[at]) | UInt16(response[at + 1]) << 8
     }
 
     /// Sends a request PDU to the device and records both it and the response.
     @discardableResult
-    func request(_ device: DeviceFirmware, handle: UInt16, at time: Double,
-                 _ build: (inout ByteWriter) -> Void) -> [UInt8]? {
-        var writer = ByteWriter()
-        build(&writer)
-        acl(handle: handle, writer.bytes, .sent, at: time)
-        guard let response = device.attributeRequest(writer.bytes, handle: handle, at: time) else { return nil }
+    func request(_ device: DeviceFirmware, handle: UInt16, at time: Double, _ pdu: [UInt8]) -> [UInt8]? {
+        acl(handle: handle, pdu, .sent, at: time)
+        guard let response = device.attributeRequest(pdu, handle: handle, at: time) else { return nil }
         acl(handle: handle, response, .received, at: time + 0.000_2)
         return response
     }

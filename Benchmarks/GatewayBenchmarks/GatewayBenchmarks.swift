@@ -10,6 +10,11 @@
 // handle, 4,096 per 64 KiB read, and each iteration pushes 100,000 through and commits.
 //
 // Custom metric: `notifications/s` (to committed rows). Run with `make bench`.
+//
+// The second benchmark is about storage, not speed: `gym-100` (196 devices) simulated
+// offline for 60 s into a capture (set-up), that capture replayed into a new database as
+// `gaitway gateway --hci btsnoop:FILE` does, the store closed (WAL checkpointed), and the
+// database file's size divided by the samples stored: `bytes/sample ×1000` (target 3,000).
 import BLEHost
 import BLEWire
 import Benchmark
@@ -22,6 +27,21 @@ import ProtocolSpecs
 let benchmarksFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 let scenarios = benchmarksFolder.appendingPathComponent("Scenarios").path
 let throughput = BenchmarkMetric.custom("notifications/s", polarity: .prefersLarger, useScalingFactor: false)
+let storedBytes = BenchmarkMetric.custom("bytes/sample ×1000", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// gym-100 for 60 simulated seconds as a btsnoop capture (made once per process).
+func gym100Capture(catalog: ProtocolCatalog) throws -> [UInt8] {
+    let path = NSTemporaryDirectory() + "gaitway-bench-gym100-\(getpid()).btsnoop"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    guard let file = ScenarioLoader.locate("gym-100") else { fatalError("no gym-100 scenario") }
+    let scenario = try Scenario.load(file: file, options: .init(catalog: catalog), duration: 60)
+    let simulation = try Simulation(scenario: scenario, catalog: catalog)
+    FileManager.default.createFile(atPath: path, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try OfflineRun(simulation: simulation, captureFile: handle).run(duration: 60)
+    try handle.close()
+    return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+}
 
 /// The simulator's transport for set-up, then as many prebuilt notification reads as
 /// `floods` says, each returning the same buffer.
@@ -108,5 +128,23 @@ let benchmarks: @Sendable () -> Void = {
         precondition(delivered >= perIteration, "only \(delivered) notifications reached the ingest")
         let (whole, attoseconds) = wall.components
         benchmark.measurement(throughput, Int(Double(delivered) / (Double(whole) + Double(attoseconds) * 1e-18)))
+    }
+
+    Benchmark("store: gym-100 60 s replayed, bytes per stored sample",
+              configuration: .init(metrics: [.wallClock, storedBytes], maxDuration: .seconds(600), maxIterations: 1)) { benchmark in
+        let catalog = try ProtocolCatalog.bundled()
+        let capture = try gym100Capture(catalog: catalog)
+        let path = NSTemporaryDirectory() + "gaitway-bench-store-\(getpid()).db"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        benchmark.startMeasurement()
+        let store = try GatewayStore(path: path, options: .init(durability: .normal))
+        try CaptureReplay(ingest: GatewayIngest(catalog: catalog, store: store)).replay(capture: capture)
+        let samples = try store.counts().samples
+        try store.close()
+        benchmark.stopMeasurement()
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        precondition(samples > 1_000_000, "only \(samples) samples stored")
+        print("gym-100 60 s: \(samples) samples in \(size) bytes (capture \(capture.count) bytes)")
+        benchmark.measurement(storedBytes, size * 1000 / samples)
     }
 }

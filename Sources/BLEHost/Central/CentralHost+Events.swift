@@ -3,11 +3,9 @@ import BLEWire
 /// What the central host does with the controller's events: advertising reports feed
 /// device selection, connection events open and close links.
 extension CentralHost {
-    func handleEvent(_ packet: RawSpan) {
-        let event: HCIEvent
-        do throws(WireError) {
-            event = try HCIEvent(parsing: packet)
-        } catch {
+    /// `event` is what the host link parsed of `packet` (nil: malformed).
+    func handleEvent(_ event: HCIEvent?, in packet: RawSpan) {
+        guard let event else {
             statistics.malformedPackets += 1
             return
         }

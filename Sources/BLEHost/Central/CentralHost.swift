@@ -214,8 +214,8 @@ public final class CentralHost {
     // MARK: Start-up commands
 
     func execute(_ command: HCICommand) throws(HCIHostError) -> [UInt8] {
-        try link.execute(command, timeout: .milliseconds(Int64(commandTimeout * 1000))) { type, packet in
-            dispatch(type, packet)
+        try link.execute(command, timeout: .milliseconds(Int64(commandTimeout * 1000))) { type, packet, event in
+            dispatch(type, packet, event)
         }
     }
 
@@ -232,7 +232,7 @@ public final class CentralHost {
         let open: Bool
         do throws(TransportError) {
             open = try link.receive(timeout: .microseconds(Int64((max(0, timeout) * 1_000_000).rounded(.up)))) {
-                type, packet in dispatch(type, packet)
+                type, packet, event in dispatch(type, packet, event)
             }
         } catch {
             throw .transport(error)
@@ -243,9 +243,9 @@ public final class CentralHost {
 }
 
 extension CentralHost {
-    func dispatch(_ type: HCIPacketType, _ packet: RawSpan) {
+    func dispatch(_ type: HCIPacketType, _ packet: RawSpan, _ event: HCIEvent?) {
         switch type {
-        case .event: handleEvent(packet)
+        case .event: handleEvent(event, in: packet)
         case .aclData: handleACL(packet)
         default: statistics.unexpectedPackets += 1
         }

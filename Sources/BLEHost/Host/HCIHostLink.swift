@@ -131,11 +131,15 @@ public final class HCIHostLink {
 
     // MARK: Receiving
 
+    /// What `receive` hands over for each packet: its type, its bytes and, for an event, the
+    /// event as parsed here once (nil when it is malformed), so that no layer above parses
+    /// the same event again.
+    public typealias PacketHandler = (HCIPacketType, RawSpan, HCIEvent?) -> Void
+
     /// Waits up to `timeout` for bytes from the controller and hands each packet they
     /// complete to `body` (events after their credits were taken). Returns false when the
     /// controller closed the transport.
-    public func receive(timeout: Duration?,
-                        _ body: (HCIPacketType, RawSpan) -> Void) throws(TransportError) -> Bool {
+    public func receive(timeout: Duration?, _ body: PacketHandler) throws(TransportError) -> Bool {
         let count: Int
         do throws(TransportError) {
             let transport = self.transport
@@ -157,8 +161,10 @@ public final class HCIHostLink {
         do throws(WireError) {
             try framer.feed(bytes) { (type: HCIPacketType, packet: RawSpan) throws(WireError) in
                 onPacket?(type, .received, packet)
-                if type == .event, takeCredits(packet) { return }
-                body(type, packet)
+                guard type == .event else { return body(type, packet, nil) }
+                let event = try? HCIEvent(parsing: packet)
+                if let event, takeCredits(event, in: packet) { return }
+                body(type, packet, event)
             }
         } catch {
             // Bad indicators are skipped by the framer and the stream goes on.
@@ -171,8 +177,7 @@ public final class HCIHostLink {
     /// Command credits from Command Complete / Command Status (§7.7.14, §7.7.15) and ACL
     /// buffers from Number Of Completed Packets (§7.7.19). Returns true for the answer
     /// `execute` waits for, which is consumed here.
-    func takeCredits(_ packet: RawSpan) -> Bool {
-        guard let event = try? HCIEvent(parsing: packet) else { return false }
+    func takeCredits(_ event: HCIEvent, in packet: RawSpan) -> Bool {
         switch event {
         case .commandComplete(let complete):
             commandCredits = Int(complete.numHCICommandPackets)
@@ -205,13 +210,13 @@ public final class HCIHostLink {
     /// handing everything else that arrives meanwhile to `body`; returns the return
     /// parameters, Status first. A non-zero Status throws.
     public func execute(_ command: HCICommand, timeout: Duration,
-                        _ body: (HCIPacketType, RawSpan) -> Void) throws(HCIHostError) -> [UInt8] {
+                        _ body: PacketHandler) throws(HCIHostError) -> [UInt8] {
         try execute(command.encoded, opcode: command.opcode, timeout: timeout, body)
     }
 
     /// `execute` for a command packet built elsewhere (without its H4 indicator).
     public func execute(_ packet: [UInt8], opcode: HCIOpcode, timeout: Duration,
-                        _ body: (HCIPacketType, RawSpan) -> Void) throws(HCIHostError) -> [UInt8] {
+                        _ body: PacketHandler) throws(HCIHostError) -> [UInt8] {
         awaited = opcode
         awaitedResult = nil
         defer { awaited = nil }

@@ -2,11 +2,9 @@ import BLEWire
 
 /// What the peripheral host does with the controller's events and ACL data.
 extension PeripheralHost {
-    func handleEvent(_ packet: RawSpan, at time: Double) {
-        let event: HCIEvent
-        do throws(WireError) {
-            event = try HCIEvent(parsing: packet)
-        } catch {
+    /// `event` is what the host link parsed of `packet` (nil: malformed).
+    func handleEvent(_ event: HCIEvent?, in packet: RawSpan, at time: Double) {
+        guard let event else {
             statistics.malformedPackets += 1
             return
         }

@@ -281,8 +281,8 @@ public final class PeripheralHost {
 
     /// Sends one command and waits for its answer; returns the return parameters, Status first.
     func execute(_ packet: [UInt8], _ opcode: HCIOpcode) throws(PeripheralHostError) -> [UInt8] {
-        try link.execute(packet, opcode: opcode, timeout: commandTimeout) { type, packet in
-            dispatch(type, packet, at: simulationTime)
+        try link.execute(packet, opcode: opcode, timeout: commandTimeout) { type, packet, event in
+            dispatch(type, packet, event, at: simulationTime)
         }
     }
 
@@ -299,7 +299,7 @@ public final class PeripheralHost {
         let skippedBefore = link.malformedBytes
         do throws(TransportError) {
             let time = simulationTime
-            open = try link.receive(timeout: timeout) { type, packet in dispatch(type, packet, at: time) }
+            open = try link.receive(timeout: timeout) { type, packet, event in dispatch(type, packet, event, at: time) }
         } catch {
             throw .transport(error)
         }
@@ -309,9 +309,9 @@ public final class PeripheralHost {
         return open
     }
 
-    func dispatch(_ type: HCIPacketType, _ packet: RawSpan, at time: Double) {
+    func dispatch(_ type: HCIPacketType, _ packet: RawSpan, _ event: HCIEvent?, at time: Double) {
         switch type {
-        case .event: handleEvent(packet, at: time)
+        case .event: handleEvent(event, in: packet, at: time)
         case .aclData: handleACL(packet, at: time)
         default: break
         }

@@ -73,7 +73,7 @@ import Testing
             parkinsonAlphas.append(parkinson)
         }
         // White noise through the same tool: α ≈ 0.5 (a check of the tool and of our reading of it).
-        var random = GaitRandom(seed: 99, stream: 1)
+        var random = ModelRandom.gait(seed: 99, stream: 1)
         let white = (0..<1024).map { _ in 1.1 + 0.02 * random.normal() }
         guard let whiteAlpha = try Self.alpha(white) else { return }
         print("NeuroKit2 DFA α: healthy persona \(healthyAlphas), Parkinson persona \(parkinsonAlphas), white noise \(whiteAlpha)")

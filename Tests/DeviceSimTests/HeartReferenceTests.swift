@@ -1,4 +1,5 @@
 import Foundation
+import GaitwayTestSupport
 import Testing
 @testable import DeviceSim
 
@@ -113,15 +114,6 @@ enum HeartReference {
         case ran(Batch)
     }
 
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // this file, DeviceSimTests, Tests
-        return url
-    }()
-
-    static var python: String { repository.appendingPathComponent(".venv/bin/python").path }
-    static var required: Bool { ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" }
-
     /// The shared results; `nil` (after saying why) when the reference environment is missing
     /// and not required.
     static func batch() throws -> Batch? {
@@ -129,8 +121,7 @@ enum HeartReference {
         case .ran(let batch):
             return batch
         case .missing:
-            let message = "NeuroKit2 reference skipped: .venv with neurokit2 missing (run tools/bootstrap.sh)"
-            if required { Issue.record(Comment(rawValue: message)) } else { print(message) }
+            Reference.missing("NeuroKit2 reference: .venv with neurokit2 missing (run tools/bootstrap.sh)")
             return nil
         case .failed(let reason):
             Issue.record(Comment(rawValue: "tools/heart_reference.py failed: \(reason)"))
@@ -139,7 +130,7 @@ enum HeartReference {
     }
 
     private static let outcome: Outcome = {
-        guard FileManager.default.isExecutableFile(atPath: python) else { return .missing }
+        guard Reference.executable(Reference.python) else { return .missing }
         do {
             return try run()
         } catch {
@@ -194,8 +185,8 @@ enum HeartReference {
         try JSONSerialization.data(withJSONObject: jobs).write(to: manifest)
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repository.appendingPathComponent("tools/heart_reference.py").path, "batch", manifest.path]
+        process.executableURL = URL(fileURLWithPath: Reference.python)
+        process.arguments = [Reference.path("tools/heart_reference.py"), "batch", manifest.path]
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors

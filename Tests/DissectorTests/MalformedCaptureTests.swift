@@ -1,6 +1,7 @@
 import BLEWire
 import Dissector
 import Foundation
+import GaitwayTestSupport
 import Testing
 
 /// Captures built here, with deliberate damage: every malformed frame yields an error that

@@ -1,0 +1,106 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// Where the tools nobody here wrote are found (Bumble, NeuroKit2 and bthome-ble in the
+/// repository's `.venv` from tools/bootstrap.sh; tshark and btmon from the system), and what a
+/// test does when one is missing: it passes with a printed message, unless
+/// GAITWAY_REQUIRE_REFERENCES=1 (as `make test` sets), when it fails.
+public enum Reference {
+    /// The repository's root: this file is Tests/GaitwayTestSupport/Reference.swift.
+    public static let repository: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }  // this file, GaitwayTestSupport, Tests
+        return url
+    }()
+
+    /// A path inside the repository.
+    public static func path(_ relative: String) -> String { repository.appendingPathComponent(relative).path }
+
+    /// The venv's Python (Bumble 0.0.236, NeuroKit2, bthome-ble: tools/requirements.txt).
+    public static var python: String { path(".venv/bin/python") }
+
+    /// `make test` sets GAITWAY_REQUIRE_REFERENCES=1: then a missing tool is a failure, not a
+    /// quiet skip.
+    public static var required: Bool { ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" }
+
+    public static func executable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    /// The first of `candidates` that is an executable file.
+    public static func tool(_ candidates: [String]) -> String? { candidates.first(where: executable) }
+
+    public static var tshark: String? { tool(["/usr/bin/tshark", "/usr/local/bin/tshark"]) }
+    public static var btmon: String? { tool(["/usr/bin/btmon", "/usr/local/bin/btmon", "/usr/sbin/btmon"]) }
+
+    /// Says that a reference is missing: a test failure at the caller when references are
+    /// required, a printed message otherwise.
+    public static func missing(_ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        if required {
+            Issue.record(Comment(rawValue: "GAITWAY_REQUIRE_REFERENCES=1 but: \(message)"), sourceLocation: sourceLocation)
+        } else {
+            print("skipped: \(message)")
+        }
+    }
+
+    /// Whether the venv's Python is there; when not, says so through ``missing(_:sourceLocation:)``.
+    public static func pythonAvailable(for test: String, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        if executable(python) { return true }
+        missing("\(test): .venv missing (run tools/bootstrap.sh)", sourceLocation: sourceLocation)
+        return false
+    }
+
+    /// Runs a program in the repository's root, returning its standard output; throws with its
+    /// standard error on failure.
+    @discardableResult
+    public static func run(_ program: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        process.currentDirectoryURL = repository
+        let output = Pipe(), errors = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Standard error is read on its own thread: a child that fills one pipe while we wait
+        // on the other would block forever.
+        let errorData = Mutex(Data())
+        let errorsRead = DispatchSemaphore(value: 0)
+        Thread {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            errorData.withLock { $0 = data }
+            errorsRead.signal()
+        }.start()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        errorsRead.wait()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ProcessFailure(command: ([program] + arguments).joined(separator: " "),
+                                 status: process.terminationStatus,
+                                 stderr: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
+        }
+        return String(decoding: outputData, as: UTF8.self)
+    }
+
+    public struct ProcessFailure: Error, CustomStringConvertible {
+        public var command: String
+        public var status: Int32
+        public var stderr: String
+        public var description: String { "\(command) exited \(status): \(stderr)" }
+    }
+
+    /// Parses JSON lines into objects.
+    public static func jsonLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { line in
+            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
+    /// A new empty directory for one test's files; remove it with `removeItem` when done.
+    public static func temporaryDirectory(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gaitway-\(name)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
+        return url
+    }
+}

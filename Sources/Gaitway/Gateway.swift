@@ -67,7 +67,7 @@ struct GatewayCommand: AsyncParsableCommand {
                                valueName: "FILE"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Record the HCI traffic as a btsnoop capture (replay it with --hci btsnoop:FILE).",
+    @Option(help: ArgumentHelp("Record the HCI traffic as a btsnoop capture (replay it with --hci btsnoop:FILE; not with a replay).",
                                valueName: "FILE"))
     var btsnoop: String?
 

@@ -88,7 +88,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let settings = try GatewaySettings(command: self)
         let catalog = try protocols.loadCatalog()
         let spec: TransportSpec
-        do { spec = try TransportSpec(parsing: settings.hci) } catch { throw CleanExit.failure("--hci \(settings.hci): \(error)") }
+        do { spec = try TransportSpec(parsing: settings.hci) } catch { throw CleanExit.failure("--hci: \(error)") }
         var capture: HCICaptureFile?
         if let btsnoop {
             do { capture = try HCICaptureFile(path: btsnoop) } catch { throw CleanExit.failure("--btsnoop \(btsnoop): \(error)") }

@@ -123,7 +123,7 @@ struct GatewaySettings {
     func checkTogether(btsnoop: String?, allowSource: String, problems: inout SettingsProblems) {
         switch Result(catching: { try TransportSpec(parsing: hci) }) {
         case .failure(let error):
-            problems.add("--hci \(hci): \(error)")
+            problems.add("--hci: \(error)")
         case .success(.btsnoop(let path)):
             if let problem = FileArgument.problem(path, option: "--hci btsnoop:", mustExist: true) { problems.add(problem) }
             if btsnoop != nil {

@@ -19,8 +19,10 @@ struct GaitwayRun {
         return url
     }()
 
-    /// The `gaitway` executable `swift build` put next to this test bundle.
+    /// The `gaitway` executable `swift build` put next to this test bundle, or the one
+    /// GAITWAY_EXECUTABLE names (to run these tests against another build, e.g. an older one).
     static let executable: String = {
+        if let path = ProcessInfo.processInfo.environment["GAITWAY_EXECUTABLE"] { return path }
         let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
         for directory in [bundle, repository.appendingPathComponent(".build/debug")] {
             let candidate = directory.appendingPathComponent("gaitway").path

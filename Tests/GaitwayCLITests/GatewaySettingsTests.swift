@@ -88,7 +88,7 @@ import Testing
     @Test(arguments: [
         (["--hci", "btsnoop:/nonexistent/capture.btsnoop"], "no such file"),
         (["--hci", "sim:no-such-scenario"], "no such scenario"),
-        (["--hci", "tcp-client:127.0.0.1"], "--hci tcp-client:127.0.0.1"),
+        (["--hci", "tcp-client:127.0.0.1"], "--hci: invalid transport 'tcp-client:127.0.0.1'"),
         (["--btsnoop", "/nonexistent/folder/out.btsnoop"], "the folder /nonexistent/folder does not exist"),
     ])
     func aFailedStartLeavesNoDatabase(_ arguments: [String], _ message: String) throws {

@@ -48,7 +48,7 @@ struct GatewayCommand: AsyncParsableCommand {
     var db: String?
 
     @Option(name: .customLong("allow"), help: ArgumentHelp(
-        "Connect only to devices matching: an address (AA:BB:CC:DD:EE:FF), a service UUID (180D), or a name pattern (* and ?). Repeatable.",
+        "Connect only to devices matching: an address (AA:BB:CC:DD:EE:FF), a service UUID (180D), or a name pattern (* and ?; without them, a name prefix). Repeatable.",
         valueName: "ADDR|UUID|NAME"))
     var allow: [String] = []
 

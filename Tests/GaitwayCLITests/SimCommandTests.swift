@@ -60,4 +60,24 @@ import Testing
         let truth = try GaitwayRun.run(["sim", "--duration", "1", "--truth", missing])
         #expect(truth.exited(64) && truth.errors.contains("does not exist"), "\(truth.errors)")
     }
+
+    /// The scenarios `gaitway sim --help` names are those in Simulators/ (it left out
+    /// replay-ppg), and each runs.
+    @Test func helpNamesTheScenariosThereAre() throws {
+        let help = try GaitwayRun.run(["sim", "--help"])
+        #expect(help.exited(0))
+        let text = help.output.replacingOccurrences(of: "\n", with: " ")
+        let listed = try #require(text.range(of: "Scenarios: ").flatMap { start in
+            text[start.upperBound...].range(of: " (in Simulators/)").map { text[start.upperBound..<$0.lowerBound] }
+        })
+        let names = Set(listed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: GaitwayRun.repository.appendingPathComponent("Simulators").path)
+        let scenarios = Set(files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) })
+        #expect(names == scenarios)
+        for name in names.sorted() {
+            let run = try GaitwayRun.run(["sim", "--scenario", name, "--duration", "1"], in: GaitwayRun.repository)
+            #expect(run.exited(0), "\(name): \(run.errors)")
+        }
+    }
 }

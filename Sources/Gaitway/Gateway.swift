@@ -118,18 +118,20 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         let counts = try? store.counts()
         do { try store.close() } catch { logger.error("\(error)") }
-        if summary.failure != nil, !databaseExisted,
-           counts.map({ $0.samples == 0 && $0.rawPayloads == 0 && $0.devices == 0 && $0.events == 0 }) == true {
-            // A run that failed before it stored anything (a controller that cannot be
-            // opened at all) leaves no empty database behind, as a refused start does not.
+        // A run that failed before it stored anything (a controller that cannot be opened at
+        // all) leaves no empty database behind, as a refused start does not.
+        let removed = summary.failure != nil && !databaseExisted
+            && counts.map({ $0.samples == 0 && $0.rawPayloads == 0 && $0.devices == 0 && $0.events == 0 }) == true
+        if removed {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: settings.db + suffix) }
         }
         let stored = counts.map { "\($0.samples) in \(settings.db)" } ?? settings.db
+        let next = removed ? "Nothing stored: \(settings.db), created by this run, is removed."
+            : "Query: gaitway query --db \(settings.db) --quantity heart_rate"
         logger.info("""
             gateway stopped: \(summary.devices) devices heard, \(summary.statistics.values) values and \
             \(summary.statistics.advertisements) advertisements received, \(summary.committed) samples committed \
-            (\(stored)), \(summary.statistics.malformedPayloads) malformed. \
-            Query: gaitway query --db \(settings.db) --quantity heart_rate
+            (\(stored)), \(summary.statistics.malformedPayloads) malformed. \(next)
             """)
         if let failure = summary.failure { throw CleanExit.failure(failure) }
     }

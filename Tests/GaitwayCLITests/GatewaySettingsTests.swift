@@ -4,14 +4,14 @@ import Testing
 /// `gaitway gateway`'s settings as an operator gets them wrong: every problem at once,
 /// plain messages, and nothing left on disk by a start that fails.
 @Suite struct GatewaySettingsTests {
-    /// Two problems in the config file and four in the flags: all six are reported in one
+    /// Four problems in the config file and four in the flags: all eight are reported in one
     /// run (the gateway used to stop at the first), and no database is created.
     @Test func everyProblemOfTheFileAndTheFlagsIsReported() throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("gateway.yaml")
         try Data("""
-            hci: sim:quickstart
+            hci: sim:no-such-scenario
             max-connections: 0
             duration: -3
             colour: blue
@@ -23,7 +23,8 @@ import Testing
         ], in: directory, timeout: 20)
         #expect(run.exited(1), "status \(run.status): \(run.errors)")
         for message in [
-            "7 problems in the gateway's settings",
+            "8 problems in the gateway's settings",
+            "gateway.yaml: hci sim:no-such-scenario: no such scenario",
             "gateway.yaml:2: 'max-connections' 0: must be a whole number from 1 to 3839",
             "gateway.yaml:3: 'duration' -3: must be seconds, more than 0 and at most 315360000",
             "gateway.yaml:4: unknown setting 'colour'",
@@ -101,5 +102,26 @@ import Testing
         #expect(run.errors.contains(message), "\(run.errors)")
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         #expect(left.isEmpty, "left behind: \(left)")
+    }
+
+    /// A run that fails at once at run time (here a scenario file the simulator cannot load,
+    /// found only when the controller is opened) removes the empty database it created, and
+    /// one that existed before is kept.
+    @Test(.timeLimit(.minutes(1))) func aRunThatFailsBeforeStoringRemovesTheDatabaseItCreated() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scenario = directory.appendingPathComponent("broken.yaml")
+        try Data("name: broken\npersonas: 7\n".utf8).write(to: scenario)
+        let database = directory.appendingPathComponent("gateway.db").path
+        let arguments = ["gateway", "--hci", "sim:\(scenario.path)", "--db", database, "--duration", "5", "--no-status"]
+        let run = try GaitwayRun.run(arguments, in: directory, timeout: 30)
+        #expect(run.exited(1), "status \(run.status): \(run.errors)")
+        #expect(run.errors.contains("created by this run, is removed"), "\(run.errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["broken.yaml"])
+
+        #expect(FileManager.default.createFile(atPath: database, contents: nil))
+        let again = try GaitwayRun.run(arguments, in: directory, timeout: 30)
+        #expect(again.exited(1), "status \(again.status): \(again.errors)")
+        #expect(FileManager.default.fileExists(atPath: database))
     }
 }

@@ -24,7 +24,7 @@ struct QueryCommand: ParsableCommand {
             in the shortest form that reads back the same.
 
             Without filters every stored sample is printed. --device (an address, in any \
-            letter case) and --quantity (a name as --list shows it) select exactly; --from is \
+            letter case, : or - between the octets) and --quantity (a name as --list shows it) select exactly; --from is \
             inclusive, --to exclusive; --limit stops after that many lines. When nothing \
             matches, standard error lists the devices and quantities the database holds, \
             and the exit status is still 0. --list prints those instead of samples, one JSON \
@@ -86,6 +86,9 @@ struct QueryCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let device, BDAddress(device) == nil {
+            throw ValidationError("--device '\(device)' is not a Bluetooth address (AA:BB:CC:DD:EE:FF; --list shows those stored)")
+        }
         if let from, let to, from >= to {
             throw ValidationError("--from \(ISO8601Time.format(micros: from, fractionDigits: 6)) is not before --to "
                 + "\(ISO8601Time.format(micros: to, fractionDigits: 6)): no time is in that range")
@@ -122,7 +125,9 @@ struct QueryCommand: ParsableCommand {
             do { try Self.list(store, to: &output) } catch { throw CleanExit.failure("\(error)") }
             return
         }
-        let query = SampleQuery(address: device?.uppercased(), quantity: quantity, from: from, to: to, limit: limit)
+        // Stored as BDAddress prints them: upper case, colons.
+        let address = device.flatMap(BDAddress.init).map(\.description)
+        let query = SampleQuery(address: address, quantity: quantity, from: from, to: to, limit: limit)
         if format == .csv { output.write("time,address,quantity,channel,value,unit") }
         var count = 0
         do {

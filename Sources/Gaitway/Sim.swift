@@ -118,6 +118,8 @@ struct Sim: ParsableCommand {
         let simulation = try Simulation(scenario: resolved, catalog: catalog, truth: truthSink)
         let captureFile = try btsnoop.map(Self.create)
         let run = OfflineRun(simulation: simulation, captureFile: captureFile)
+        // Int(_:) of seconds below cannot trap: the scenario's duration is at most 30 days
+        // (--duration is read against that bound; DeviceSim's parser bounds a file's).
         let terminal = isatty(STDERR_FILENO) != 0
         let started = Date()
         try run.run(duration: seconds) { time in

@@ -11,7 +11,8 @@ enum SimulatorMemory {
     ///     /usr/bin/time -v gaitway sim --scenario gym-100 --devices N --duration S
     ///
     /// Maximum resident set size, S = 30: 42,224 kB at N = 100, 89,676 kB at N = 1000
-    /// (52.7 kB per device); S = 60: 42,560 kB and 91,564 kB (54.4 kB per device). The
+    /// (52.7 kB per device); S = 60: 42,560 kB and 91,564 kB (54.4 kB per device);
+    /// parkinson-clinic, S = 30: 39,112 kB and 91,588 kB (58.3 kB per device). The
     /// per-device buffers fill over the first ~20 simulated seconds, then stay (1000
     /// devices peak at 61,456 kB after 1 s, 85,008 kB after 10 s). Rounded up to 64 kB so
     /// that a refused count is surely too many, not about right.

@@ -23,6 +23,7 @@ import Testing
         (["--limit", "1e13"], "expected a whole number"),
         (["--limit", "99999999999999999999"], "is outside 1..."),
         (["--from", "10", "--to", "5"], "is not before --to"),
+        (["--device", "C1:4D:AE"], "is not a Bluetooth address"),
     ])
     func outOfRangeArgumentsAreMessages(_ arguments: [String], _ message: String) throws {
         let run = try GaitwayRun.run(["query", "--db", try Self.database()] + arguments)
@@ -77,7 +78,8 @@ import Testing
         #expect(everything.exited(0))
         #expect(everything.output.split(separator: "\n").count == samples)
         let device = try #require(devices.first?["device"] as? String)
-        let heart = try GaitwayRun.run(["query", "--db", database, "--device", device.lowercased(), "--quantity", "heart_rate",
+        let dashed = device.lowercased().replacingOccurrences(of: ":", with: "-")
+        let heart = try GaitwayRun.run(["query", "--db", database, "--device", dashed, "--quantity", "heart_rate",
                                         "--format", "csv"])
         #expect(heart.exited(0))
         let rows = heart.output.split(separator: "\n")

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import Synchronization
 import Testing
 
 /// One run of the built `gaitway` executable to its end: how it ended, and what it wrote.
@@ -85,6 +87,9 @@ struct GaitwayRun {
     static let quickstartDatabase: Result<String, GaitwayRunFailure> = {
         do {
             let directory = try temporaryDirectory()
+            // Removed when the test process exits (Swift Testing has no suite-wide teardown).
+            sharedDirectory.withLock { $0 = directory.path }
+            atexit { GaitwayRun.sharedDirectory.withLock { path in path.map { _ = try? FileManager.default.removeItem(atPath: $0) } } }
             let capture = directory.appendingPathComponent("quickstart.btsnoop").path
             let database = directory.appendingPathComponent("quickstart.db").path
             let sim = try run(["sim", "--scenario", "quickstart", "--duration", "5", "--btsnoop", capture])
@@ -96,6 +101,11 @@ struct GaitwayRun {
             return .failure(GaitwayRunFailure(description: "\(error)"))
         }
     }()
+}
+
+extension GaitwayRun {
+    /// The folder of ``quickstartDatabase``, for its removal at exit.
+    static let sharedDirectory = Mutex<String?>(nil)
 }
 
 struct GaitwayRunFailure: Error, CustomStringConvertible {

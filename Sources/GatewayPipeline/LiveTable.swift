@@ -40,9 +40,10 @@ public struct LiveTable: Sendable {
             totals(snapshot),
             Self.header,
         ]
-        // Rows left after the header, the log lines (at most 3, none when rows are short)
-        // and a summary line if some devices do not fit.
-        let logLines = Array(log.suffix(min(3, max(0, height - lines.count - devices.count - 1))))
+        // Rows left after the header, the last log lines (3, where 10 rows or more remain:
+        // a warning matters more than the 38th device) and a summary line if some devices
+        // do not fit.
+        let logLines = Array(log.suffix(height - lines.count >= 10 ? 3 : 0))
         var rows = height - lines.count - logLines.count
         if devices.count > rows { rows = max(0, rows - 1) }
         // Rows to spare let a device's values continue on a second line rather than be cut.

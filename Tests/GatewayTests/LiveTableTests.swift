@@ -1,7 +1,7 @@
 import BLEHost
 import BLEWire
 import Foundation
-import GatewayPipeline
+@testable import GatewayPipeline
 import GatewayStore
 import ProtocolSpecs
 import Testing
@@ -36,14 +36,22 @@ import Testing
             "energy_expended": (24, 65), "ppg": (988_123, 0.1), "battery_level": (91, 30),
         ])
         let lines = LiveTable(width: 100, height: 40).lines(Self.snapshot([band]))
-        let row = lines[3]
-        #expect(row.count <= 100, "\(row)")
+        #expect(lines.allSatisfy { $0.count <= 100 }, "\(lines)")
+        // With rows to spare the values continue on a second line, under the first.
+        #expect(lines.count == 5, "\(lines)")
+        #expect(lines[4].hasPrefix(String(repeating: " ", count: 56)) && lines[4].count > 56, "\(lines)")
+        let row = lines[3...].joined(separator: " ")
         #expect(row.contains("hr 72 rr 0.83 0s"), "\(row)")
         #expect(row.contains("spo2 97 pr 71 2s"), "\(row)")
         #expect(row.contains("kJ 24 1m"), "\(row)")
         #expect(row.contains("ppg 988k 0s"), "\(row)")
         #expect(row.contains(" 91% "), "\(row)")
         #expect(!row.contains("+"), "nothing left out: \(row)")
+        // With no row to spare (37 bands in 37 rows) each band has one line, and what did
+        // not fit it is counted.
+        let crowded = LiveTable(width: 100, height: 40).lines(Self.snapshot(Array(repeating: band, count: 37)))
+        #expect(crowded.count == 40)
+        #expect(crowded[3...].allSatisfy { $0.hasSuffix(" +2") && $0.count <= 100 }, "\(crowded[3])")
     }
 
     @Test func longNamesAndManyQuantitiesStayWithinTheWidth() {
@@ -51,10 +59,14 @@ import Testing
         for index in 0..<40 { values["vendor_quantity_with_a_long_name_\(index)"] = (-123_456.789, Double(index) * 100) }
         let device = Self.device(2, name: String(repeating: "Very Long Device Name ", count: 8), values: values)
         for width in [60, 80, 100, 132] {
-            let lines = LiveTable(width: width, height: 40).lines(Self.snapshot([device]), log: [String(repeating: "x", count: 300)])
-            #expect(lines.allSatisfy { $0.count <= width }, "\(width): \(lines)")
-            // What does not fit is counted, so the operator knows there is more.
-            #expect(lines[3].contains(" +"), "\(lines[3])")
+            for height in [8, 20, 40] {
+                let lines = LiveTable(width: width, height: height).lines(Self.snapshot([device]),
+                                                                         log: [String(repeating: "x", count: 300)])
+                #expect(lines.allSatisfy { $0.count <= width }, "\(width): \(lines)")
+                #expect(lines.count <= height)
+                // What does not fit is counted, so the operator knows there is more.
+                #expect(lines.contains { $0.contains(" +") }, "\(lines)")
+            }
         }
     }
 
@@ -66,8 +78,9 @@ import Testing
             values[quantity] = (1.25, 0.2)
         }
         let lines = LiveTable(width: 100, height: 40).lines(Self.snapshot([Self.device(3, name: "Gaitway Insole L", values: values)]))
-        let row = lines[3]
-        #expect(row.count <= 100, "\(row)")
+        #expect(lines.allSatisfy { $0.count <= 100 }, "\(lines)")
+        #expect(lines.count <= 6, "at most three lines for the insole: \(lines)")
+        let row = lines[3...].joined(separator: " ")
         for shown in ["cad 1.25", "spd 1.25", "stride 1.25", "dist 1.25", "steps 1.25", "force 1.25", "a 1.25/1.25/1.25",
                       "g 1.25/1.25/1.25"] {
             #expect(row.contains(shown), "\(shown): \(row)")

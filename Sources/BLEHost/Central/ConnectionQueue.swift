@@ -46,22 +46,17 @@ public struct ConnectionQueue: Sendable, Equatable {
         return true
     }
 
-    /// The devices that now wait for a link. Returns the event to report, if any: the first
-    /// time devices wait, all of them; after that the changes, once `reportInterval` has
-    /// passed since the last report.
+    /// The devices that now wait for a link. Returns the event to report, if any: when
+    /// devices start to wait, all of them; after that the changes. Never two reports within
+    /// `reportInterval`, however often the set changes (a fleet churning at the limit).
     public mutating func update(waiting now: Set<BDAddress>, limit: Int, at time: Double) -> CentralEvent? {
         waiting = now
-        guard now != reported else { return nil }
-        if reported.isEmpty {
-            reported = now
-            lastReport = time
-            return .devicesWaiting(limit: limit, waiting: now.sorted())
-        }
-        guard time - lastReport >= reportInterval else { return nil }
-        let joined = now.subtracting(reported).sorted()
-        let left = reported.subtracting(now).sorted()
+        guard now != reported, lastReport == -.infinity || time - lastReport >= reportInterval else { return nil }
+        let previous = reported
         reported = now
         lastReport = time
-        return .waitingChanged(limit: limit, waiting: now.count, joined: joined, left: left)
+        if previous.isEmpty { return .devicesWaiting(limit: limit, waiting: now.sorted()) }
+        return .waitingChanged(limit: limit, waiting: now.count, joined: now.subtracting(previous).sorted(),
+                               left: previous.subtracting(now).sorted())
     }
 }

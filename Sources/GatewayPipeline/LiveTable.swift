@@ -34,9 +34,15 @@ public struct LiveTable: Sendable {
     public func lines(_ snapshot: GatewaySnapshot, log: [String] = []) -> [String] {
         let devices = snapshot.devices.sorted { Self.order($0, $1) }
         let waiting = snapshot.devices.count { $0.waiting }
+        var title = "gaitway gateway \(Self.iso8601(snapshot.time))  \(snapshot.connected) connected, "
+            + "\(waiting) waiting, \(snapshot.heard) heard"
+        // The hint goes where it fits: the counts matter more.
+        for hint in ["   Ctrl-C stops and commits", "   Ctrl-C stops"] where title.count + hint.count <= width {
+            title += hint
+            break
+        }
         var lines = [
-            "gaitway gateway \(Self.iso8601(snapshot.time))  \(snapshot.connected) connected, \(waiting) waiting, "
-                + "\(snapshot.heard) heard   Ctrl-C stops and commits",
+            title,
             totals(snapshot),
             Self.header,
         ]

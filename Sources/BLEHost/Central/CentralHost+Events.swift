@@ -58,13 +58,20 @@ extension CentralHost {
 
     func commandFailed(_ opcode: HCIOpcode, status: UInt8, at now: Double) {
         statistics.failedCommands += 1
-        delegate?.central(self, event: .commandFailed(opcode: opcode.rawValue, status: status), at: now)
         if opcode == .leCreateConnection || opcode == .leExtendedCreateConnection, let attempt = initiating {
             // The attempt never started: no Connection Complete will come.
             initiating = nil
-            connectFailed(attempt.address, status: status, at: now)
             setScanning(true)
+            if queue.refused(status: status, links: links.count) {
+                // No room for another link: the device waits, it did not fail.
+                statistics.refusedForRoom += 1
+                return
+            }
+            delegate?.central(self, event: .commandFailed(opcode: opcode.rawValue, status: status), at: now)
+            connectFailed(attempt.address, status: status, at: now)
+            return
         }
+        delegate?.central(self, event: .commandFailed(opcode: opcode.rawValue, status: status), at: now)
     }
 
     // MARK: Advertising and selection
@@ -90,7 +97,7 @@ extension CentralHost {
     }
 
     var connectionLimit: Int {
-        min(configuration.maxConnections ?? Int.max, learnedConnectionLimit ?? Int.max)
+        min(configuration.maxConnections ?? Int.max, queue.learnedLimit ?? Int.max)
     }
 
     /// Starts a connection to the next wanted device that is due, one attempt at a time.
@@ -169,8 +176,9 @@ extension CentralHost {
         if initiating?.address == address || status != 0 { initiating = nil }
         setScanning(true)
         guard status == 0 else {
-            if status == HCIStatusCode.connectionLimitExceeded || status == HCIStatusCode.memoryCapacityExceeded {
-                learnedConnectionLimit = links.count
+            if queue.refused(status: status, links: links.count) {
+                statistics.refusedForRoom += 1
+                return
             }
             connectFailed(address, status: status, at: now)
             return

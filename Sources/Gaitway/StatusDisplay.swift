@@ -1,6 +1,4 @@
-import BLEHost
 import BLEWire
-import Dissector
 import Foundation
 import Glibc
 import GatewayPipeline
@@ -56,8 +54,4 @@ final class StatusDisplay {
 
     /// A JSON string literal (BLEWire's escaping, shared with the decoder and ground truth).
     static func quoted(_ text: String) -> String { String(decoding: JSONText.quoted(text), as: UTF8.self) }
-
-    static func iso8601(_ seconds: Double) -> String {
-        ISO8601Time.format(micros: Int64((seconds * 1_000_000).rounded()), fractionDigits: 0)
-    }
 }

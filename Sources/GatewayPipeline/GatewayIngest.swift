@@ -166,7 +166,10 @@ public final class GatewayIngest: CentralHostDelegate {
     public func central(_ host: CentralHost, advertisement data: RawSpan, from address: BDAddress, rssi: Int8,
                         at time: Double) {
         ingestAdvertisement(data, from: address, at: time)
-        states[address]?.status.rssi = rssi
+        // Every device heard gets its strength, with a format of ours or not (a band's
+        // adverts carry only its name and services; it shows with its RSSI before and
+        // while it connects).
+        state(address).status.rssi = rssi
     }
 
     // MARK: Ingest

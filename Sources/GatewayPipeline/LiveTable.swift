@@ -6,20 +6,22 @@ import Foundation
 /// terminal's size, so that what an operator sees is tested without a terminal.
 ///
 /// ```
-/// gaitway gateway 2026-12-02T19:10:00Z  3 connected, 0 waiting, 3 heard   Ctrl-C stops and commits
-/// 421 values · 3 adverts · 5120 samples committed · 0 malformed · 0 shed
-/// device   name         kind   link   rssi drop gap bat  latest values, age
-/// 00:00:01 runner-band  band   stream  -58    0   0  91% hr 142 rr 0.42 1s · spo2 97 0s · ppg 10k 0s
+/// gaitway gateway 2026-12-02T20:15:42Z  64 connected, 132 waiting, 196 heard   Ctrl-C stops
+/// 22834 values · 48518 adverts · 1144205 samples committed · 0 malformed
+/// device   name          kind   link   rssi drop gap  bat latest values, age
+/// E5:40:78 Band 4078     band   stream  -66    0   0 100% hr 95 rr 0.63 spo2 98.1 pr 95 0s +5
+/// 58:6F:B1 Insole R 6FB1 insole stream  -66    0   6 100% cad 122 spd 1.29 stride 1.27 0s +5
 /// ...
-/// +87 more: 80 connected, 7 waiting
+/// +164 more: 32 connected, 132 waiting
 /// ```
 ///
 /// Every line fits `width` columns. One line per device: its link (state, RSSI, drops,
 /// sequence gaps), battery, then every quantity it sent with the latest value, values of
-/// the same age sharing it (`hr 142 rr 0.42 1s`). Values that do not fit go on a
-/// continuation line while rows are to spare, else are counted (`+2`). With more devices than rows, the header and the totals stay and the rows show
-/// the devices that matter most (quarantined, then streaming, then the rest, each by
-/// address, so rows do not jump), with one line counting the others by state.
+/// the same age sharing it (`hr 142 rr 0.42 1s`). Values that do not fit go on
+/// continuation lines while rows are to spare, else are counted (`+2`). With more devices
+/// than rows, the header and the totals stay and the rows show the devices that matter
+/// most (quarantined, then streaming, then the rest, each by address, so rows do not
+/// jump), with one line counting the others by state.
 public struct LiveTable: Sendable {
     public var width: Int
     public var height: Int
@@ -261,8 +263,10 @@ public struct LiveTable: Sendable {
         if magnitude >= 1_000_000 { return String(format: "%.0fM", value / 1_000_000) }
         if magnitude >= 10_000 { return String(format: "%.0fk", value / 1000) }
         if magnitude >= 100 || value == value.rounded() { return String(format: "%.0f", value) }
-        let text = String(format: magnitude >= 10 ? "%.1f" : "%.2f", value)
-        return text.hasSuffix("0") && text.contains(".") ? String(text.dropLast()) : text
+        var text = String(format: magnitude >= 10 ? "%.1f" : "%.2f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text == "-0" ? "0" : text
     }
 
     /// `0s`, `42s`, `3m`, `5h`, `2d`.

@@ -10,14 +10,14 @@ import Testing
     @Test(arguments: [(UInt8(0x07), true), (0x09, true), (0x0D, true), (0x3E, false), (0x0C, false), (0x12, false)])
     func onlyLackOfRoomTeachesALimit(_ status: UInt8, _ teaches: Bool) {
         var queue = ConnectionQueue()
-        let learned = queue.refused(status: status, links: 5)
+        let learned = queue.refused(status: status, links: 5, at: 0)
         #expect(learned == teaches)
         #expect(queue.learnedLimit == (teaches ? 5 : nil))
     }
 
     @Test func aRefusalWithNoLinkOpenIsAnOrdinaryFailure() {
         var queue = ConnectionQueue()
-        let learned = queue.refused(status: HCIStatusCode.connectionLimitExceeded, links: 0)
+        let learned = queue.refused(status: HCIStatusCode.connectionLimitExceeded, links: 0, at: 0)
         #expect(!learned)
         #expect(queue.learnedLimit == nil)
     }
@@ -25,9 +25,23 @@ import Testing
     @Test func theLimitOnlyGoesDown() {
         var queue = ConnectionQueue()
         let learned = [(HCIStatusCode.connectionLimitExceeded, 64), (HCIStatusCode.limitedResources, 60),
-                       (HCIStatusCode.connectionLimitExceeded, 62)].map { queue.refused(status: $0, links: $1) }
+                       (HCIStatusCode.connectionLimitExceeded, 62)].map { queue.refused(status: $0, links: $1, at: 0) }
         #expect(learned == [true, true, true])
         #expect(queue.learnedLimit == 60)
+    }
+
+    @Test func aLearnedLimitIsProbedAgainAfterTheInterval() {
+        var queue = ConnectionQueue(probeInterval: 300)
+        _ = queue.refused(status: HCIStatusCode.limitedResources, links: 10, at: 100)
+        let kept = [queue.limit(at: 101), queue.limit(at: 399.9)]
+        #expect(kept == [10, 10])
+        let probed = queue.limit(at: 400)
+        #expect(probed == nil)
+        #expect(queue.learnedLimit == 10, "the wait list keeps to it while probing")
+        // The probe got a link, refused at 11: the new limit holds until the next probe.
+        _ = queue.refused(status: HCIStatusCode.limitedResources, links: 11, at: 401)
+        let renewed = [queue.limit(at: 402), queue.limit(at: 701)]
+        #expect(renewed == [11, nil])
     }
 
     @Test func theWaitingDevicesAreReportedOnceThenTheirChangesAtALowRate() throws {

@@ -62,7 +62,7 @@ extension CentralHost {
             // The attempt never started: no Connection Complete will come.
             initiating = nil
             setScanning(true)
-            if queue.refused(status: status, links: links.count) {
+            if queue.refused(status: status, links: links.count, at: now) {
                 // No room for another link: the device waits, it did not fail.
                 statistics.refusedForRoom += 1
                 return
@@ -100,9 +100,14 @@ extension CentralHost {
         min(configuration.maxConnections ?? Int.max, queue.learnedLimit ?? Int.max)
     }
 
+    /// The limit as of `now`: a learned one lapses now and then to be probed again.
+    func connectionLimit(at now: Double) -> Int {
+        min(configuration.maxConnections ?? Int.max, queue.limit(at: now) ?? Int.max)
+    }
+
     /// Starts a connection to the next wanted device that is due, one attempt at a time.
     func connectNext(at now: Double) {
-        guard links.count < connectionLimit else { return }
+        guard links.count < connectionLimit(at: now) else { return }
         // The address order makes attempts repeatable; a busy radio is fair to every device
         // because each one that fails waits its backoff.
         guard let (address, device) = devices
@@ -176,7 +181,7 @@ extension CentralHost {
         if initiating?.address == address || status != 0 { initiating = nil }
         setScanning(true)
         guard status == 0 else {
-            if queue.refused(status: status, links: links.count) {
+            if queue.refused(status: status, links: links.count, at: now) {
                 statistics.refusedForRoom += 1
                 return
             }

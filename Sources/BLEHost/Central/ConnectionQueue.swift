@@ -26,9 +26,14 @@ public struct ConnectionQueue: Sendable, Equatable {
     /// What the last report said, and when it was made.
     public private(set) var reported: Set<BDAddress> = []
     var lastReport = -Double.infinity
+    var learnedAt: Double?
     public let reportInterval: Double
+    public let probeInterval: Double
 
-    public init(reportInterval: Double = 30) { self.reportInterval = reportInterval }
+    public init(reportInterval: Double = 30, probeInterval: Double = 300) {
+        self.reportInterval = reportInterval
+        self.probeInterval = probeInterval
+    }
 
     /// Whether `status` says the controller has no room for another connection.
     public static func isLackOfRoom(_ status: UInt8) -> Bool {
@@ -40,10 +45,22 @@ public struct ConnectionQueue: Sendable, Equatable {
     /// when it was for lack of room and the limit is now known: the device waits, it did
     /// not fail. With no link open a refusal says nothing about a limit (the controller
     /// cannot take even one): then it is an ordinary failure.
-    public mutating func refused(status: UInt8, links: Int) -> Bool {
+    public mutating func refused(status: UInt8, links: Int, at time: Double) -> Bool {
         guard Self.isLackOfRoom(status), links > 0 else { return false }
-        learnedLimit = min(learnedLimit ?? .max, links)
+        // While probing, the refusal measures the limit afresh; otherwise the lowest holds.
+        learnedLimit = limit(at: time).map { min($0, links) } ?? links
+        learnedAt = time
         return true
+    }
+
+    /// The limit to keep to at `time`. Limited Resources (0x0D) may pass (another user of
+    /// the controller lets a link go), so `probeInterval` after the last refusal the limit
+    /// lapses and the host tries for more: refused, that costs one quiet attempt and renews
+    /// the limit; accepted, the host holds a link more until the next refusal. The wait
+    /// list keeps to ``learnedLimit`` meanwhile, so a probe does not flap it.
+    public func limit(at time: Double) -> Int? {
+        guard let learnedLimit, let learnedAt, time - learnedAt < probeInterval else { return nil }
+        return learnedLimit
     }
 
     /// The devices that now wait for a link. Returns the event to report, if any: when

@@ -24,14 +24,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
-    /// quickstart for 25 s stores well over 1 MB; under a 1 MB quota the gateway keeps
+    /// gym-100 (196 devices) for 20 s stores well over 1 MB; under a 1 MB quota the gateway keeps
     /// running, evicts (raw payloads first), logs each eviction, and exits 0 with the
     /// database within the quota (pages in use; the WAL is the store's, see the README).
     @Test(.timeLimit(.minutes(1))) func aRunUnderAQuotaEvictsAndSaysSo() throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("gateway.db").path
-        let run = try GaitwayRun.run(["gateway", "--db", database, "--duration", "25", "--no-status",
+        let run = try GaitwayRun.run(["gateway", "--hci", "sim:gym-100", "--db", database, "--duration", "20", "--no-status",
                                       "--max-db-size", "1MB", "--keep-raw", "10s"], in: directory, timeout: 50)
         #expect(run.exited(0), "status \(run.status): \(run.errors)")
         let evictions = run.errors.split(separator: "\n").filter { $0.contains("retention: evicted") }

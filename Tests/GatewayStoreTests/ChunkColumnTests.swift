@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GaitwayTestSupport
 import Testing
 @testable import GatewayStore
 
@@ -31,7 +32,7 @@ import Testing
     /// Integer sequences of every shape: periodic, jittered, grouped, random, extremes,
     /// non-monotonic, single elements; with and without channels.
     @Test func integerColumnsRoundTripAnySequence() throws {
-        var random = SeededGenerator(state: 9)
+        var random = SeededGenerator(seed: 9)
         for round in 0..<400 {
             let count = round % 7 == 0 ? 1 : Int.random(in: 1...600, using: &random)
             let base = [0, Int64.min, Int64.max, Int64.random(in: .min ... .max, using: &random)][round % 4]
@@ -73,7 +74,7 @@ import Testing
     }
 
     @Test func valuesRoundTripBitForBit() throws {
-        var random = SeededGenerator(state: 33)
+        var random = SeededGenerator(seed: 33)
         let specials: [Double] = [
             .nan, -.nan, .signalingNaN, Double(bitPattern: 0x7FF8_0000_0000_1234), 0, -0.0, .infinity, -.infinity,
             .leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 9_007_199_254_740_993,
@@ -130,7 +131,7 @@ import Testing
 
     /// Random batches through a store: the rows come back exactly, chunks are format 2.
     @Test func randomChunksRoundTripThroughAStore() throws {
-        var random = SeededGenerator(state: 77)
+        var random = SeededGenerator(seed: 77)
         let store = try GatewayStore.inMemory()
         var expected: [StoredSample] = []
         for commit in 0..<4 {

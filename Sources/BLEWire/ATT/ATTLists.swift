@@ -34,10 +34,10 @@ extension ATTPDU {
         public var count: Int { entries.count / entrySize }
 
         /// Calls `body` with each (handle, UUID) pair in order.
-        public func forEach(in pdu: RawSpan, _ body: (_ handle: UInt16, _ uuid: BluetoothUUID) throws(WireError) -> Void) throws(WireError) {
+        public func forEach(in pdu: RawSpan, _ body: (_ handle: AttributeHandle, _ uuid: BluetoothUUID) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                let handle = try cursor.readUInt16("handle")
+                let handle = try cursor.readAttributeHandle("handle")
                 let uuid = try BluetoothUUID(reading: &cursor, width: uuidWidth)
                 try body(handle, uuid)
             }
@@ -64,8 +64,8 @@ extension ATTPDU {
         public func forEach(in pdu: RawSpan, _ body: (ATTHandleRange) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                let found = try cursor.readUInt16("found handle")
-                let end = try cursor.readUInt16("group end handle")
+                let found = try cursor.readAttributeHandle("found handle")
+                let end = try cursor.readAttributeHandle("group end handle")
                 try body(ATTHandleRange(start: found, end: end))
             }
         }
@@ -94,10 +94,10 @@ extension ATTPDU {
         public var count: Int { entrySize > 0 ? entries.count / entrySize : 0 }
 
         /// Calls `body` with each handle and its (possibly truncated, §3.4.4.2) value.
-        public func forEach(in pdu: RawSpan, _ body: (_ handle: UInt16, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
+        public func forEach(in pdu: RawSpan, _ body: (_ handle: AttributeHandle, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                let handle = try cursor.readUInt16("handle")
+                let handle = try cursor.readAttributeHandle("handle")
                 let value = try cursor.readSpan(entrySize &- 2, "attribute value")
                 try body(handle, value)
             }
@@ -129,8 +129,8 @@ extension ATTPDU {
         public func forEach(in pdu: RawSpan, _ body: (_ group: ATTHandleRange, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                let start = try cursor.readUInt16("attribute handle")
-                let end = try cursor.readUInt16("end group handle")
+                let start = try cursor.readAttributeHandle("attribute handle")
+                let end = try cursor.readAttributeHandle("end group handle")
                 let value = try cursor.readSpan(entrySize &- 4, "attribute value")
                 try body(ATTHandleRange(start: start, end: end), value)
             }
@@ -147,10 +147,10 @@ extension ATTPDU {
 
         public var count: Int { entries.count / 2 }
 
-        public func forEach(in pdu: RawSpan, _ body: (_ handle: UInt16) throws(WireError) -> Void) throws(WireError) {
+        public func forEach(in pdu: RawSpan, _ body: (_ handle: AttributeHandle) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                try body(try cursor.readUInt16("handle"))
+                try body(try cursor.readAttributeHandle("handle"))
             }
         }
     }
@@ -176,10 +176,10 @@ extension ATTPDU {
         }
 
         /// Calls `body` with each handle and its value.
-        public func forEach(in pdu: RawSpan, _ body: (_ handle: UInt16, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
+        public func forEach(in pdu: RawSpan, _ body: (_ handle: AttributeHandle, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                let handle = try cursor.readUInt16("handle")
+                let handle = try cursor.readAttributeHandle("handle")
                 let length = Int(try cursor.readUInt16("value length"))
                 let value = try cursor.readSpan(length, "attribute value")
                 try body(handle, value)

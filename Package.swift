@@ -76,16 +76,23 @@ let package = Package(
             ],
             swiftSettings: lifetimes
         ),
-        .testTarget(name: "BLEWireTests", dependencies: ["BLEWire"], swiftSettings: lifetimes),
-        .testTarget(name: "ProtocolSpecsTests", dependencies: ["ProtocolSpecs"], swiftSettings: lifetimes),
-        .testTarget(name: "BLEHostTests", dependencies: ["BLEHost"], swiftSettings: lifetimes),
-        .testTarget(name: "DeviceSimTests", dependencies: ["DeviceSim", "Dissector"], swiftSettings: lifetimes),
-        .testTarget(name: "WearMetricsTests", dependencies: ["WearMetrics"], swiftSettings: lifetimes),
-        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore"], swiftSettings: lifetimes),
+        // What the test targets share (as Hummingbird's HummingbirdTesting): the Bumble harness,
+        // child processes, free loopback ports, the reference tools and the seeded generator.
+        .target(name: "GaitwayTestSupport", dependencies: ["BLEHost"], path: "Tests/GaitwayTestSupport",
+                swiftSettings: lifetimes),
+        .testTarget(name: "BLEWireTests", dependencies: ["BLEWire", "GaitwayTestSupport"], swiftSettings: lifetimes),
+        .testTarget(name: "ProtocolSpecsTests", dependencies: ["ProtocolSpecs", "GaitwayTestSupport"],
+                    swiftSettings: lifetimes),
+        .testTarget(name: "BLEHostTests", dependencies: ["BLEHost", "GaitwayTestSupport"], swiftSettings: lifetimes),
+        .testTarget(name: "DeviceSimTests", dependencies: ["DeviceSim", "Dissector", "GaitwayTestSupport"],
+                    swiftSettings: lifetimes),
+        .testTarget(name: "WearMetricsTests", dependencies: ["WearMetrics", "GaitwayTestSupport"], swiftSettings: lifetimes),
+        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GaitwayTestSupport"],
+                    swiftSettings: lifetimes),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "GatewayPipeline", "DeviceSim", "Dissector", "BLEHost", "GatewayStore",
+                "GatewayPipeline", "DeviceSim", "Dissector", "BLEHost", "GatewayStore", "GaitwayTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
@@ -94,9 +101,12 @@ let package = Package(
         ),
         .testTarget(
             name: "DissectorTests",
-            dependencies: ["Dissector"],
+            dependencies: ["Dissector", "GaitwayTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: lifetimes
         ),
+        // The `gaitway` command line as users meet it: the built executable's exit status,
+        // messages and files (an executable target cannot be imported), and the time parser.
+        .testTarget(name: "GaitwayCLITests", dependencies: ["Dissector"], swiftSettings: lifetimes),
     ]
 )

@@ -74,5 +74,14 @@ let package = Package(
             path: "Tools/DecodeProfile",
             swiftSettings: [.enableExperimentalFeature("Lifetimes")]
         ),
+        // The simulator's offline run alone, for callgrind (Tools/OfflineProfile/main.swift).
+        .executableTarget(
+            name: "OfflineProfile",
+            dependencies: [
+                .product(name: "DeviceSim", package: gaitway),
+                .product(name: "ProtocolSpecs", package: gaitway),
+            ],
+            path: "Tools/OfflineProfile"
+        ),
     ]
 )

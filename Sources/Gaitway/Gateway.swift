@@ -48,24 +48,26 @@ struct GatewayCommand: AsyncParsableCommand {
     var db: String?
 
     @Option(name: .customLong("allow"), help: ArgumentHelp(
-        "Connect only to devices matching: an address (AA:BB:CC:DD:EE:FF), a service UUID (180D), or a name pattern (* and ?). Repeatable.",
+        "Connect only to devices matching: an address (AA:BB:CC:DD:EE:FF), a service UUID (180D), or a name pattern (* and ?; without them, a name prefix). Repeatable.",
         valueName: "ADDR|UUID|NAME"))
     var allow: [String] = []
 
-    @Option(help: "At most this many connections (default: as many as the controller takes).")
+    // Numbers are read as such (`parsing: .unconditional`, so --duration -5 is a number) and
+    // range-checked by GatewaySettings with the config file's, so that all problems show at once.
+    @Option(parsing: .unconditional, help: "At most this many connections, 1 to 3839 (default: as many as the controller takes).")
     var maxConnections: Int?
 
-    @Option(help: "Stop after this many seconds.")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds (at most 315360000, ten years).")
     var duration: Double?
 
-    @Option(help: "Seconds between commits (default 1): the most a crash can lose.")
+    @Option(parsing: .unconditional, help: "Seconds between commits, at most 3600 (default 1): the most a crash can lose.")
     var commitInterval: Double?
 
     @Option(help: ArgumentHelp("YAML file with any of: hci, db, allow (list), max-connections, duration, commit-interval. Flags win.",
                                valueName: "FILE"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Record the HCI traffic as a btsnoop capture (replay it with --hci btsnoop:FILE).",
+    @Option(help: ArgumentHelp("Record the HCI traffic as a btsnoop capture (replay it with --hci btsnoop:FILE; not with a replay).",
                                valueName: "FILE"))
     var btsnoop: String?
 
@@ -80,24 +82,31 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @OptionGroup var protocols: ProtocolOptions
 
-    func validate() throws {
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
-        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
-        if let commitInterval, !(commitInterval > 0) { throw ValidationError("--commit-interval must be positive") }
-    }
-
     func run() async throws {
+        // Everything that can be checked is, before anything is opened or created: a start
+        // that fails on its arguments leaves no database or capture file behind.
         let settings = try GatewaySettings(command: self)
         let catalog = try protocols.loadCatalog()
         let spec: TransportSpec
-        do { spec = try TransportSpec(parsing: settings.hci) } catch { throw CleanExit.failure("\(error)") }
+        do { spec = try TransportSpec(parsing: settings.hci) } catch { throw CleanExit.failure("--hci: \(error)") }
+        var capture: HCICaptureFile?
+        if let btsnoop {
+            do { capture = try HCICaptureFile(path: btsnoop) } catch { throw CleanExit.failure("--btsnoop \(btsnoop): \(error)") }
+        }
 
         let display = SharedDisplay(enabled: isatty(STDERR_FILENO) != 0 && !noStatus)
         GatewayLogging.bootstrap(display: display, level: logLevel)
         let logger = Logger(label: "gaitway.gateway")
 
+        let databaseExisted = FileManager.default.fileExists(atPath: settings.db)
         let store: GatewayStore
-        do { store = try GatewayStore(path: settings.db) } catch { throw CleanExit.failure("\(error)") }
+        do { store = try GatewayStore(path: settings.db) } catch {
+            if let btsnoop {
+                capture?.close()
+                try? FileManager.default.removeItem(atPath: btsnoop)
+            }
+            throw CleanExit.failure("\(error)")
+        }
         logger.info("gateway on \(spec), storing in \(settings.db)")
 
         let summary: GatewaySummary
@@ -105,16 +114,24 @@ struct GatewayCommand: AsyncParsableCommand {
             summary = try replay(path, catalog: catalog, store: store, settings: settings)
         } else {
             summary = try await runServices(spec: spec, catalog: catalog, store: store, settings: settings,
-                                            display: display, logger: logger)
+                                            capture: capture, display: display, logger: logger)
         }
         let counts = try? store.counts()
         do { try store.close() } catch { logger.error("\(error)") }
+        // A run that failed before it stored anything (a controller that cannot be opened at
+        // all) leaves no empty database behind, as a refused start does not.
+        let removed = summary.failure != nil && !databaseExisted
+            && counts.map({ $0.samples == 0 && $0.rawPayloads == 0 && $0.devices == 0 && $0.events == 0 }) == true
+        if removed {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: settings.db + suffix) }
+        }
         let stored = counts.map { "\($0.samples) in \(settings.db)" } ?? settings.db
+        let next = removed ? "Nothing stored: \(settings.db), created by this run, is removed."
+            : "Query: gaitway query --db \(settings.db) --quantity heart_rate"
         logger.info("""
             gateway stopped: \(summary.devices) devices heard, \(summary.statistics.values) values and \
             \(summary.statistics.advertisements) advertisements received, \(summary.committed) samples committed \
-            (\(stored)), \(summary.statistics.malformedPayloads) malformed. \
-            Query: gaitway query --db \(settings.db) --quantity heart_rate
+            (\(stored)), \(summary.statistics.malformedPayloads) malformed. \(next)
             """)
         if let failure = summary.failure { throw CleanExit.failure(failure) }
     }
@@ -122,7 +139,7 @@ struct GatewayCommand: AsyncParsableCommand {
     /// The live gateway: the BLE, store and status services in one group, stopped
     /// gracefully by SIGTERM / SIGINT or by the end of the run.
     func runServices(spec: TransportSpec, catalog: ProtocolCatalog, store: GatewayStore, settings: GatewaySettings,
-                     display: SharedDisplay, logger: Logger) async throws -> GatewaySummary {
+                     capture: HCICaptureFile?, display: SharedDisplay, logger: Logger) async throws -> GatewaySummary {
         let queue = StoreQueue(capacity: 4)
         let ingest = GatewayIngest(catalog: catalog, handoff: queue, commitInterval: settings.commitInterval)
         ingest.logger = Logger(label: "gaitway.ingest")
@@ -137,9 +154,7 @@ struct GatewayCommand: AsyncParsableCommand {
             opener = TransportOpener(spec: spec)
         }
         let runner = GatewayRunner(ingest: ingest, configuration: configuration, opener: opener)
-        if let btsnoop {
-            do { runner.capture = try HCICaptureFile(path: btsnoop) } catch { throw CleanExit.failure("\(error)") }
-        }
+        runner.capture = capture
         let status = StatusService(display: display)
         let metrics = IngestMetrics()
         runner.onTick = { host, now in

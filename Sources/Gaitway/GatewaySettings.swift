@@ -1,9 +1,15 @@
 import ArgumentParser
+import BLEHost
 import BLEWire
+import DeviceSim
 import Foundation
 import Yams
 
 /// The gateway's settings: flags over the --config file over defaults.
+///
+/// Everything is checked before the gateway opens anything (the database, the capture, the
+/// controller), and every problem of the file and the flags is reported at once, so that an
+/// operator fixes a config in one round and a failed start leaves no file behind.
 struct GatewaySettings {
     var hci = "sim:quickstart"
     var db = "gaitway.db"
@@ -11,6 +17,16 @@ struct GatewaySettings {
     var maxConnections: Int?
     var duration: Double?
     var commitInterval = 1.0
+
+    /// Connections a controller can have: handles 0x000-0xEFF (Core v5.4, Vol 4, Part E,
+    /// §5.4.2: the Connection_Handle's range).
+    static let maxConnectionsRange = 1...0x0EFF
+    /// Ten years: a board runs for months; beyond this a duration is a typo (1e13), and
+    /// every later sum of seconds stays far from Double's integer precision.
+    static let maximumDuration = 10 * 365 * 86_400.0
+    /// Up to an hour between commits (the most a crash can lose; the batch held in
+    /// memory grows with it).
+    static let maximumCommitInterval = 3600.0
 
     /// Services that make a device worth connecting to: the standard ones our Protocols
     /// specs cover and our own devices' (the gateway reads nothing else).
@@ -20,47 +36,186 @@ struct GatewaySettings {
     ]
 
     init(command: GatewayCommand) throws {
-        if let path = command.config { try read(path) }
+        var problems = SettingsProblems()
+        if let path = command.config { read(path, problems: &problems) }
         if let hci = command.hci { self.hci = hci }
         if let db = command.db { self.db = db }
         if !command.allow.isEmpty { allow = command.allow }
-        if let value = command.maxConnections { maxConnections = value }
-        if let value = command.duration { duration = value }
-        if let value = command.commitInterval { commitInterval = value }
+        if let value = command.maxConnections {
+            maxConnections = problems.check(value, "--max-connections \(value)", Self.maxConnections)
+        }
+        if let value = command.duration { duration = problems.check(value, "--duration \(NumberArgument.format(value))", Self.duration) }
+        if let value = command.commitInterval {
+            commitInterval = problems.check(value, "--commit-interval \(NumberArgument.format(value))", Self.commitInterval) ?? commitInterval
+        }
+        // Where each checked value came from, for the messages: a flag, else the file.
+        func source(_ flag: String, _ given: Bool, _ key: String) -> String {
+            given || command.config == nil ? flag : "\(command.config ?? ""): \(key)"
+        }
+        checkTogether(btsnoop: command.btsnoop, sources: (hci: source("--hci", command.hci != nil, "hci"),
+                                                          db: source("--db", command.db != nil, "db"),
+                                                          allow: source("--allow", !command.allow.isEmpty, "allow")),
+                      problems: &problems)
+        try problems.throwIfAny()
     }
 
-    mutating func read(_ path: String) throws {
+    /// Reads the YAML config file at `path`, noting what is wrong with it in `problems`
+    /// (each with its line) and going on with the next setting.
+    mutating func read(_ path: String, problems: inout SettingsProblems) {
+        if let problem = FileArgument.problem(path, option: "--config", mustExist: true) {
+            problems.add(problem)
+            return
+        }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw CleanExit.failure("cannot read config \(path): \(error.localizedDescription)")
+            problems.add("--config \(path): not UTF-8 text")
+            return
         }
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch { throw CleanExit.failure("\(path): \(error)") }
-        guard let mapping = node?.mapping else { throw CleanExit.failure("\(path): expected a mapping of settings") }
+        do { node = try Yams.compose(yaml: text) } catch {
+            problems.add("\(path): not YAML: \(error)")
+            return
+        }
+        guard let mapping = node?.mapping else {
+            problems.add("\(path): expected a mapping of settings (hci: ..., db: ...)")
+            return
+        }
         for (key, value) in mapping {
             let name = key.string ?? ""
-            func fail(_ expected: String) -> Error {
-                CleanExit.failure("\(path):\(value.mark?.line ?? 0): '\(name)' must be \(expected)")
-            }
+            let place = "\(path):\((value.mark?.line).map(String.init) ?? "?")"
+            func must(_ expected: String) { problems.add("\(place): '\(name)' must be \(expected)") }
             switch name {
-            case "hci": hci = try value.string ?? { throw fail("a transport like tcp-client:127.0.0.1:9001") }()
-            case "db": db = try value.string ?? { throw fail("a file path") }()
+            case "hci":
+                if let text = value.string { hci = text } else { must("a transport like tcp-client:127.0.0.1:9001") }
+            case "db":
+                if let text = value.string { db = text } else { must("a file path") }
             case "allow":
-                if let list = value.sequence { allow = list.compactMap(\.string) } else if let one = value.string { allow = [one] }
-                else { throw fail("a list of addresses, UUIDs or names") }
-            case "max-connections": maxConnections = try value.int.flatMap { $0 > 0 ? $0 : nil } ?? { throw fail("a positive integer") }()
-            case "duration": duration = try value.float.flatMap { $0 > 0 ? $0 : nil } ?? { throw fail("positive seconds") }()
-            case "commit-interval": commitInterval = try value.float.flatMap { $0 > 0 ? $0 : nil } ?? { throw fail("positive seconds") }()
+                if let list = value.sequence, list.allSatisfy({ $0.string != nil }) {
+                    allow = list.compactMap(\.string)
+                } else if let one = value.string {
+                    allow = [one]
+                } else {
+                    must("a list of addresses, UUIDs or names")
+                }
+            case "max-connections":
+                if let number = value.int {
+                    maxConnections = problems.check(number, "\(place): 'max-connections' \(number)", Self.maxConnections)
+                } else {
+                    must("a whole number from 1 to \(Self.maxConnectionsRange.upperBound)")
+                }
+            case "duration":
+                if let number = value.float {
+                    duration = problems.check(number, "\(place): 'duration' \(NumberArgument.format(number))", Self.duration)
+                } else {
+                    must("seconds, more than 0 and at most \(NumberArgument.format(Self.maximumDuration))")
+                }
+            case "commit-interval":
+                if let number = value.float {
+                    commitInterval = problems.check(number, "\(place): 'commit-interval' \(NumberArgument.format(number))", Self.commitInterval)
+                        ?? commitInterval
+                } else {
+                    must("seconds, more than 0 and at most \(NumberArgument.format(Self.maximumCommitInterval))")
+                }
             default:
-                throw CleanExit.failure("\(path):\(key.mark?.line ?? 0): unknown setting '\(name)' "
+                problems.add("\(path):\((key.mark?.line).map(String.init) ?? "?"): unknown setting '\(name)' "
                     + "(known: hci, db, allow, max-connections, duration, commit-interval)")
             }
         }
+    }
+
+    /// The checks of settings whatever their source: the transport parses, its files and
+    /// scenario exist, every --allow entry means something, and the database and capture
+    /// files can be created.
+    func checkTogether(btsnoop: String?, sources: (hci: String, db: String, allow: String),
+                       problems: inout SettingsProblems) {
+        switch Result(catching: { try TransportSpec(parsing: hci) }) {
+        case .failure(let error):
+            problems.add("\(sources.hci): \(error)")
+        case .success(.btsnoop(let path)):
+            if let problem = FileArgument.problem(path, option: "\(sources.hci) btsnoop:", mustExist: true) { problems.add(problem) }
+            if btsnoop != nil {
+                problems.add("--btsnoop: a replay (--hci btsnoop:) sends nothing to a controller, so there is nothing to record")
+            }
+        case .success(.simulator(let name)):
+            if let name, ScenarioLoader.locate(name) == nil {
+                problems.add("\(sources.hci) sim:\(name): no such scenario (a name in Simulators/ or a YAML file)")
+            }
+        case .success:
+            break
+        }
+        for entry in allow {
+            if let problem = Self.allowProblem(entry) { problems.add("\(sources.allow) '\(entry)': \(problem)") }
+        }
+        if let problem = FileArgument.problem(db, option: sources.db, mustExist: false) { problems.add(problem) }
+        if let btsnoop, let problem = FileArgument.problem(btsnoop, option: "--btsnoop", mustExist: false) {
+            problems.add(problem)
+        }
+    }
+
+    /// What is wrong with an `--allow` entry, nil when it is an address, a UUID or a name
+    /// pattern. Entries that look like a mistyped address or UUID are refused rather than
+    /// taken as a name no device has.
+    static func allowProblem(_ entry: String) -> String? {
+        if entry.allSatisfy(\.isWhitespace) {
+            return "an empty entry matches no device; give an address (AA:BB:CC:DD:EE:FF), a service UUID (180D) "
+                + "or a name pattern (Gaitway*)"
+        }
+        if entry.first?.isWhitespace == true || entry.last?.isWhitespace == true {
+            return "spaces at the start or end (names are matched exactly, from their first character)"
+        }
+        if BDAddress(entry) != nil || BluetoothUUID(entry) != nil { return nil }
+        let parts = entry.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count > 1, parts.allSatisfy({ $0.count <= 2 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }) {
+            return "not a Bluetooth address: six two-digit hexadecimal octets, AA:BB:CC:DD:EE:FF"
+        }
+        let lowered = entry.lowercased()
+        let dashes = [8, 13, 18, 23].map { lowered.index(lowered.startIndex, offsetBy: $0, limitedBy: lowered.endIndex) }
+        if lowered.hasPrefix("0x") || (lowered.count == 36 && dashes.allSatisfy { $0.map { lowered[$0] == "-" } ?? false }) {
+            return "not a service UUID: 4 or 8 hexadecimal digits (180D, 0x180D) or 128 bits "
+                + "(0000180d-0000-1000-8000-00805f9b34fb)"
+        }
+        return nil
+    }
+
+    static func maxConnections(_ value: Int) -> String? {
+        maxConnectionsRange.contains(value) ? nil : "must be a whole number from 1 to \(maxConnectionsRange.upperBound)"
+    }
+
+    static func duration(_ value: Double) -> String? { seconds(value, atMost: maximumDuration) }
+
+    static func commitInterval(_ value: Double) -> String? { seconds(value, atMost: maximumCommitInterval) }
+
+    static func seconds(_ value: Double, atMost maximum: Double) -> String? {
+        value > 0 && value <= maximum ? nil : "must be seconds, more than 0 and at most \(NumberArgument.format(maximum))"
     }
 
     /// A random static address for the gateway (Vol 6, Part B, §1.3.2.1: the two most
     /// significant bits 0b11), new each run. Bumble's virtual link routes by random address.
     static func randomStaticAddress() -> BDAddress {
         BDAddress(rawValue: UInt64.random(in: 1..<(1 << 46)) | 0xC000_0000_0000)
+    }
+}
+
+/// The problems found in the gateway's settings, reported together.
+struct SettingsProblems {
+    private(set) var messages: [String] = []
+
+    mutating func add(_ message: String) { messages.append(message) }
+
+    /// `value` if `rule` finds nothing wrong with it; nil, and the problem noted, otherwise.
+    mutating func check<Value>(_ value: Value, _ what: String, _ rule: (Value) -> String?) -> Value? {
+        guard let problem = rule(value) else { return value }
+        add("\(what): \(problem)")
+        return nil
+    }
+
+    func throwIfAny() throws {
+        switch messages.count {
+        case 0: return
+        case 1: throw CleanExit.failure(messages[0])
+        default:
+            throw CleanExit.failure("\(messages.count) problems in the gateway's settings:\n"
+                + messages.map { "  " + $0 }.joined(separator: "\n"))
+        }
     }
 }

@@ -11,25 +11,49 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Print stored samples from a gateway database as JSON lines or CSV.",
         discussion: """
-            One line per sample, in time order:
-              {"time": "2026-11-22T03:01:12.250Z", "address": "C1:4D:AE:E4:8F:BD", "quantity": "heart_rate", "value": 72, "unit": "bpm"}
-            Each RR interval is its own rr_interval sample, in seconds. Array elements (the \
-            force cells of an insole) carry "channel". Times are the gateway's clock (UTC); \
+            One line per sample on standard output, in order of gateway time (then device \
+            address, quantity, channel, and order of arrival); one, shown over two lines:
+              {"time": "2026-11-22T03:01:12.250Z", "address": "C1:4D:AE:E4:8F:BD",
+               "quantity": "heart_rate", "value": 72, "unit": "bpm"}
+            or, with --format csv, under the header time,address,quantity,channel,value,unit. \
+            Times are the gateway's clock in UTC, printed to the millisecond (truncated); \
             samples from devices with a clock of their own are placed by the gateway's \
-            per-device clock fit.
+            per-device clock fit. Each RR interval is its own rr_interval sample, in seconds. \
+            Elements of an array (the force cells of an insole) carry "channel" (0, 1, ...); \
+            other samples have none (an empty CSV field). "unit" is left out where the spec \
+            gives none. Values are JSON numbers: whole values without a fraction (72), others \
+            in the shortest form that reads back the same.
 
-            --from and --to take ISO 8601 times (2026-11-22T03:00:00Z, 2026-11-22) or seconds \
-            since the epoch; --from is inclusive, --to exclusive.
-            Without a filter it lists the devices and quantities the database holds.
+            Without filters every stored sample is printed. --device (an address, in any \
+            letter case, : or - between the octets) and --quantity (a name as --list shows \
+            it) select exactly; --from is inclusive, --to exclusive; --limit stops after that \
+            many lines. When nothing matches, standard error lists the devices and quantities \
+            the database holds, and the exit status is still 0. --list prints those instead \
+            of samples, one JSON line per device ("device", "name", "first_seen", \
+            "last_seen", "samples") and per quantity ("quantity", "unit").
+
+            --from and --to take times from 0000-01-01 to 9999-12-31 (UTC) as:
+              2026-11-22T03:00:00Z    date and time; T, t or a space between them; seconds
+                                      optional (2026-11-22T03:00Z); a fraction after . or ,
+                                      to the microsecond (further digits dropped)
+              2026-11-22T04:00+01:00  an offset from UTC (+hh:mm, +hhmm, +hh); none: UTC
+              2026-11-22              a date: midnight UTC
+              1795305600, -5, 1.7e9   seconds since 1970-01-01T00:00:00Z (--from -5 works)
+            Impossible dates and times (February 30, hour 24, minute 60) are refused, and \
+            so are leap seconds (23:59:60): the gateway's clock is POSIX time, which has none.
 
             Examples:
+              gaitway query --db gaitway.db --list
               gaitway query --db gaitway.db --quantity heart_rate
-              gaitway query --db gaitway.db --device C1:4D:AE:E4:8F:BD --from 2026-11-22T08:00:00Z --format csv
+              gaitway query --device C1:4D:AE:E4:8F:BD --from 2026-11-22T08:00Z --format csv
             """
     )
 
     @Option(help: "Gateway database file.")
     var db: String = "gaitway.db"
+
+    @Flag(help: "List the devices and quantities the database holds (JSON lines), instead of samples.")
+    var list = false
 
     @Option(help: ArgumentHelp("Only this device.", valueName: "ADDR"))
     var device: String?
@@ -37,13 +61,16 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only this quantity (heart_rate, rr_interval, plantar_force, ...).", valueName: "NAME"))
     var quantity: String?
 
-    @Option(help: ArgumentHelp("From this time (inclusive).", valueName: "ISO8601"))
-    var from: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("From this time (inclusive).", valueName: "TIME"),
+            transform: Self.time)
+    var from: Int64?
 
-    @Option(help: ArgumentHelp("Until this time (exclusive).", valueName: "ISO8601"))
-    var to: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Until this time (exclusive).", valueName: "TIME"),
+            transform: Self.time)
+    var to: Int64?
 
-    @Option(help: "At most this many samples.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("At most this many samples (1 or more).", valueName: "N"),
+            transform: { text throws(NumberArgument.Invalid) in try NumberArgument.integer(text, in: 1...Int.max) })
     var limit: Int?
 
     @Option(help: "jsonl or csv.")
@@ -53,24 +80,54 @@ struct QueryCommand: ParsableCommand {
         case jsonl, csv
     }
 
+    /// `--from` / `--to`: ISO 8601 or seconds since the epoch, as microseconds.
+    static func time(_ text: String) throws(ISO8601Time.ParseError) -> Int64 {
+        try ISO8601Time.micros(parsing: text)
+    }
+
     func validate() throws {
-        if let from, ISO8601Time.parse(from) == nil { throw ValidationError("--from: '\(from)' is not an ISO 8601 time") }
-        if let to, ISO8601Time.parse(to) == nil { throw ValidationError("--to: '\(to)' is not an ISO 8601 time") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let device, BDAddress(device) == nil {
+            throw ValidationError("--device '\(device)' is not a Bluetooth address (AA:BB:CC:DD:EE:FF; --list shows those stored)")
+        }
+        if let from, let to, from >= to {
+            throw ValidationError("--from \(ISO8601Time.format(micros: from, fractionDigits: 6)) is not before --to "
+                + "\(ISO8601Time.format(micros: to, fractionDigits: 6)): no time is in that range")
+        }
+        if list {
+            var given: [String] = []
+            if device != nil { given.append("--device") }
+            if quantity != nil { given.append("--quantity") }
+            if from != nil { given.append("--from") }
+            if to != nil { given.append("--to") }
+            if limit != nil { given.append("--limit") }
+            if format != .jsonl { given.append("--format \(format.rawValue)") }
+            if !given.isEmpty {
+                throw ValidationError("--list lists the whole database as JSON lines; it takes no \(given.joined(separator: ", "))")
+            }
+        }
     }
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw CleanExit.failure("no database at \(db) (run `gaitway gateway --db \(db)` first)")
+        if let problem = FileArgument.problem(db, option: "--db", mustExist: true) {
+            throw CleanExit.failure(problem + (FileManager.default.fileExists(atPath: db)
+                ? "" : " (run `gaitway gateway --db \(db)` first)"))
         }
         let store: GatewayStore
-        do { store = try GatewayStore(path: db, options: .init(readOnly: true)) } catch {
+        do { store = try GatewayStore(path: db, options: .init(readOnly: true)) } catch .notADatabase(let path) {
+            throw CleanExit.failure("\(path) is not a gateway database (not an SQLite file)")
+        } catch {
             throw CleanExit.failure("\(error)")
         }
         defer { try? store.close() }
-        let query = SampleQuery(address: device?.uppercased(), quantity: quantity, from: from.flatMap(ISO8601Time.parse),
-                                to: to.flatMap(ISO8601Time.parse), limit: limit)
         var output = StandardOutput()
+        defer { output.flush() }
+        if list {
+            do { try Self.list(store, to: &output) } catch { throw CleanExit.failure("\(error)") }
+            return
+        }
+        // Stored as BDAddress prints them: upper case, colons.
+        let address = device.flatMap(BDAddress.init).map(\.description)
+        let query = SampleQuery(address: address, quantity: quantity, from: from, to: to, limit: limit)
         if format == .csv { output.write("time,address,quantity,channel,value,unit") }
         var count = 0
         do {
@@ -83,21 +140,33 @@ struct QueryCommand: ParsableCommand {
                     var line = "{\"time\": \"\(time)\", \"address\": \"\(sample.address)\", \"quantity\": \"\(sample.quantity)\""
                     if sample.channel >= 0 { line += ", \"channel\": \(sample.channel)" }
                     line += ", \"value\": \(value)"
-                    if let unit = sample.unit { line += ", \"unit\": \(StatusDisplay.quoted(unit))" }
+                    if let unit = sample.unit { line += ", \"unit\": \(Self.string(unit))" }
                     output.write(line + "}")
                 case .csv:
                     output.write("\(time),\(sample.address),\(sample.quantity),\(sample.channel >= 0 ? String(sample.channel) : ""),\(value),\(sample.unit ?? "")")
                 }
             }
         } catch {
-            output.flush()
             throw CleanExit.failure("\(error)")
         }
-        output.flush()
         if count == 0 {
             let quantities = (try? store.quantities().map(\.name).joined(separator: ", ")) ?? ""
             let devices = (try? store.devices().map(\.address).joined(separator: ", ")) ?? ""
             FileHandle.standardError.write(Data("no samples match; the database has devices [\(devices)] and quantities [\(quantities)]\n".utf8))
+        }
+    }
+
+    /// `--list`: one JSON line per device, then one per quantity.
+    static func list(_ store: GatewayStore, to output: inout StandardOutput) throws(GatewayStoreError) {
+        for device in try store.devices(includingSampleCounts: true) {
+            var line = "{\"device\": \"\(device.address)\", \"name\": \(device.name.map(string) ?? "null")"
+            for (key, micros) in [("first_seen", device.firstSeenMicros), ("last_seen", device.lastSeenMicros)] {
+                line += ", \"\(key)\": " + (micros.map { "\"\(ISO8601Time.format(micros: $0, fractionDigits: 3))\"" } ?? "null")
+            }
+            output.write(line + ", \"samples\": \(device.sampleCount ?? 0)}")
+        }
+        for quantity in try store.quantities() {
+            output.write("{\"quantity\": \(string(quantity.name)), \"unit\": \(quantity.unit.map(string) ?? "null")}")
         }
     }
 
@@ -108,4 +177,7 @@ struct QueryCommand: ParsableCommand {
         JSONText.appendNumber(value, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// A JSON string.
+    static func string(_ text: String) -> String { String(decoding: JSONText.quoted(text), as: UTF8.self) }
 }

@@ -22,7 +22,7 @@ struct Sim: ParsableCommand {
             the controller has sets, or only the first wristband on a controller with legacy \
             advertising alone.
 
-            Scenarios: quickstart, gym-100, parkinson-clinic, fault-storm, replay-gaitpdb, \
+            Scenarios: quickstart, gym-100, parkinson-clinic, fault-storm, replay-gaitpdb, replay-ppg, \
             replay-rr (in Simulators/), or the path of your own YAML file (Simulators/README.md).
 
             Examples:
@@ -36,16 +36,22 @@ struct Sim: ParsableCommand {
     @Option(help: "Scenario name (in Simulators/) or YAML file.")
     var scenario: String = "quickstart"
 
-    @Option(help: "Random seed (the scenario's own seed when absent). Same seed, same bytes.")
+    @Option(parsing: .unconditional, help: "Random seed, 0 to 18446744073709551615 (the scenario's own seed when absent). Same seed, same bytes.",
+            transform: { text throws(NumberArgument.Invalid) in try NumberArgument.integer(text, in: UInt64.min...UInt64.max) })
     var seed: UInt64?
 
-    @Option(help: "Seconds to simulate (the scenario's duration when absent).")
+    @Option(parsing: .unconditional, help: "Seconds to simulate, at most 2592000 (30 days; the scenario's duration when absent).",
+            transform: { text throws(NumberArgument.Invalid) in try NumberArgument.seconds(text, atMost: Self.maximumDuration) })
     var duration: Double?
 
-    @Option(help: "Scale the scenario to this many devices.")
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Scale the scenario to this many devices: 1 to 1000000, and no more than the memory available holds (64 kB each).",
+        valueName: "N"),
+            transform: { text throws(NumberArgument.Invalid) in try NumberArgument.integer(text, in: 1...Self.maximumDevices) })
     var devices: Int?
 
-    @Option(help: "Time factor against the wall clock with --hci (2 = twice as fast).")
+    @Option(parsing: .unconditional, help: "Time factor against the wall clock with --hci, 0.001 to 1000 (2 = twice as fast).",
+            transform: { text throws(NumberArgument.Invalid) in try NumberArgument.real(text, in: Self.speedRange) })
     var speed: Double = 1
 
     @Option(help: ArgumentHelp(
@@ -53,7 +59,8 @@ struct Sim: ParsableCommand {
         valueName: "SPEC"))
     var hci: String?
 
-    @Option(help: "Links the virtual controller takes at once (--hci tcp-server: / unix-server:).")
+    @Option(parsing: .unconditional, help: "Links the virtual controller takes at once, 1 to 3839 (--hci tcp-server: / unix-server:).",
+            transform: { text throws(NumberArgument.Invalid) in try NumberArgument.integer(text, in: GatewaySettings.maxConnectionsRange) })
     var maxConnections: Int = 64
 
     @Option(help: "Write the host-side HCI traffic as a btsnoop capture.")
@@ -64,11 +71,21 @@ struct Sim: ParsableCommand {
 
     @OptionGroup var protocols: ProtocolOptions
 
+    /// DeviceSim's own bound on a scenario's duration (ScenarioParser.maximumDuration).
+    static let maximumDuration = 30 * 86_400.0
+    /// DeviceSim's own bound on `--devices` (ScenarioResolver).
+    static let maximumDevices = 1_000_000
+    /// Slower than a thousandth of real time or faster than a thousand times, the pacing's
+    /// waits (simulated seconds over the factor) leave the range a poll timeout holds.
+    static let speedRange = 0.001...1000.0
+
     func validate() throws {
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
-        if let devices, devices < 1 { throw ValidationError("--devices must be at least 1") }
-        if !(speed > 0) { throw ValidationError("--speed must be positive") }
-        if !(1...0x0EFF).contains(maxConnections) { throw ValidationError("--max-connections must be 1 to 3839") }
+        if let devices, let problem = SimulatorMemory.problem(devices: devices) { throw ValidationError(problem) }
+        for (option, path) in [("--btsnoop", btsnoop), ("--truth", truth)] {
+            if let path, let problem = FileArgument.problem(path, option: option, mustExist: false) {
+                throw ValidationError(problem)
+            }
+        }
     }
 
     func run() throws {
@@ -83,6 +100,8 @@ struct Sim: ParsableCommand {
         } catch {
             throw CleanExit.failure("\(error)")
         }
+        // A scenario file may ask for many devices of its own accord.
+        if let problem = SimulatorMemory.problem(devices: resolved.devices.count) { throw CleanExit.failure(problem) }
         let truthFile = try truth.map(Self.create)
         let truthSink = truthFile.map(GroundTruthFile.init)
         let seconds = resolved.duration
@@ -99,6 +118,8 @@ struct Sim: ParsableCommand {
         let simulation = try Simulation(scenario: resolved, catalog: catalog, truth: truthSink)
         let captureFile = try btsnoop.map(Self.create)
         let run = OfflineRun(simulation: simulation, captureFile: captureFile)
+        // Int(_:) of seconds below cannot trap: the scenario's duration is at most 30 days
+        // (--duration is read against that bound; DeviceSim's parser bounds a file's).
         let terminal = isatty(STDERR_FILENO) != 0
         let started = Date()
         try run.run(duration: seconds) { time in

@@ -1,6 +1,7 @@
 import BLEHost
 import BLEWire
 import Foundation
+import GaitwayTestSupport
 import Testing
 
 /// Bumble's GATT client (bumble 0.0.236) against Bumble's GATT server holding the same
@@ -150,25 +151,9 @@ import Testing
     /// Runs the script again when Bumble is installed, so that the transcript above stays
     /// what Bumble does (and the replay runs on a fresh one).
     @Test func liveBumbleTranscript() throws {
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        let python = root.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            if ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" {
-                Issue.record("Bumble is not installed (.venv): run tools/bootstrap.sh")
-            }
-            return
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [root.appendingPathComponent("tools/gatt_client_check.py").path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
-        let live = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard Reference.pythonAvailable(for: "live Bumble GATT client transcript") else { return }
+        let live = try Reference.run(Reference.python, [Reference.path("tools/gatt_client_check.py")])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(live == Self.transcript)
         _ = try Self.replay(live)
     }

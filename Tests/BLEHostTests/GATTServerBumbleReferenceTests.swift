@@ -1,6 +1,7 @@
 import BLEHost
 import BLEWire
 import Foundation
+import GaitwayTestSupport
 import Testing
 
 /// Replays the ATT requests of a real Bumble central (bumble 0.0.236's GATT client:
@@ -22,12 +23,7 @@ import Testing
 /// values of 2A00, 2A01, 2B29 and 2B2A are never read in the capture, so they do not
 /// need to match.
 @Suite struct GATTServerBumbleReferenceTests {
-    static let fixture: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        url.deleteLastPathComponent()  // BLEHostTests
-        url.deleteLastPathComponent()  // Tests
-        return url.appendingPathComponent("DissectorTests/Fixtures/bumble-heart-rate.btsnoop")
-    }()
+    static let fixture = Reference.repository.appendingPathComponent("Tests/DissectorTests/Fixtures/bumble-heart-rate.btsnoop")
 
     /// ATT PDUs on CID 4 in capture order: `sent` by the central (requests), `received`
     /// from Bumble's server (responses, notifications).

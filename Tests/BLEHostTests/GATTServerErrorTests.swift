@@ -1,5 +1,6 @@
 import BLEHost
 import BLEWire
+import GaitwayTestSupport
 import Testing
 
 // Every Error Response the server gives (Core v5.4, Vol 3, Part F, §3.4.1.1), with the
@@ -99,22 +100,15 @@ import Testing
     /// Seeded random PDUs: every answer is nil or one well-formed ATT PDU no longer than
     /// the MTU, and nothing traps.
     @Test func randomPDUsNeverCrash() throws {
-        var seed: UInt64 = 0x6761_7477_6179_0003
+        let seed: UInt64 = 0x6761_7477_6179_0003
         print("randomPDUsNeverCrash seed 0x\(String(seed, radix: 16))")
-        func next() -> UInt64 {
-            // SplitMix64.
-            seed &+= 0x9E37_79B9_7F4A_7C15
-            var z = seed
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SeededGenerator(seed: seed)
         var server = server()
         let opcodes: [UInt8] = [0x02, 0x04, 0x06, 0x08, 0x0A, 0x0C, 0x0E, 0x10, 0x12, 0x16, 0x18, 0x1E, 0x20, 0x52, 0xD2]
         for _ in 0..<20_000 {
-            let length = Int(next() % 24)
-            var pdu = [opcodes[Int(next() % UInt64(opcodes.count))]]
-            for _ in 0..<length { pdu.append(UInt8(truncatingIfNeeded: next() % 3 == 0 ? next() % 0x20 : next())) }
+            let length = Int(random.next() % 24)
+            var pdu = [opcodes[Int(random.next() % UInt64(opcodes.count))]]
+            for _ in 0..<length { pdu.append(UInt8(truncatingIfNeeded: random.next() % 3 == 0 ? random.next() % 0x20 : random.next())) }
             guard let response = server.handle(request: pdu) else { continue }
             #expect(response.count <= Int(server.mtu))
             #expect(throws: Never.self) { try ATTPDU(parsing: response.span.bytes) }

@@ -1,5 +1,6 @@
 import BLEWire
 import Foundation
+import GaitwayTestSupport
 import Glibc
 import Testing
 @testable import BLEHost
@@ -9,31 +10,6 @@ import Testing
 /// `tcp-client:`. Needs the repository's `.venv` (tools/bootstrap.sh); without it the test
 /// passes with a message, unless GAITWAY_REQUIRE_REFERENCES=1 (as `make test` sets).
 @Suite struct TransportBumbleTests {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // this file, BLEHostTests, Tests
-        return url
-    }()
-
-    static var python: String { repository.appendingPathComponent(".venv/bin/python").path }
-    static var required: Bool { ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" }
-
-    /// Two ports that were free a moment ago (the system's choice, so parallel runs do not
-    /// collide; Bumble binds them right after).
-    static func freePorts(_ count: Int) throws -> [UInt16] {
-        let servers = try (0..<count).map { _ in try SocketServer(tcpHost: "127.0.0.1", port: 0) }
-        defer { servers.forEach { $0.close() } }
-        return servers.compactMap(\.boundPort)
-    }
-
-    /// SIGKILL, not `terminate()`: a child spawned from a Swift Testing worker thread inherits
-    /// that thread's signal mask, in which SIGTERM is blocked, so SIGTERM would never arrive
-    /// and `waitUntilExit()` would wait forever.
-    static func kill(_ process: Process) {
-        if process.isRunning { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-
     /// Connects once the process listens; nil if it exits or the deadline passes first.
     static func connect(_ spec: TransportSpec, while process: Process,
                         until deadline: ContinuousClock.Instant) throws -> (any HCITransport)? {
@@ -49,26 +25,23 @@ import Testing
     }
 
     @Test func resetThroughBumbleVirtualController() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
-            let message = "Bumble interop skipped: no .venv (run tools/bootstrap.sh)"
-            if Self.required { Issue.record("GAITWAY_REQUIRE_REFERENCES=1 but: \(message)") } else { print(message) }
-            return
-        }
-        let ports = try Self.freePorts(2)
+        guard Reference.pythonAvailable(for: "Bumble interop") else { return }
+        let ports = try Loopback.freePorts(2)
         let bumble = Process()
-        bumble.executableURL = URL(fileURLWithPath: Self.python)
+        bumble.executableURL = URL(fileURLWithPath: Reference.python)
         bumble.arguments = ["-m", "bumble.apps.controllers", "tcp-server:127.0.0.1:\(ports[0])", "tcp-server:127.0.0.1:\(ports[1])"]
-        bumble.currentDirectoryURL = Self.repository
+        bumble.currentDirectoryURL = Reference.repository
         let errors = Pipe()
         bumble.standardOutput = FileHandle.nullDevice
         bumble.standardError = errors
         try bumble.run()
-        defer { Self.kill(bumble) }
+        defer { ChildProcess.kill(bumble) }
 
-        // Bumble takes about a second to start listening: retry the connection until then.
+        // Bumble takes about a second to start listening (much longer on a loaded machine):
+        // retry the connection until then, while it runs.
         let spec = try TransportSpec(parsing: "tcp-client:127.0.0.1:\(ports[0])")
-        guard let controller = try Self.connect(spec, while: bumble, until: ContinuousClock.now + .seconds(2.5)) else {
-            Self.kill(bumble)
+        guard let controller = try Self.connect(spec, while: bumble, until: ContinuousClock.now + .seconds(30)) else {
+            ChildProcess.kill(bumble)
             let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             Issue.record("Bumble's controller did not start listening on \(ports[0]): \(stderr)")
             return

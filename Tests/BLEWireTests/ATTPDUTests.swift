@@ -1,3 +1,4 @@
+import GaitwayTestSupport
 import Testing
 @testable import BLEWire
 

@@ -1,6 +1,7 @@
 import BLEHost
 import BLEWire
 import Foundation
+import GaitwayTestSupport
 import Testing
 @testable import DeviceSim
 
@@ -132,17 +133,12 @@ struct Btmon {
     /// GAITWAY_REQUIRE_REFERENCES=1).
     static func forTest() -> Btmon? {
         if let btmon = installed() { return btmon }
-        if ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" {
-            Issue.record("btmon missing: run tools/bootstrap.sh (Debian package bluez)")
-        } else {
-            print("BtmonReferenceTests: btmon missing (Debian package bluez), skipped")
-        }
+        Reference.missing("btmon missing: run tools/bootstrap.sh (Debian package bluez)")
         return nil
     }
 
     static func installed() -> Btmon? {
-        guard let path = ["/usr/bin/btmon", "/usr/sbin/btmon", "/usr/local/bin/btmon"]
-            .first(where: FileManager.default.isExecutableFile(atPath:)),
+        guard let path = Reference.btmon,
             let version = try? run(path, ["--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         else { return nil }
         return Btmon(path: path, version: version)

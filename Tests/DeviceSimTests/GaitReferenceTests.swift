@@ -1,4 +1,5 @@
 import Foundation
+import GaitwayTestSupport
 import Testing
 @testable import DeviceSim
 
@@ -7,41 +8,20 @@ import Testing
 /// venv has no NeuroKit2 (`bash tools/bootstrap.sh`), failed then when
 /// GAITWAY_REQUIRE_REFERENCES=1.
 @Suite struct GaitReferenceTests {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url
-    }()
-
     /// α of the series, or nil (with a recorded issue when references are required) when the tool cannot run.
     static func alpha(_ intervals: [Double]) throws -> Double? {
-        let python = repository.appendingPathComponent(".venv/bin/python")
-        let required = ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1"
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            if required { Issue.record("GAITWAY_REQUIRE_REFERENCES=1 but .venv is missing: run bash tools/bootstrap.sh") }
-            else { print("skipped: .venv is missing (bash tools/bootstrap.sh installs NeuroKit2)") }
-            return nil
-        }
+        guard Reference.pythonAvailable(for: "NeuroKit2 DFA of stride times") else { return nil }
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("gait-intervals-\(UUID().uuidString).txt")
         try intervals.map { String($0) }.joined(separator: "\n").write(to: input, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: input) }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [repository.appendingPathComponent("tools/gait_reference.py").path, input.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus == 3 {
-            if required { Issue.record("GAITWAY_REQUIRE_REFERENCES=1 but: \(message)") }
-            else { print("skipped: \(message)") }
+        let result = try Reference.execute(Reference.python, [Reference.path("tools/gait_reference.py"), input.path])
+        let message = result.errorText
+        if result.status == 3 {
+            Reference.missing(message)
             return nil
         }
-        guard process.terminationStatus == 0,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+        guard result.status == 0,
+              let object = try JSONSerialization.jsonObject(with: result.output) as? [String: Any],
               let alpha = object["alpha"] as? Double else {
             Issue.record("gait_reference.py failed: \(message)")
             return nil
@@ -73,7 +53,7 @@ import Testing
             parkinsonAlphas.append(parkinson)
         }
         // White noise through the same tool: α ≈ 0.5 (a check of the tool and of our reading of it).
-        var random = GaitRandom(seed: 99, stream: 1)
+        var random = ModelRandom.gait(seed: 99, stream: 1)
         let white = (0..<1024).map { _ in 1.1 + 0.02 * random.normal() }
         guard let whiteAlpha = try Self.alpha(white) else { return }
         print("NeuroKit2 DFA α: healthy persona \(healthyAlphas), Parkinson persona \(parkinsonAlphas), white noise \(whiteAlpha)")

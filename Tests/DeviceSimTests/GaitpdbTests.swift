@@ -1,5 +1,6 @@
 import BLEWire
 import Foundation
+import GaitwayTestSupport
 import ProtocolSpecs
 import Testing
 @testable import DeviceSim
@@ -8,11 +9,7 @@ import Testing
 /// 1.0; Goldberger et al., Circulation 101:e215, 2000; Yogev et al. 2005; Hausdorff et al. 2007;
 /// Frenkel-Toledo et al. 2005). CI clones the repository with `shared/` next to it.
 enum GaitData {
-    static let directory: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() } // GaitpdbTests.swift, DeviceSimTests, Tests
-        return url.deletingLastPathComponent().appendingPathComponent("shared/data/gaitpdb")
-    }()
+    static let directory = Reference.repository.deletingLastPathComponent().appendingPathComponent("shared/data/gaitpdb")
 
     static func bytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: directory.appendingPathComponent(name)))

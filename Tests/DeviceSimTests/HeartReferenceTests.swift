@@ -1,4 +1,5 @@
 import Foundation
+import GaitwayTestSupport
 import Testing
 @testable import DeviceSim
 
@@ -113,15 +114,6 @@ enum HeartReference {
         case ran(Batch)
     }
 
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // this file, DeviceSimTests, Tests
-        return url
-    }()
-
-    static var python: String { repository.appendingPathComponent(".venv/bin/python").path }
-    static var required: Bool { ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" }
-
     /// The shared results; `nil` (after saying why) when the reference environment is missing
     /// and not required.
     static func batch() throws -> Batch? {
@@ -129,8 +121,7 @@ enum HeartReference {
         case .ran(let batch):
             return batch
         case .missing:
-            let message = "NeuroKit2 reference skipped: .venv with neurokit2 missing (run tools/bootstrap.sh)"
-            if required { Issue.record(Comment(rawValue: message)) } else { print(message) }
+            Reference.missing("NeuroKit2 reference: .venv with neurokit2 missing (run tools/bootstrap.sh)")
             return nil
         case .failed(let reason):
             Issue.record(Comment(rawValue: "tools/heart_reference.py failed: \(reason)"))
@@ -139,7 +130,7 @@ enum HeartReference {
     }
 
     private static let outcome: Outcome = {
-        guard FileManager.default.isExecutableFile(atPath: python) else { return .missing }
+        guard Reference.executable(Reference.python) else { return .missing }
         do {
             return try run()
         } catch {
@@ -193,23 +184,13 @@ enum HeartReference {
         let manifest = folder.appendingPathComponent("manifest.json")
         try JSONSerialization.data(withJSONObject: jobs).write(to: manifest)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repository.appendingPathComponent("tools/heart_reference.py").path, "batch", manifest.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errorData, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            if stderr.contains("No module named 'neurokit2'") { return .missing }
-            return .failed("exit \(process.terminationStatus): \(stderr)")
+        let result = try Reference.execute(Reference.python, [Reference.path("tools/heart_reference.py"), "batch", manifest.path])
+        guard result.status == 0 else {
+            if result.errorText.contains("No module named 'neurokit2'") { return .missing }
+            return .failed("exit \(result.status): \(result.errorText)")
         }
 
-        let object = try JSONSerialization.jsonObject(with: outputData) as? [String: Any] ?? [:]
+        let object = try JSONSerialization.jsonObject(with: result.output) as? [String: Any] ?? [:]
         var results = Results()
         let decoder = JSONDecoder()
         for name in series.keys {

@@ -2,6 +2,7 @@ import BLEWire
 import DeviceSim
 import Dissector
 import Foundation
+import GaitwayTestSupport
 import ProtocolSpecs
 import Testing
 
@@ -10,12 +11,6 @@ import Testing
 @Suite struct OfflineCaptureTests {
     static let catalog: ProtocolCatalog = {
         do { return try ProtocolCatalog.bundled() } catch { fatalError("\(error)") }
-    }()
-
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url
     }()
 
     /// One person with one wristband: tshark maps ATT handles per adapter, not per
@@ -103,25 +98,11 @@ import Testing
         try checkAgainstTruth(reported: reported, rates: rates, beats: beats)
 
         // tshark's view of the same capture is the same.
-        let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile)
-        guard tshark != nil else {
-            if ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" {
-                Issue.record("tshark missing: run tools/bootstrap.sh")
-            }
+        guard Reference.tshark != nil else {
+            Reference.missing("tshark missing: run tools/bootstrap.sh")
             return
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.repository.appendingPathComponent("tools/tshark_hr.py").path, run.capture.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let lines = try String(decoding: output, as: UTF8.self).split(separator: "\n").map { line in
-            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        }
+        let lines = try Reference.jsonLines(Reference.run("/usr/bin/python3", [Reference.path("tools/tshark_hr.py"), run.capture.path]))
         try #require(lines.count == decoded.count, "tshark sees as many Heart Rate Measurements as gaitway decode")
         for (line, value) in zip(lines, decoded) {
             let theirs = try #require(line["fields"] as? [String: Any])
@@ -154,7 +135,7 @@ import Testing
     @Test func gaitpdbReplayReproducesTheRecordedForces() throws {
         let run = try simulate(scenario: "replay-gaitpdb", duration: 20)
         defer { try? FileManager.default.removeItem(at: run.folder) }
-        let file = Self.repository.deletingLastPathComponent().appendingPathComponent("shared/data/gaitpdb/GaCo01_01.txt")
+        let file = Reference.repository.deletingLastPathComponent().appendingPathComponent("shared/data/gaitpdb/GaCo01_01.txt")
         let recording = try GaitpdbRecording(parsing: Array(try Data(contentsOf: file)))
 
         var checked = 0

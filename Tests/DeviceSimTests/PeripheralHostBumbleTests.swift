@@ -1,6 +1,7 @@
 import BLEHost
 import BLEWire
 import Foundation
+import GaitwayTestSupport
 import Glibc
 import ProtocolSpecs
 import Synchronization
@@ -13,14 +14,6 @@ import Testing
 /// with legacy advertising, and several devices with one extended advertising set each. Skipped with a
 /// message when .venv is missing, a failure when GAITWAY_REQUIRE_REFERENCES=1.
 @Suite(.serialized) struct PeripheralHostBumbleTests {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // this file, DeviceSimTests, Tests
-        return url
-    }()
-    static var python: String { repository.appendingPathComponent(".venv/bin/python").path }
-    static var required: Bool { ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" }
-
     struct Outcome: Sendable {
         var error: String?
         var statistics: PeripheralHostStatistics?
@@ -31,27 +24,6 @@ import Testing
         let stop = Atomic<Bool>(false)
         let connected = Atomic<Bool>(false)
         let outcome = Mutex(Outcome())
-    }
-
-    /// Two free TCP ports on the loopback (bound, read and released; Bumble binds them next).
-    static func freePorts() throws -> (UInt16, UInt16) {
-        let first = try SocketServer(tcpHost: "127.0.0.1", port: 0)
-        let second = try SocketServer(tcpHost: "127.0.0.1", port: 0)
-        defer { first.close(); second.close() }
-        return (try #require(first.boundPort), try #require(second.boundPort))
-    }
-
-    /// Connects to a controller that is still starting, retrying for up to `seconds`.
-    static func connect(port: UInt16, within seconds: Double) throws -> any HCITransport {
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            do {
-                return try TransportSpec.tcpClient(host: "127.0.0.1", port: port).open(timeout: .seconds(1))
-            } catch {
-                if Date() > deadline { throw error }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-        }
     }
 
     /// What a run of the peripheral host against a Bumble central gave.
@@ -68,25 +40,10 @@ import Testing
     /// and tools/bumble_central_check.py with `arguments` on the second; returns when the
     /// central has finished and the host has stopped. Nil (with a message) without .venv.
     static func runWithBumbleCentral(devices: [any VirtualPeripheral], arguments: [String]) throws -> Run? {
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            let message = "Bumble peripheral-host interop skipped: .venv missing (run tools/bootstrap.sh)"
-            if required { Issue.record(Comment(rawValue: message)) } else { print(message) }
-            return nil
-        }
-        let (hostPort, centralPort) = try freePorts()
-        let controllers = Process()
-        controllers.executableURL = URL(fileURLWithPath: python)
-        controllers.arguments = ["-m", "bumble.apps.controllers",
-                                 "tcp-server:127.0.0.1:\(hostPort)", "tcp-server:127.0.0.1:\(centralPort)"]
-        controllers.currentDirectoryURL = repository
-        controllers.standardOutput = FileHandle.nullDevice
-        controllers.standardError = FileHandle.nullDevice
-        try controllers.run()
-        // Process.terminate() does not reach the child from Swift Testing's threads here.
-        defer {
-            kill(controllers.processIdentifier, SIGKILL)
-            controllers.waitUntilExit()
-        }
+        guard Reference.pythonAvailable(for: "Bumble peripheral-host interop") else { return nil }
+        let controllers = try BumbleControllers()
+        defer { controllers.stop() }
+        let (hostPort, centralPort) = controllers.ports
 
         let shared = Shared()
         let finished = DispatchSemaphore(value: 0)
@@ -96,7 +53,7 @@ import Testing
         let thread = Thread {
             defer { finished.signal() }
             do {
-                let transport = try connect(port: hostPort, within: 10)
+                let transport = try Loopback.connect(port: hostPort, within: 10)
                 defer { transport.close() }
                 shared.connected.store(true, ordering: .relaxed)
                 let host = PeripheralHost(devices: devices, transport: transport)
@@ -113,32 +70,22 @@ import Testing
         }
         thread.start()
 
-        let central = Process()
-        central.executableURL = URL(fileURLWithPath: python)
-        central.arguments = [repository.appendingPathComponent("tools/bumble_central_check.py").path,
-                             "tcp-client:127.0.0.1:\(centralPort)"] + arguments
-        central.currentDirectoryURL = repository
-        let output = Pipe(), errors = Pipe()
-        central.standardOutput = output
-        central.standardError = errors
         // Bumble's central retries nothing: start it once the controllers listen (the host got in).
         for _ in 0..<100 where !shared.connected.load(ordering: .relaxed) {
             if shared.outcome.withLock({ $0.error != nil }) { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        try central.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        central.waitUntilExit()
+        let central = try Reference.execute(Reference.python, [Reference.path("tools/bumble_central_check.py"),
+                                                               "tcp-client:127.0.0.1:\(centralPort)"] + arguments)
         shared.stop.store(true, ordering: .relaxed)
         #expect(finished.wait(timeout: .now() + 10) == .success, "host thread did not stop")
 
-        let text = String(decoding: outputData, as: UTF8.self)
+        let text = central.outputText
         print("bumble_central_check.py: \(text)")
+        let errors = central.errorText.suffix(3000).description
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                                "output: \(text) \(String(decoding: errorData, as: UTF8.self).suffix(3000))")
-        return Run(outcome: shared.outcome.withLock { $0 }, json: json, status: central.terminationStatus,
-                   errors: String(decoding: errorData, as: UTF8.self).suffix(3000).description,
+                                "output: \(text) \(errors)")
+        return Run(outcome: shared.outcome.withLock { $0 }, json: json, status: central.status, errors: errors,
                    hosted: hosted.withLock { $0 })
     }
 

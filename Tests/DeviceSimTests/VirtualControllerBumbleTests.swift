@@ -1,6 +1,7 @@
 import BLEHost
 import BLEWire
 import Foundation
+import GaitwayTestSupport
 import Synchronization
 import ProtocolSpecs
 import Testing
@@ -11,14 +12,6 @@ import Testing
 /// discovers the Heart Rate service and receives measurements. Skipped with a message when
 /// .venv is missing, a failure when GAITWAY_REQUIRE_REFERENCES=1.
 @Suite(.serialized) struct VirtualControllerBumbleTests {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // this file, DeviceSimTests, Tests
-        return url
-    }()
-    static var python: String { repository.appendingPathComponent(".venv/bin/python").path }
-    static var required: Bool { ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" }
-
     /// What the controller thread reports back.
     struct Outcome: Sendable {
         var error: String?
@@ -42,11 +35,7 @@ import Testing
         capturePath: String,
         _ makeController: @escaping @Sendable () -> (VirtualController, (inout Outcome) -> Void)
     ) throws -> ([String: Any], Outcome)? {
-        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
-            let message = "Bumble interop skipped: .venv missing (run tools/bootstrap.sh)"
-            if Self.required { Issue.record(Comment(rawValue: message)) } else { print(message) }
-            return nil
-        }
+        guard Reference.pythonAvailable(for: "Bumble interop") else { return nil }
         let server = try SocketServer(tcpHost: "127.0.0.1", port: 0)
         let port = try #require(server.boundPort)
         let shared = Shared()
@@ -68,24 +57,14 @@ import Testing
         }
         thread.start()
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [Self.repository.appendingPathComponent("tools/bumble_central_check.py").path,
-                             "tcp-client:127.0.0.1:\(port)", "--notifications", "3", "--timeout", "40"]
-        process.currentDirectoryURL = Self.repository
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let central = try Reference.execute(Reference.python, [Reference.path("tools/bumble_central_check.py"),
+                                                               "tcp-client:127.0.0.1:\(port)", "--notifications", "3", "--timeout", "40"])
         shared.stop.store(true, ordering: .relaxed)
         server.close()
         #expect(finished.wait(timeout: .now() + 10) == .success, "controller thread did not stop")
-        let text = String(decoding: outputData, as: UTF8.self)
+        let text = central.outputText
         print("bumble_central_check.py: \(text)")
-        #expect(process.terminationStatus == 0, "bumble_central_check.py: \(text) \(String(decoding: errorData, as: UTF8.self).suffix(3000))")
+        #expect(central.status == 0, "bumble_central_check.py: \(text) \(central.errorText.suffix(3000))")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "output: \(text)")
         let outcome = shared.outcome.withLock { $0 }
         #expect(outcome.error == nil, "runner: \(outcome.error ?? "")")

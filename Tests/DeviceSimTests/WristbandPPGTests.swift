@@ -1,5 +1,6 @@
 @testable import DeviceSim
 import Foundation
+import GaitwayTestSupport
 import Testing
 
 /// The wristband's raw PPG stream, decoded from offline captures with `gaitway decode`'s
@@ -162,7 +163,7 @@ extension OfflineCaptureTests {
     @Test func ppgReplayReproducesTheRecordedValues() throws {
         let run = try simulate(scenario: "replay-ppg", duration: 50)
         defer { try? FileManager.default.removeItem(at: run.folder) }
-        let csv = try String(contentsOf: Self.repository.appendingPathComponent("Simulators/data/ppg-neurokit-72bpm.csv"),
+        let csv = try String(contentsOf: Reference.repository.appendingPathComponent("Simulators/data/ppg-neurokit-72bpm.csv"),
                              encoding: .utf8)
         let lines = csv.split(separator: "\n")
         #expect(lines.first == "ppg")

@@ -1,6 +1,7 @@
 import BLEWire
 import Dissector
 import Foundation
+import GaitwayTestSupport
 import Testing
 
 /// `gaitway decode` against tshark (Wireshark's dissectors) on captures of a Bumble Heart
@@ -22,7 +23,7 @@ import Testing
     /// the Bumble peripheral says it sent.
     @Test func liveBumbleCaptureDecodesToWhatTsharkShows() throws {
         guard Reference.executable(Reference.python), let tshark = Reference.tshark else {
-            if Reference.required { Issue.record("Bumble venv (.venv) or tshark missing: run tools/bootstrap.sh") }
+            Reference.missing("Bumble venv (.venv) or tshark missing: run tools/bootstrap.sh")
             return
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gaitway-hr-\(UUID().uuidString)")
@@ -55,7 +56,7 @@ import Testing
             #expect(CaptureTime.iso8601(microseconds: value.timeMicros) == reference["time"] as? String)
             #expect(value.frame == reference["frame"] as? Int)
             #expect(value.address?.description == reference["address"] as? String)
-            #expect(value.handle.map(Int.init) == reference["handle"] as? Int)
+            #expect(value.handle.map { Int($0.rawValue) } == reference["handle"] as? Int)
             #expect(value.uuid?.description == reference["uuid"] as? String)
             #expect(value.source.rawValue == reference["source"] as? String)
             let fields = try Reference.object(try #require(value.fieldsJSON))

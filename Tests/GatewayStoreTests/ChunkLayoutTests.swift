@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GaitwayTestSupport
 import Testing
 @testable import GatewayStore
 
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func randomCommitsAnswerEveryQueryAsTheReference() throws {
-        var generator = SeededGenerator(state: 0xC4A7)
+        var generator = SeededGenerator(seed: 0xC4A7)
         print("ChunkLayoutTests seed 0xC4A7")
         let store = try GatewayStore.inMemory()
         var appended: [StoredSample] = []

@@ -1,3 +1,4 @@
+import GaitwayTestSupport
 import Testing
 @testable import GatewayStore
 
@@ -11,7 +12,7 @@ import Testing
             first.appendEvent(gatewayTimeMicros: 0, address: address, kind: DeviceEventKind.connected, detail: nil)
         }
         try store.commit(first)
-        var generator = SeededGenerator(state: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         let shuffled = Dataset.samples.shuffled(using: &generator)
         try store.commit(Dataset.batch(Array(shuffled.prefix(50))))
         try store.commit(Dataset.batch(Array(shuffled.dropFirst(50))))

@@ -3,6 +3,7 @@ import BLEWire
 import DeviceSim
 import Dissector
 import Foundation
+import GaitwayTestSupport
 import GatewayPipeline
 import GatewayStore
 import ProtocolSpecs
@@ -35,7 +36,7 @@ import Testing
         let configuration = CentralConfiguration(allow: [.service(.heartRateService)], ownRandomAddress: gatewayAddress)
         return GatewayRunner(ingest: ingest, configuration: configuration) {
             // The controller app listens a moment after it starts.
-            GatewayController(transport: try Bumble.connect(port: controllerPort, within: 10),
+            GatewayController(transport: try Loopback.connect(port: controllerPort, within: 10),
                               clock: GatewayController.wallClock, reopens: false)
         }
     }
@@ -58,14 +59,14 @@ import Testing
     /// is stored, in order, equal to the value on the air (RR exactly units / 1024); the
     /// Battery Level is read once; connection, name and disconnection are recorded.
     @Test(.timeLimit(.minutes(1))) func everyMeasurementOfABumbleHeartRatePeripheralIsStored() throws {
-        guard Bumble.isAvailable(for: "Gateway vs Bumble Heart Rate peripheral") else { return }
-        let directory = try Bumble.temporaryDirectory("bumble-hr")
+        guard Reference.pythonAvailable(for: "Gateway vs Bumble Heart Rate peripheral") else { return }
+        let directory = try Reference.temporaryDirectory("bumble-hr")
         defer { try? FileManager.default.removeItem(at: directory) }
         let controllers = try BumbleControllers()
         defer { controllers.stop() }
         let count = 40, battery = 87
-        let peripheral = CollectedProcess(executable: Bumble.python, arguments: [
-            Bumble.repository.appendingPathComponent("tools/hr_peripheral.py").path,
+        let peripheral = CollectedProcess(executable: Reference.python, arguments: [
+            Reference.repository.appendingPathComponent("tools/hr_peripheral.py").path,
             "tcp-client:127.0.0.1:\(controllers.ports.first)", "--count", "\(count)", "--rate", "4",
             "--battery", "\(battery)", "--address", Self.heartRatePeripheralAddress.description, "--timeout", "25",
         ])
@@ -171,8 +172,8 @@ import Testing
     /// value (at most one notification missing at either edge of the connection), each
     /// stored within 2 s of being sent, and the RR intervals are true beats of the simulation.
     @Test(.timeLimit(.minutes(1))) func whatTheSimulatorSentAsPeripheralHostOverBumbleIsStored() throws {
-        guard Bumble.isAvailable(for: "Gateway vs simulator peripheral host over Bumble") else { return }
-        let directory = try Bumble.temporaryDirectory("bumble-sim")
+        guard Reference.pythonAvailable(for: "Gateway vs simulator peripheral host over Bumble") else { return }
+        let directory = try Reference.temporaryDirectory("bumble-sim")
         defer { try? FileManager.default.removeItem(at: directory) }
         let truth = GroundTruthLog()
         let simulation = try Simulation.named("quickstart", catalog: Self.catalog, truth: truth)
@@ -194,7 +195,7 @@ import Testing
                 hostDone.signal()
             }
             do {
-                let transport = try Bumble.connect(port: hostPort, within: 10)
+                let transport = try Loopback.connect(port: hostPort, within: 10)
                 defer { transport.close() }
                 // Capture times on the wall clock, as the gateway's: epoch + simulation time.
                 let capture = try HCICaptureFile(path: capturePath, epoch: GatewayController.wallClock())

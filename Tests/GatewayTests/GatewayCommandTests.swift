@@ -1,4 +1,5 @@
 import Foundation
+import GaitwayTestSupport
 import GatewayStore
 import Glibc
 import Testing
@@ -9,11 +10,11 @@ import Testing
     /// The `gaitway` executable `swift build` put next to this test bundle.
     static let executable: String = {
         let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
-        for directory in [bundle, Bumble.repository.appendingPathComponent(".build/debug")] {
+        for directory in [bundle, Reference.repository.appendingPathComponent(".build/debug")] {
             let candidate = directory.appendingPathComponent("gaitway").path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        return Bumble.repository.appendingPathComponent(".build/debug/gaitway").path
+        return Reference.repository.appendingPathComponent(".build/debug/gaitway").path
     }()
 
     static func temporaryDirectory() throws -> URL {

@@ -2,6 +2,7 @@ import BLEHost
 import BLEWire
 import DeviceSim
 import Foundation
+import GaitwayTestSupport
 import GatewayPipeline
 import GatewayStore
 import Glibc
@@ -21,11 +22,7 @@ import Testing
     static let wanted: Set<BluetoothUUID> = [.heartRateService, .gaitwayInsoleService, .gaitwayWristbandService]
 
     /// A TCP port nothing listens on: bound, then closed again.
-    static func refusedPort() throws -> UInt16 {
-        let server = try SocketServer(tcpHost: "127.0.0.1", port: 0)
-        defer { server.close() }
-        return try #require(server.boundPort)
-    }
+    static func refusedPort() throws -> UInt16 { try Loopback.freePort() }
 
     static func runner(_ spec: TransportSpec, log: LogLines = LogLines()) throws -> GatewayRunner {
         let ingest = GatewayIngest(catalog: catalog, store: try GatewayStore.inMemory())

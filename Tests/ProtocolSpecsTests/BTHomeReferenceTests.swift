@@ -1,5 +1,6 @@
 import BLEWire
 import Foundation
+import GaitwayTestSupport
 import ProtocolSpecs
 import Testing
 
@@ -216,17 +217,10 @@ struct RecordingSink: PayloadSink {
 }
 
 enum BTHomeReference {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // this file, ProtocolSpecsTests, Tests
-        return url
-    }()
-
-    static var python: String { repository.appendingPathComponent(".venv/bin/python").path }
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: python) }
-    /// `make test` sets GAITWAY_REQUIRE_REFERENCES=1: a missing venv is then a failure.
-    static var required: Bool { ProcessInfo.processInfo.environment["GAITWAY_REQUIRE_REFERENCES"] == "1" }
-    static var corpusPath: String { repository.appendingPathComponent("tools/bthome-corpus.txt").path }
+    static var python: String { Reference.python }
+    static var available: Bool { Reference.executable(python) }
+    static var required: Bool { Reference.required }
+    static var corpusPath: String { Reference.path("tools/bthome-corpus.txt") }
 
     static func spec() throws -> ProtocolSpec {
         let catalog = try ProtocolCatalog.bundled()
@@ -249,20 +243,7 @@ enum BTHomeReference {
     }
 
     static func runReference() throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["tools/bthome_reference.py", corpusPath]
-        process.currentDirectoryURL = repository
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0,
-                     "bthome_reference.py exited \(process.terminationStatus): \(String(decoding: errorData, as: UTF8.self))")
-        return String(decoding: outputData, as: UTF8.self)
+        try Reference.run(python, ["tools/bthome_reference.py", corpusPath])
     }
 
     static func decode(_ spec: ProtocolSpec, _ bytes: [UInt8]) -> RecordedDecode {

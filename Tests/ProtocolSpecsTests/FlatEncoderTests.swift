@@ -1,4 +1,5 @@
 import BLEWire
+import GaitwayTestSupport
 import ProtocolSpecs
 import Testing
 
@@ -6,18 +7,6 @@ import Testing
 /// vector of every bundled spec it supports, and on random values of the streams the
 /// simulator sends with it.
 @Suite struct FlatEncoderTests {
-    /// SplitMix64, as in BLEWireTests: random cases repeat from their seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func spec(_ name: String) throws -> ProtocolSpec {
         try #require(Bundled.catalog.spec(named: name))
     }
@@ -68,7 +57,7 @@ import Testing
         ])
     }
 
-    func insoleFrame(cells: Int, imu: Bool, _ random: inout Generator) -> PayloadValue {
+    func insoleFrame(cells: Int, imu: Bool, _ random: inout SeededGenerator) -> PayloadValue {
         var frame = PayloadObject([
             "forces": .array((0..<cells).map { _ in .number((Double.random(in: 0...2047.5, using: &random) * 2).rounded() / 2) }),
         ])
@@ -84,7 +73,7 @@ import Testing
     @Test(arguments: [(8, false), (8, true), (16, false), (16, true)])
     func randomInsoleNotifications(cells: Int, imu: Bool) throws {
         let spec = try spec("gaitway-insole")
-        var random = Generator(state: UInt64(cells * 10 + (imu ? 1 : 0)))
+        var random = SeededGenerator(seed: UInt64(cells * 10 + (imu ? 1 : 0)))
         let hints = ["cells_16": cells == 16 ? 1 : 0, "imu_present": imu ? 1 : 0]
         for foot in ["left", "right"] {
             let template = insoleFields(foot: foot, sequence: 0, timestamp: 0, interval: 0.01,
@@ -104,7 +93,7 @@ import Testing
 
     @Test func insoleLayout() throws {
         let spec = try spec("gaitway-insole")
-        var random = Generator(state: 1)
+        var random = SeededGenerator(seed: 1)
         let template = insoleFields(foot: "left", sequence: 0, timestamp: 0, interval: 0.01,
                                     frames: [insoleFrame(cells: 8, imu: true, &random)])
         let flat = try PayloadFlatEncoder(program: spec.program, hints: ["cells_16": 0, "imu_present": 1], template: template)
@@ -121,7 +110,7 @@ import Testing
 
     @Test func randomHeartRateMeasurements() throws {
         let spec = try spec("heart-rate-measurement")
-        var random = Generator(state: 7)
+        var random = SeededGenerator(seed: 7)
         for energy in [false, true] {
             func fields(_ rate: Int64, _ rr: [Double], _ energyValue: Int64) -> PayloadObject {
                 var object = PayloadObject(["heart_rate": .integer(rate), "sensor_contact": .bool(true)])
@@ -144,7 +133,7 @@ import Testing
 
     @Test func randomPPGNotifications() throws {
         let spec = try spec("gaitway-ppg")
-        var random = Generator(state: 11)
+        var random = SeededGenerator(seed: 11)
         for led in ["green", "red", "infrared", "ambient"] {
             func fields(_ samples: [Int64]) -> PayloadObject {
                 PayloadObject([
@@ -182,7 +171,7 @@ import Testing
               - {name: scaled, type: s40, scale: 1/1000}
               - {name: tail, type: u4, count: 3}
             """, file: "odd-widths.yaml")
-        var random = Generator(state: 60)
+        var random = SeededGenerator(seed: 60)
         func fields() -> PayloadObject {
             PayloadObject([
                 // The flat encoder takes Doubles: 53 significant bits, shifted into the top

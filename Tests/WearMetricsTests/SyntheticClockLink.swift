@@ -1,4 +1,5 @@
 import Foundation
+import GaitwayTestSupport
 
 /// A device clock as DeviceSim's `DeviceClock` models it: a counter of whole ticks since
 /// boot (plus any jump), running `1 + driftPPM·10⁻⁶` device seconds per true second,

@@ -73,7 +73,7 @@ public final class VirtualController {
     var peripherals: [PeripheralSlot] = []
     var links: [ConnectionHandle: ControllerLink] = [:]
     var scheduler = ControllerScheduler()
-    var random: ControllerRandom
+    var random: SplitMix64
     var reassembler = L2CAPReassembler()
     var outgoing: [ControllerPacket] = []
     var faults: [VirtualLinkFault] = []
@@ -115,7 +115,7 @@ public final class VirtualController {
                 peripherals: [any VirtualPeripheral] = [], startTime: Double = 0) {
         self.configuration = configuration
         now = startTime
-        random = ControllerRandom(seed: configuration.seed)
+        random = SplitMix64(state: configuration.seed)
         localName = Array(configuration.localName.utf8.prefix(248))
         for peripheral in peripherals { add(peripheral) }
     }
@@ -125,7 +125,7 @@ public final class VirtualController {
     public func add(_ peripheral: any VirtualPeripheral) {
         // The address alone sets the mean RSSI, so adding devices in another order does not
         // change any device's signal.
-        var seeded = ControllerRandom(seed: peripheral.address.rawValue ^ configuration.seed)
+        var seeded = SplitMix64(state: peripheral.address.rawValue ^ configuration.seed)
         let rssi = Int(seeded.uniform(-88, -48))
         peripherals.append(PeripheralSlot(device: peripheral, rssi: rssi))
         if scan != nil || initiation != nil { scheduleFirstAdvertising(peripherals.count - 1) }

@@ -16,7 +16,7 @@ struct FaultInjector {
 
     struct Scheduled {
         var spec: FaultSpec
-        var random: HeartRandom
+        var random: ModelRandom
         /// Start of the next occurrence (nil: no more).
         var next: Double?
         /// Windows during which a state fault is on.
@@ -29,12 +29,12 @@ struct FaultInjector {
     }
 
     var scheduled: [Scheduled]
-    var packets: HeartRandom
+    var packets: ModelRandom
 
     init(faults: [FaultSpec], seed: UInt64) {
-        packets = HeartRandom(seed: seed, stream: 0xFA)
+        packets = ModelRandom.heart(seed: seed, stream: 0xFA)
         scheduled = faults.map { fault in
-            var random = HeartRandom(seed: fault.seed, stream: 0xF0)
+            var random = ModelRandom.heart(seed: fault.seed, stream: 0xF0)
             let first: Double? = switch fault.timing {
             case .at(let time): time
             case .always: 0

@@ -29,7 +29,7 @@ public final class InsoleFirmware: DeviceFirmware {
     var framesStart: UInt32 = 0
     var lastForces: InsoleForces
     /// Draws the sampling jitter (its own stream, so jitter leaves every other draw alone).
-    var jitterRandom: HeartRandom
+    var jitterRandom: ModelRandom
     var lastBatteryLevel: UInt8 = 255
     /// RSC Measurement encoders for walking and running (the status is a flag bit, which a
     /// flat encoder fixes), prepared with the stream.
@@ -64,7 +64,7 @@ public final class InsoleFirmware: DeviceFirmware {
         }
         cellMap = map
         lastForces = InsoleForces(count: spec.cells)
-        jitterRandom = HeartRandom(seed: spec.seed, stream: 0x1177)
+        jitterRandom = ModelRandom.heart(seed: spec.seed, stream: 0x1177)
         let gauge = BatteryGauge(level: spec.firmware.batteryLevel)
         self.gauge = gauge
         let services: [GATTService] = [

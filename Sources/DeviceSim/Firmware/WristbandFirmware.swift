@@ -35,7 +35,7 @@ public final class WristbandFirmware: DeviceFirmware {
     /// Device-clock index of the next PPG sample.
     var nextPPGSample: Int64 = 1
     /// Draws the sampling jitter (its own stream, so jitter leaves every other draw alone).
-    var jitterRandom: HeartRandom
+    var jitterRandom: ModelRandom
     var lastBatteryLevel: UInt8 = 255
     var broadcastCount: UInt8 = 0
 
@@ -43,7 +43,7 @@ public final class WristbandFirmware: DeviceFirmware {
         self.body = body
         let gauge = BatteryGauge(level: spec.firmware.batteryLevel)
         self.gauge = gauge
-        jitterRandom = HeartRandom(seed: spec.seed, stream: 0x1177)
+        jitterRandom = ModelRandom.heart(seed: spec.seed, stream: 0x1177)
         let services: [GATTService] = [
             .heartRate(bodySensorLocation: 0x02),  // 2 = Wrist (GSS, Body Sensor Location)
             .pulseOximeter(),

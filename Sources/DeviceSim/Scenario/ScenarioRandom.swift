@@ -10,13 +10,8 @@ import Darwin
 /// "Determinism"): every seed and every drawn value is a pure function of the scenario seed and
 /// a name, so adding a persona, a field or a variation never changes the draws of the others.
 enum ScenarioRandom {
-    /// SplitMix64's output function (Steele, Lea & Flood, OOPSLA 2014), applied to `z + γ`.
-    static func splitmix(_ z: UInt64) -> UInt64 {
-        var z = z &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    /// SplitMix64's first output from state `z`: its output function applied to `z + γ`.
+    static func splitmix(_ z: UInt64) -> UInt64 { SplitMix64.mix(z &+ SplitMix64.increment) }
 
     /// `mix(a, b) = splitmix(a XOR splitmix(b))`.
     static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 { splitmix(a ^ splitmix(b)) }

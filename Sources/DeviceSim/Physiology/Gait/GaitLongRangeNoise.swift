@@ -30,7 +30,7 @@ struct GaitLongRangeNoise: Sendable {
     private var white: Double
 
     /// - Parameter alpha: target DFA exponent, clamped to 0.5...1.2.
-    init(alpha: Double, random: inout GaitRandom) {
+    init(alpha: Double, random: inout ModelRandom) {
         let clamped = min(max(alpha, 0.5), 1.2)
         let beta = 2 * clamped - 1
         states = .init(repeating: 0)
@@ -59,7 +59,7 @@ struct GaitLongRangeNoise: Sendable {
     }
 
     /// The next value (mean 0, variance 1).
-    mutating func next(_ random: inout GaitRandom) -> Double {
+    mutating func next(_ random: inout ModelRandom) -> Double {
         var sum = white * random.normal()
         for i in 0..<Self.scales {
             let value = coefficients[i] * states[i] + innovations[i] * random.normal()

@@ -48,8 +48,8 @@ public struct GaitModel: Sendable {
     /// Events that ``sample(_:at:)`` advanced past and the event buffer could not keep.
     public private(set) var droppedEvents = 0
 
-    private var random: GaitRandom
-    private var noise: GaitRandom
+    private var random: ModelRandom
+    private var noise: ModelRandom
     private var strideNoise: GaitLongRangeNoise
 
     private var tracks: InlineArray<2, FootTrack>
@@ -87,8 +87,8 @@ public struct GaitModel: Sendable {
         bodyWeight = style.bodyMass * 9.80665
         self.activity = .stand
         self.time = time
-        random = GaitRandom(seed: seed, stream: 0x6761_6974) // "gait"
-        noise = GaitRandom(seed: seed, stream: 0x696D_75) // "imu"
+        random = ModelRandom.gait(seed: seed, stream: 0x6761_6974) // "gait"
+        noise = ModelRandom.gait(seed: seed, stream: 0x696D_75) // "imu"
         strideNoise = GaitLongRangeNoise(alpha: style.strideTimeAlpha, random: &random)
         let load = style.bodyMass * 9.80665 / 2
         tracks = [

@@ -36,9 +36,9 @@ public struct HeartModel: Sendable {
     public let configuration: Configuration
     public private(set) var kinetics: HeartRateKinetics
     private var variability: HeartVariabilityGenerator
-    private var random: HeartRandom
+    private var random: ModelRandom
     /// A stream of its own, so turning ectopic beats on does not change the sinus rhythm.
-    private var ectopicRandom: HeartRandom
+    private var ectopicRandom: ModelRandom
     /// When the sinus node last fired (hidden behind an ectopic beat or not).
     private var sinusTime = 0.0
     /// Time of the last beat returned.
@@ -49,8 +49,8 @@ public struct HeartModel: Sendable {
         self.configuration = configuration
         kinetics = configuration.kinetics
         kinetics.settle(intensity: initialIntensity)
-        random = HeartRandom(seed: seed, stream: 0x4845_4152_5442_4541)  // "HEARTBEA"
-        ectopicRandom = HeartRandom(seed: seed, stream: 0x4543_544F_5049_4300)  // "ECTOPIC"
+        random = ModelRandom.heart(seed: seed, stream: 0x4845_4152_5442_4541)  // "HEARTBEA"
+        ectopicRandom = ModelRandom.heart(seed: seed, stream: 0x4543_544F_5049_4300)  // "ECTOPIC"
         variability = HeartVariabilityGenerator(profile: configuration.variability, random: &random)
     }
 

@@ -78,7 +78,7 @@ struct HeartVariabilityGenerator: Sendable {
     private let lowFrequencyAmplitude: Double
     private let highFrequencyAmplitude: Double
 
-    init(profile: HeartRateVariabilityProfile, random: inout HeartRandom) {
+    init(profile: HeartRateVariabilityProfile, random: inout ModelRandom) {
         self.profile = profile
         // A sinusoid of amplitude A has power A²/2.
         lowFrequencyAmplitude = (2 * max(profile.lowFrequencyPower, 0)).squareRoot()
@@ -98,7 +98,7 @@ struct HeartVariabilityGenerator: Sendable {
 
     /// The RR modulation (s) now, at `reserveFraction` of heart-rate reserve in use.
     @inline(__always)
-    mutating func modulation(reserveFraction h: Double, random: inout HeartRandom) -> Double {
+    mutating func modulation(reserveFraction h: Double, random: inout ModelRandom) -> Double {
         let lowScale = exp(-profile.lowFrequencyWithdrawal * h)
         let highScale = exp(-profile.highFrequencyWithdrawal * h)
         // RR lengthens in expiration: phase 0 is the start of inspiration, so −cos peaks mid-expiration.
@@ -110,7 +110,7 @@ struct HeartVariabilityGenerator: Sendable {
 
     /// Advances the oscillators and the background by `dt` seconds.
     @inline(__always)
-    mutating func advance(by dt: Double, reserveFraction h: Double, random: inout HeartRandom) {
+    mutating func advance(by dt: Double, reserveFraction h: Double, random: inout ModelRandom) {
         respirationRate = profile.restingRespirationRate
             + (profile.maximumRespirationRate - profile.restingRespirationRate) * min(max(h, 0), 1)
         // Phase diffusion D = 2π·HWHM (rad/s) gives a Lorentzian line of that half-width (Hz).

@@ -94,7 +94,7 @@ public struct PPGSynthesizer: Sendable {
     public let configuration: Configuration
     /// Samples per second, at least 1 (a scenario's nonsense rate must not divide by zero).
     public let sampleRate: Double
-    private var random: HeartRandom
+    private var random: ModelRandom
     /// The last four pulses; a pulse lasts about one beat interval, so at most three overlap.
     private var pulses: (Pulse, Pulse, Pulse, Pulse) = (Pulse(), Pulse(), Pulse(), Pulse())
     private var nextSlot = 0
@@ -115,7 +115,7 @@ public struct PPGSynthesizer: Sendable {
     public init(configuration: Configuration = Configuration(), seed: UInt64) {
         self.configuration = configuration
         sampleRate = configuration.sampleRate.isFinite ? max(configuration.sampleRate, 1) : 1
-        random = HeartRandom(seed: seed, stream: 0x5050_4753_796E_7468)  // "PPGSynth"
+        random = ModelRandom.heart(seed: seed, stream: 0x5050_4753_796E_7468)  // "PPGSynth"
         wander = HeartOrnsteinUhlenbeck(timeConstant: 20, standardDeviation: configuration.baselineWander,
                                         random: &random)
         motionNoise = HeartOrnsteinUhlenbeck(timeConstant: 0.3, standardDeviation: 0.5)

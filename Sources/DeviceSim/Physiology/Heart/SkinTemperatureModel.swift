@@ -40,7 +40,7 @@ public struct SkinTemperatureModel: Sendable {
 
     public let configuration: Configuration
     public let baseline: Double
-    private var random: HeartRandom
+    private var random: ModelRandom
     private var slowDrift: HeartOrnsteinUhlenbeck
     private var constriction = 0.0
     private var heat = 0.0
@@ -49,7 +49,7 @@ public struct SkinTemperatureModel: Sendable {
 
     public init(configuration: Configuration = Configuration(), seed: UInt64) {
         self.configuration = configuration
-        random = HeartRandom(seed: seed, stream: 0x536B_696E_5465_6D70)  // "SkinTemp"
+        random = ModelRandom.heart(seed: seed, stream: 0x536B_696E_5465_6D70)  // "SkinTemp"
         let drawn = random.uniform(32.5...34.5)  // drawn always, so the stream does not depend on the option
         baseline = configuration.baseline ?? drawn
         slowDrift = HeartOrnsteinUhlenbeck(timeConstant: 1800, standardDeviation: configuration.drift, random: &random)

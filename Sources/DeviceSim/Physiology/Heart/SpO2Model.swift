@@ -31,7 +31,7 @@ public struct SpO2Model: Sendable {
 
     public let configuration: Configuration
     public let baseline: Double
-    private var random: HeartRandom
+    private var random: ModelRandom
     private var drift: HeartOrnsteinUhlenbeck
     private var time = 0.0
     private var nextDesaturation = Double.infinity
@@ -43,7 +43,7 @@ public struct SpO2Model: Sendable {
 
     public init(configuration: Configuration = Configuration(), seed: UInt64) {
         self.configuration = configuration
-        random = HeartRandom(seed: seed, stream: 0x5370_4F32)  // "SpO2"
+        random = ModelRandom.heart(seed: seed, stream: 0x5370_4F32)  // "SpO2"
         let drawn = random.uniform(96...99)  // drawn always, so the stream does not depend on the option
         baseline = min(max(configuration.baseline ?? drawn, 50), 100)
         drift = HeartOrnsteinUhlenbeck(timeConstant: 60, standardDeviation: configuration.wander, random: &random)

@@ -180,7 +180,7 @@ func parseHex<T: ATTTestParsable>(_ type: T.Type, _ hex: String, base: Int = 0) 
         var services: [String] = []
         try list.forEach(in: bytes.span.bytes) { group, value throws(WireError) in
             let uuid = try ServiceDeclaration(parsing: value).uuid
-            services.append("\(group.start)-\(group.end) \(uuid)")
+            services.append("\(group.start.rawValue)-\(group.end.rawValue) \(uuid)")
         }
         #expect(services == ["16-19 1801", "32-41 a00a", "48-50 a00b"])
         let encoded = try built { (w: inout ByteWriter) throws(WireError) in

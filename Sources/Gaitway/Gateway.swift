@@ -63,7 +63,17 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds between commits, at most 3600 (default 1): the most a crash can lose.")
     var commitInterval: Double?
 
-    @Option(help: ArgumentHelp("YAML file with any of: hci, db, allow (list), max-connections, duration, commit-interval. Flags win.",
+    @Option(help: ArgumentHelp(
+        "Keep raw payloads this long (seconds, or 90m, 12h, 7d); decoded samples stay. Default: until --max-db-size needs the room.",
+        valueName: "PERIOD"))
+    var keepRaw: String?
+
+    @Option(help: ArgumentHelp(
+        "Database quota (500MB, 2GiB): above it the oldest raw payloads go first, then the oldest samples, device events last; each eviction logged.",
+        valueName: "SIZE"))
+    var maxDBSize: String?
+
+    @Option(help: ArgumentHelp("YAML file with any of: hci, db, allow (list), max-connections, duration, commit-interval, keep-raw, max-db-size. Flags win.",
                                valueName: "FILE"))
     var config: String?
 
@@ -100,7 +110,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
         let databaseExisted = FileManager.default.fileExists(atPath: settings.db)
         let store: GatewayStore
-        do { store = try GatewayStore(path: settings.db) } catch {
+        do { store = try GatewayStore(path: settings.db, options: .init(maximumSizeBytes: settings.maxDBSize)) } catch {
             if let btsnoop {
                 capture?.close()
                 try? FileManager.default.removeItem(atPath: btsnoop)
@@ -167,9 +177,15 @@ struct GatewayCommand: AsyncParsableCommand {
             }
         }
         let ble = BLEService(runner: runner, queue: queue, duration: settings.duration, logger: Logger(label: "gaitway.ble"))
-        let storeService = StoreService(store: store, queue: queue, logger: Logger(label: "gaitway.store"))
+        var storeService = StoreService(store: store, queue: queue, logger: Logger(label: "gaitway.store"))
+        let retention = RetentionService(store: store, policy: .init(keepRaw: settings.keepRaw, maximumBytes: settings.maxDBSize),
+                                         logger: Logger(label: "gaitway.store"), clock: GatewayController.wallClock)
+        storeService.makeRoom = { try retention.makeRoom($0) }
+        // Without a policy the retention service has nothing to do between full disks.
+        let retentionServices: [ServiceGroupConfiguration.ServiceConfiguration] = retention.policy.isActive
+            ? [.init(service: retention, successTerminationBehavior: .ignore)] : []
         let group = ServiceGroup(configuration: .init(
-            services: [
+            services: retentionServices + [
                 .init(service: storeService, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: status, successTerminationBehavior: .ignore),

@@ -17,6 +17,13 @@ struct GatewaySettings {
     var maxConnections: Int?
     var duration: Double?
     var commitInterval = 1.0
+    /// Seconds raw payloads are kept (`--keep-raw`); nil: until the quota needs their room.
+    var keepRaw: Double?
+    /// The database's quota in bytes (`--max-db-size`); nil: none.
+    var maxDBSize: Int64?
+
+    /// The smallest quota: the schema and one commit interval of a busy gateway fit.
+    static let minimumDBSize: Int64 = 1_000_000
 
     /// Connections a controller can have: handles 0x000-0xEFF (Core v5.4, Vol 4, Part E,
     /// §5.4.2: the Connection_Handle's range).
@@ -51,6 +58,12 @@ struct GatewaySettings {
         // Where each checked value came from, for the messages: a flag, else the file.
         func source(_ flag: String, _ given: Bool, _ key: String) -> String {
             given || command.config == nil ? flag : "\(command.config ?? ""): \(key)"
+        }
+        if let text = command.keepRaw {
+            keepRaw = problems.check(text, "--keep-raw \(text)", Self.keepRaw) .flatMap(Self.seconds(in:))
+        }
+        if let text = command.maxDBSize {
+            maxDBSize = problems.check(text, "--max-db-size \(text)", Self.maxDBSize).flatMap(Self.bytes(in:))
         }
         checkTogether(btsnoop: command.btsnoop, sources: (hci: source("--hci", command.hci != nil, "hci"),
                                                           db: source("--db", command.db != nil, "db"),
@@ -116,9 +129,21 @@ struct GatewaySettings {
                 } else {
                     must("seconds, more than 0 and at most \(NumberArgument.format(Self.maximumCommitInterval))")
                 }
+            case "keep-raw":
+                if let text = value.string {
+                    keepRaw = problems.check(text, "\(place): 'keep-raw' \(text)", Self.keepRaw).flatMap(Self.seconds(in:))
+                } else {
+                    must("a period like 3600, 90m, 12h or 7d")
+                }
+            case "max-db-size":
+                if let text = value.string {
+                    maxDBSize = problems.check(text, "\(place): 'max-db-size' \(text)", Self.maxDBSize).flatMap(Self.bytes(in:))
+                } else {
+                    must("a size like 500MB, 2GB or 1GiB")
+                }
             default:
                 problems.add("\(path):\((key.mark?.line).map(String.init) ?? "?"): unknown setting '\(name)' "
-                    + "(known: hci, db, allow, max-connections, duration, commit-interval)")
+                    + "(known: hci, db, allow, max-connections, duration, commit-interval, keep-raw, max-db-size)")
             }
         }
     }
@@ -182,6 +207,48 @@ struct GatewaySettings {
     }
 
     static func duration(_ value: Double) -> String? { seconds(value, atMost: maximumDuration) }
+
+    /// A period: seconds, or a number with s, m, h or d (`90m`, `7d`).
+    static func seconds(in text: String) -> Double? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        var number = Substring(text.trimmingCharacters(in: .whitespaces))
+        var scale = 1.0
+        if let last = number.last, let unit = units[last] {
+            scale = unit
+            number = number.dropLast()
+        }
+        guard number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let value = Double(number) else { return nil }
+        return value * scale
+    }
+
+    static func keepRaw(_ text: String) -> String? {
+        guard let value = seconds(in: text) else { return "must be a period: seconds, or a number with s, m, h or d (90m, 7d)" }
+        return seconds(value, atMost: maximumDuration)
+    }
+
+    /// A size: bytes, or a number with kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB,
+    /// TiB (powers of 1024); `500M` and `2G` are read as MB and GB.
+    static func bytes(in text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let scales: [String: Double] = [
+            "": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
+            "kib": 1024, "mib": 1_048_576, "gib": 1_073_741_824, "tib": 1_099_511_627_776,
+        ]
+        guard let number = Double(digits), let scale = scales[unit] else { return nil }
+        let value = (number * scale).rounded()
+        // 2^62: far beyond any disk, and no overflow in the page arithmetic.
+        guard value <= Double(1 << 62) else { return nil }
+        return Int64(value)
+    }
+
+    static func maxDBSize(_ text: String) -> String? {
+        guard let value = bytes(in: text) else {
+            return "must be a size: bytes, or a number with kB, MB, GB, TB or KiB, MiB, GiB, TiB (500MB, 2GiB)"
+        }
+        return value >= minimumDBSize ? nil : "must be at least 1 MB (the schema and a commit must fit)"
+    }
 
     static func commitInterval(_ value: Double) -> String? { seconds(value, atMost: maximumCommitInterval) }
 

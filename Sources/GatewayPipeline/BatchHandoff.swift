@@ -96,17 +96,31 @@ public final class StoreQueue: BatchHandoff, Sendable {
         continuation.finish()
     }
 
-    /// The store service is done with a batch: empty it and keep it for reuse.
+    /// Samples of the batches handed over recently, as an exponential average (weight
+    /// 1/16): what one commit interval usually brings.
+    let typicalSamples = Mutex<Double>(0)
+
+    /// The store service is done with a batch: empty it and keep it for reuse, unless it
+    /// grew well beyond a usual commit interval's (the store was behind and the BLE side
+    /// held rows for several intervals): keeping such a buffer would pin that peak in
+    /// resident memory for the rest of the run, so it is freed.
     public func recycle(_ batch: consuming StoreBatch) {
         progress.pendingBatchCount.subtract(1, ordering: .relaxed)
         var batch = batch
+        let typical = typicalSamples.withLock { $0 }
+        guard Double(batch.sampleCount) <= max(2 * typical, Double(Self.alwaysKept)) else { return }
         batch.removeAll()
         spare.withLock { spare in
             if spare.count < capacity { spare.append(batch) }
         }
     }
 
+    /// Batches this small are always kept for reuse (a quiet gateway's).
+    static let alwaysKept = 4096
+
     private func hand(_ batch: inout StoreBatch) {
+        let samples = Double(batch.sampleCount)
+        typicalSamples.withLock { $0 = $0 == 0 ? samples : $0 + (samples - $0) / 16 }
         var next = spare.withLock { $0.popLast() } ?? StoreBatch()
         swap(&batch, &next)
         progress.pendingBatchCount.add(1, ordering: .relaxed)

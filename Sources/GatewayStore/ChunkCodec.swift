@@ -151,3 +151,36 @@ struct ByteReader {
         guard isAtEnd else { throw MalformedChunk(detail: "the \(column) column of a chunk is longer than its count") }
     }
 }
+
+/// The format of a chunk row, told by the first byte of its `gateway_times` column.
+///
+/// Format 1 (the "v1-chunks" migration) had no tag, but its `gateway_times` always begins
+/// with the varint 0: the first time is `start_us`, so its difference is zero. Format 2
+/// starts the column with the byte 2; its columns are those of ``IntegerColumn`` and
+/// ``ValueColumn``, each with its own tag byte. Both are read; commits write format 2.
+enum ChunkFormat {
+    static let original: UInt8 = 0
+    static let compact: UInt8 = 2
+
+    /// The format of a chunk of `count` elements whose `gateway_times` is `bytes`.
+    static func of(_ bytes: UnsafeRawBufferPointer, count: Int) throws(MalformedChunk) -> UInt8 {
+        guard count > 0, let tag = bytes.first else {
+            throw MalformedChunk(detail: "a chunk's count (\(count)) does not match its times")
+        }
+        switch tag {
+        case original:
+            // Every time takes at least one byte: a larger count is damage, not data.
+            guard count <= bytes.count else {
+                throw MalformedChunk(detail: "a chunk's count (\(count)) does not match its times")
+            }
+        case compact:
+            // Runs let a few bytes stand for many times: the commit's bound is the check.
+            guard count <= GatewayStore.maximumChunkCount else {
+                throw MalformedChunk(detail: "a chunk's count (\(count)) exceeds \(GatewayStore.maximumChunkCount)")
+            }
+        default:
+            throw MalformedChunk(detail: "a chunk has an unknown format (\(tag))")
+        }
+        return tag
+    }
+}

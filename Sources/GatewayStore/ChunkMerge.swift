@@ -77,12 +77,12 @@ struct SampleChunkStream: ChunkStream {
     let address: String
     let quantity: String
     let unit: String?
-    private var gatewayTimes: [Int64]
+    private(set) var gatewayTimes: [Int64]
     /// Device times, `Int64.min` where `hasDeviceTime` says there is none.
-    private var deviceTimes: [Int64]?
-    private var hasDeviceTime: [Bool]?
-    private var channels: [Int]
-    private var values: [Double]
+    private(set) var deviceTimes: [Int64]?
+    private(set) var hasDeviceTime: [Bool]?
+    private(set) var channels: [Int]
+    private(set) var values: [Double]
     private var position: Int
     private let end: Int
 
@@ -100,11 +100,14 @@ struct SampleChunkStream: ChunkStream {
         self.address = address
         self.quantity = quantity
         self.unit = unit
-        // Every time takes at least one byte: a larger count is damage, not data.
-        guard count > 0, count <= gatewayTimeBytes.count else {
-            throw MalformedChunk(detail: "a sample chunk's count (\(count)) does not match its times")
+        let format = try ChunkFormat.of(gatewayTimeBytes, count: count)
+        if format == ChunkFormat.compact {
+            var timeReader = ByteReader(UnsafeRawBufferPointer(rebasing: gatewayTimeBytes.dropFirst()))
+            gatewayTimes = try IntegerColumn.decode(&timeReader, count: count, base: start, channels: nil)
+            try timeReader.expectEnd("gateway_times")
+        } else {
+            gatewayTimes = try decodeOriginalTimes(gatewayTimeBytes, count: count, start: start)
         }
-        gatewayTimes = try decodeTimes(gatewayTimeBytes, count: count, start: start)
         var first = 0
         var last = count
         if let from { while first < last && gatewayTimes[first] < from { first += 1 } }
@@ -116,20 +119,32 @@ struct SampleChunkStream: ChunkStream {
             var reader = ByteReader(deviceTimeBytes)
             let flag = try reader.byte()
             var presence: [Bool]?
+            var present = count
             switch flag {
             case 0:
                 break
             case 1:
                 let bitmap = try reader.bytes((count + 7) / 8)
-                presence = (0..<count).map { bitmap[$0 >> 3] & (1 << UInt8($0 & 7)) != 0 }
+                let flags = (0..<count).map { bitmap[$0 >> 3] & (1 << UInt8($0 & 7)) != 0 }
+                present = flags.count { $0 }
+                presence = flags
             default:
                 throw MalformedChunk(detail: "a sample chunk's device times have an unknown format (\(flag))")
             }
             var times = [Int64](repeating: .min, count: count)
-            var previous: Int64 = 0
-            for index in 0..<count where presence?[index] ?? true {
-                previous = previous &+ (try reader.signedVarint())
-                times[index] = previous
+            if format == ChunkFormat.compact {
+                let decoded = try IntegerColumn.decode(&reader, count: present, base: 0, channels: nil)
+                var next = 0
+                for index in 0..<count where presence?[index] ?? true {
+                    times[index] = decoded[next]
+                    next += 1
+                }
+            } else {
+                var previous: Int64 = 0
+                for index in 0..<count where presence?[index] ?? true {
+                    previous = previous &+ (try reader.signedVarint())
+                    times[index] = previous
+                }
             }
             try reader.expectEnd("device_times")
             deviceTimes = times
@@ -139,20 +154,32 @@ struct SampleChunkStream: ChunkStream {
         var channelReader = ByteReader(channelBytes)
         channels = []
         channels.reserveCapacity(count)
-        for _ in 0..<count {
-            let channel = try channelReader.signedVarint()
-            guard let narrow = Int(exactly: channel) else { throw MalformedChunk(detail: "a channel is out of range") }
-            channels.append(narrow)
+        if format == ChunkFormat.compact {
+            for channel in try IntegerColumn.decode(&channelReader, count: count, base: 0, channels: nil) {
+                guard let narrow = Int(exactly: channel) else { throw MalformedChunk(detail: "a channel is out of range") }
+                channels.append(narrow)
+            }
+        } else {
+            for _ in 0..<count {
+                let channel = try channelReader.signedVarint()
+                guard let narrow = Int(exactly: channel) else { throw MalformedChunk(detail: "a channel is out of range") }
+                channels.append(narrow)
+            }
         }
         try channelReader.expectEnd("channels")
 
-        guard valueBytes.count == count * 8 else {
-            throw MalformedChunk(detail: "a sample chunk's values column does not hold \(count) numbers")
-        }
         var valueReader = ByteReader(valueBytes)
-        values = []
-        values.reserveCapacity(count)
-        for _ in 0..<count { values.append(try valueReader.float64()) }
+        if format == ChunkFormat.compact {
+            values = try ValueColumn.decode(&valueReader, count: count, channels: channels)
+        } else {
+            guard valueBytes.count == count * 8 else {
+                throw MalformedChunk(detail: "a sample chunk's values column does not hold \(count) numbers")
+            }
+            values = []
+            values.reserveCapacity(count)
+            for _ in 0..<count { values.append(try valueReader.float64()) }
+        }
+        try valueReader.expectEnd("sample_values")
     }
 
     var currentTime: Int64 { gatewayTimes[position] }
@@ -189,7 +216,7 @@ struct RawChunkStream: ChunkStream {
     let address: String
     let source: String
     let uuid: String
-    private var gatewayTimes: [Int64]
+    private(set) var gatewayTimes: [Int64]
     /// Index of each payload in its commit's batch: the order of arrival.
     private var arrivals: [Int64]
     /// The payloads of positions `first ..< end` only.
@@ -208,10 +235,28 @@ struct RawChunkStream: ChunkStream {
         self.address = address
         self.source = source
         self.uuid = uuid
-        guard count > 0, count <= gatewayTimeBytes.count else {
-            throw MalformedChunk(detail: "a raw chunk's count (\(count)) does not match its times")
+        let format = try ChunkFormat.of(gatewayTimeBytes, count: count)
+        var lengths: [Int64]?
+        var arrivalReader = ByteReader(arrivalBytes)
+        if format == ChunkFormat.compact {
+            var timeReader = ByteReader(UnsafeRawBufferPointer(rebasing: gatewayTimeBytes.dropFirst()))
+            gatewayTimes = try IntegerColumn.decode(&timeReader, count: count, base: start, channels: nil)
+            try timeReader.expectEnd("gateway_times")
+            arrivals = try IntegerColumn.decode(&arrivalReader, count: count, base: 0, channels: nil)
+            var lengthReader = ByteReader(lengthBytes)
+            lengths = try IntegerColumn.decode(&lengthReader, count: count, base: 0, channels: nil)
+            try lengthReader.expectEnd("lengths")
+        } else {
+            gatewayTimes = try decodeOriginalTimes(gatewayTimeBytes, count: count, start: start)
+            arrivals = []
+            arrivals.reserveCapacity(count)
+            var previous: Int64 = 0
+            for _ in 0..<count {
+                previous = previous &+ (try arrivalReader.signedVarint())
+                arrivals.append(previous)
+            }
         }
-        gatewayTimes = try decodeTimes(gatewayTimeBytes, count: count, start: start)
+        try arrivalReader.expectEnd("arrivals")
         var first = 0
         var last = count
         if let from { while first < last && gatewayTimes[first] < from { first += 1 } }
@@ -220,16 +265,6 @@ struct RawChunkStream: ChunkStream {
         self.first = first
         end = last
 
-        var arrivalReader = ByteReader(arrivalBytes)
-        arrivals = []
-        arrivals.reserveCapacity(count)
-        var previous: Int64 = 0
-        for _ in 0..<count {
-            previous = previous &+ (try arrivalReader.signedVarint())
-            arrivals.append(previous)
-        }
-        try arrivalReader.expectEnd("arrivals")
-
         // Only the payloads in range are copied out; the lengths of all are needed to
         // find them.
         var lengthReader = ByteReader(lengthBytes)
@@ -237,12 +272,13 @@ struct RawChunkStream: ChunkStream {
         payloads = []
         payloads.reserveCapacity(last - first)
         for index in 0..<count {
-            let length = try lengthReader.varint()
+            let length: UInt64
+            if let lengths { length = UInt64(bitPattern: lengths[index]) } else { length = try lengthReader.varint() }
             guard length <= UInt64(bytes.count) else { throw MalformedChunk(detail: "a payload length exceeds its chunk") }
             let payload = try byteReader.bytes(Int(length))
             if index >= first && index < last { payloads.append([UInt8](payload)) }
         }
-        try lengthReader.expectEnd("lengths")
+        if lengths == nil { try lengthReader.expectEnd("lengths") }
         try byteReader.expectEnd("bytes")
     }
 
@@ -266,8 +302,9 @@ struct RawChunkStream: ChunkStream {
     }
 }
 
-/// Decodes `count` ascending times stored as differences from the previous one.
-private func decodeTimes(_ bytes: UnsafeRawBufferPointer, count: Int, start: Int64) throws(MalformedChunk) -> [Int64] {
+/// Decodes the `count` ascending times of chunk format 1, stored as varint differences
+/// from the previous one.
+private func decodeOriginalTimes(_ bytes: UnsafeRawBufferPointer, count: Int, start: Int64) throws(MalformedChunk) -> [Int64] {
     var reader = ByteReader(bytes)
     var times: [Int64] = []
     times.reserveCapacity(count)

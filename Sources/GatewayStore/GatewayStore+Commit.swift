@@ -31,6 +31,37 @@ extension GatewayStore {
         }
     }
 
+    /// ``commit(_:)`` without blocking the caller's thread: the transaction runs on GRDB's
+    /// writer queue (its fsync too) while the task is suspended, so a store service on the
+    /// cooperative pool never stalls other tasks. Same all-or-nothing contract.
+    public func commit(_ batch: StoreBatch) async throws(GatewayStoreError) {
+        guard !batch.isEmpty else { return }
+        let known = knownIDs.withLock { $0 }
+        // A Result rather than `catch` here: typed-throws `catch` clauses in async code
+        // crash the Swift 6.3 compiler.
+        switch await Self.write(batch, known: known, to: writer, path: path) {
+        case .success(let learnt):
+            if !learnt.isEmpty { knownIDs.withLock { $0.merge(learnt) } }
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    private static func write(
+        _ batch: StoreBatch, known: KnownIDs, to writer: any DatabaseWriter, path: String
+    ) async -> Result<KnownIDs, GatewayStoreError> {
+        do {
+            let learnt = try await writer.write { db in
+                var learnt = KnownIDs()
+                try Self.insert(batch, into: db, known: known, learnt: &learnt)
+                return learnt
+            }
+            return .success(learnt)
+        } catch {
+            return .failure(.wrapping(error, path: path, operation: commitOperation))
+        }
+    }
+
     /// Quarantines a device at `time` (gateway µs) right away, recording a
     /// ``DeviceEventKind/quarantined`` event with `reason` as its detail.
     ///
@@ -120,19 +151,29 @@ extension GatewayStore {
                     let deviceID = deviceIDs[Int(groups.firstKeys[group])]
                     let quantityID = quantityIDs[Int(groups.secondKeys[group])]
                     for piece in pieces(of: groups.rows(of: group)) {
-                        let rows = UnsafeBufferPointer(rebasing: order[piece])
-                        let chunk = encodeSamples(rows, of: samples)
-                        statement.setUncheckedArguments(StatementArguments([
-                            deviceID.databaseValue, quantityID.databaseValue,
-                            chunk.start.databaseValue, chunk.end.databaseValue, rows.count.databaseValue,
-                            chunk.gatewayTimes.databaseValue, chunk.deviceTimes?.databaseValue ?? .null,
-                            chunk.channels.databaseValue, chunk.values.databaseValue,
-                        ]))
-                        try statement.execute()
+                        try insertSampleChunk(
+                            UnsafeBufferPointer(rebasing: order[piece]), of: samples,
+                            deviceID: deviceID, quantityID: quantityID, with: statement)
                     }
                 }
             }
         }
+    }
+
+    /// Encodes `rows` of `samples` (sorted) as one chunk and inserts it with `statement`
+    /// (the INSERT of ``insertSampleChunks(_:into:deviceIDs:quantityIDs:)``).
+    static func insertSampleChunk(
+        _ rows: UnsafeBufferPointer<Int32>, of samples: UnsafeBufferPointer<PendingSample>,
+        deviceID: Int64, quantityID: Int64, with statement: Statement
+    ) throws {
+        let chunk = encodeSamples(rows, of: samples)
+        statement.setUncheckedArguments(StatementArguments([
+            deviceID.databaseValue, quantityID.databaseValue,
+            chunk.start.databaseValue, chunk.end.databaseValue, rows.count.databaseValue,
+            chunk.gatewayTimes.databaseValue, chunk.deviceTimes?.databaseValue ?? .null,
+            chunk.channels.databaseValue, chunk.values.databaseValue,
+        ]))
+        try statement.execute()
     }
 
     /// One `raw_chunk` row per (device, payload kind) of the batch (more for groups above
@@ -187,90 +228,68 @@ extension GatewayStore {
         }
     }
 
-    /// Encodes samples already sorted by time: the first time is `start`, the last `end`.
+    /// Encodes samples already sorted by time in chunk format 2 (``ChunkFormat``): the
+    /// first time is `start`, the last `end`.
     private static func encodeSamples(
         _ rows: UnsafeBufferPointer<Int32>, of samples: UnsafeBufferPointer<PendingSample>
     ) -> (start: Int64, end: Int64, gatewayTimes: Data, deviceTimes: Data?, channels: Data, values: Data) {
         let count = rows.count
         let start = samples[Int(rows[0])].gatewayTime
         let end = samples[Int(rows[count - 1])].gatewayTime
-        let gatewayTimes = encodeTimes(count: count, start: start) { samples[Int(rows[$0])].gatewayTime }
+        let gatewayTimes = encodeTimes(rows.map { samples[Int($0)].gatewayTime }, start: start)
         var present = 0
         for row in rows where samples[Int(row)].hasDeviceTime { present += 1 }
         var deviceTimes: Data?
         if present > 0 {
             // Flag byte: 0 every sample has a device time; 1 a presence bitmap follows
-            // (bit i of byte i/8 set when sample i has one). Then the present times as
-            // differences from the previous present one (the first from 0).
+            // (bit i of byte i/8 set when sample i has one). Then the present times as an
+            // integer column from 0.
             let bitmapBytes = present == count ? 0 : (count + 7) / 8
-            deviceTimes = ChunkCodec.data(capacity: 1 + bitmapBytes + present * ChunkCodec.maximumVarintBytes) { writer in
-                writer.byte(bitmapBytes == 0 ? 0 : 1)
-                if bitmapBytes > 0 {
-                    var byte: UInt8 = 0
-                    for index in 0..<count {
-                        if samples[Int(rows[index])].hasDeviceTime { byte |= 1 << UInt8(index & 7) }
-                        if index & 7 == 7 || index == count - 1 {
-                            writer.byte(byte)
-                            byte = 0
-                        }
+            var bytes: [UInt8] = [bitmapBytes == 0 ? 0 : 1]
+            if bitmapBytes > 0 {
+                var byte: UInt8 = 0
+                for index in 0..<count {
+                    if samples[Int(rows[index])].hasDeviceTime { byte |= 1 << UInt8(index & 7) }
+                    if index & 7 == 7 || index == count - 1 {
+                        bytes.append(byte)
+                        byte = 0
                     }
                 }
-                var previous: Int64 = 0
-                for row in rows where samples[Int(row)].hasDeviceTime {
-                    let time = samples[Int(row)].deviceTime
-                    writer.signedVarint(time &- previous)
-                    previous = time
-                }
             }
+            var times: [Int64] = []
+            times.reserveCapacity(present)
+            for row in rows where samples[Int(row)].hasDeviceTime { times.append(samples[Int(row)].deviceTime) }
+            bytes += IntegerColumn.encode(times, base: 0, channels: nil)
+            deviceTimes = Data(bytes)
         }
-        let channels = ChunkCodec.data(capacity: count * ChunkCodec.maximumVarintBytes) { writer in
-            for row in rows { writer.signedVarint(Int64(samples[Int(row)].channel)) }
-        }
-        let values = ChunkCodec.data(capacity: count * 8) { writer in
-            for row in rows { writer.float64(samples[Int(row)].value) }
-        }
+        let channelNumbers = rows.map { samples[Int($0)].channel }
+        let channels = Data(IntegerColumn.encode(channelNumbers.map { Int64($0) }, base: 0, channels: nil))
+        let values = Data(ValueColumn.encode(rows.map { samples[Int($0)].value }, channels: channelNumbers))
         return (start, end, gatewayTimes, deviceTimes, channels, values)
     }
 
-    /// Encodes raw payloads already sorted by time.
+    /// Encodes raw payloads already sorted by time in chunk format 2.
     private static func encodeRaws(
         _ rows: UnsafeBufferPointer<Int32>, of raws: UnsafeBufferPointer<PendingRaw>, bytes: UnsafeBufferPointer<UInt8>
     ) -> (start: Int64, end: Int64, gatewayTimes: Data, arrivals: Data, lengths: Data, bytes: Data) {
         let count = rows.count
         let start = raws[Int(rows[0])].gatewayTime
         let end = raws[Int(rows[count - 1])].gatewayTime
-        let gatewayTimes = encodeTimes(count: count, start: start) { raws[Int(rows[$0])].gatewayTime }
-        // Position in the batch, as differences (usually 1 within a device's stream).
-        let arrivals = ChunkCodec.data(capacity: count * ChunkCodec.maximumVarintBytes) { writer in
-            var previous: Int64 = 0
-            for row in rows {
-                writer.signedVarint(Int64(row) - previous)
-                previous = Int64(row)
-            }
-        }
+        let gatewayTimes = encodeTimes(rows.map { raws[Int($0)].gatewayTime }, start: start)
+        // Position in the batch (differences usually 1 within a device's stream).
+        let arrivals = Data(IntegerColumn.encode(rows.map { Int64($0) }, base: 0, channels: nil))
         var total = 0
         for row in rows { total += raws[Int(row)].byteRange.count }
-        let lengths = ChunkCodec.data(capacity: count * ChunkCodec.maximumVarintBytes) { writer in
-            for row in rows { writer.varint(UInt64(raws[Int(row)].byteRange.count)) }
-        }
+        let lengths = Data(IntegerColumn.encode(rows.map { Int64(raws[Int($0)].byteRange.count) }, base: 0, channels: nil))
         let payloads = ChunkCodec.data(capacity: total) { writer in
             for row in rows { writer.bytes(UnsafeBufferPointer(rebasing: bytes[raws[Int(row)].byteRange])) }
         }
         return (start, end, gatewayTimes, arrivals, lengths, payloads)
     }
 
-    /// Times sorted ascending, as differences from the previous one (the first from
-    /// `start`); wrapping arithmetic, so any Int64 round-trips.
-    @inline(__always)
-    private static func encodeTimes(count: Int, start: Int64, _ time: (Int) -> Int64) -> Data {
-        ChunkCodec.data(capacity: count * ChunkCodec.maximumVarintBytes) { writer in
-            var previous = start
-            for index in 0..<count {
-                let current = time(index)
-                writer.varint(UInt64(bitPattern: current &- previous))
-                previous = current
-            }
-        }
+    /// Times sorted ascending: the format tag, then an integer column from `start`.
+    private static func encodeTimes(_ times: [Int64], start: Int64) -> Data {
+        Data([ChunkFormat.compact] + IntegerColumn.encode(times, base: start, channels: nil))
     }
 
     /// Database id of every device of the batch (index = the batch's address key),

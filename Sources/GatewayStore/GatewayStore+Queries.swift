@@ -340,14 +340,14 @@ extension GatewayStore {
     }
 
     /// Reads a row's first `count` columns as BLOBs (nil for NULL) without copying them.
-    private static func withBlobs<T>(
-        _ row: Row, _ count: Int, _ body: ([UnsafeRawBufferPointer?]) throws(MalformedChunk) -> T
+    static func withBlobs<T>(
+        _ row: Row, from first: Int = 0, _ count: Int, _ body: ([UnsafeRawBufferPointer?]) throws(MalformedChunk) -> T
     ) throws(MalformedChunk) -> T {
         var buffers: [UnsafeRawBufferPointer?] = []
         buffers.reserveCapacity(count)
         // Row.withUnsafeData nests; collect the buffers by recursion over the columns.
         func collect(_ index: Int) throws(MalformedChunk) -> T {
-            if index == count { return try body(buffers) }
+            if index == first + count { return try body(buffers) }
             do {
                 return try row.withUnsafeData(atIndex: index) { data throws -> T in
                     guard let data else {
@@ -365,7 +365,7 @@ extension GatewayStore {
                 throw MalformedChunk(detail: "a chunk column is not a BLOB")
             }
         }
-        return try collect(0)
+        return try collect(first)
     }
 
     /// Streams the elements of chunks, read in order of `start_us`, in the query's

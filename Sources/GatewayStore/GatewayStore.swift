@@ -34,8 +34,8 @@ import Darwin
 ///
 /// ## Schema
 ///
-/// One migration, "v1-chunks" (migrations are named and only appended;
-/// `grdb_migrations` lists those applied). Strings that repeat (addresses, quantity
+/// Migrations are named and only appended, starting with "v1-chunks"
+/// (`grdb_migrations` lists those applied). Strings that repeat (addresses, quantity
 /// names, payload UUIDs) live once in a small table and rows refer to them by integer
 /// id. Times are integers in µs since the Unix epoch (`*_us`): exact, compact, and
 /// cheap to compare in indexes.
@@ -60,12 +60,12 @@ import Darwin
 ///              device_id INTEGER NOT NULL, quantity_id INTEGER NOT NULL,
 ///              start_us INTEGER NOT NULL, end_us INTEGER NOT NULL,  -- first and last gateway time
 ///              count INTEGER NOT NULL,    -- samples in the chunk, 1...4096
-///              gateway_times BLOB NOT NULL,  -- varint differences, the first from start_us
+///              gateway_times BLOB NOT NULL,  -- format byte 2, then an integer column from start_us
 ///              device_times BLOB,         -- NULL when no sample has one; else a flag byte
 ///                                         -- (0 all present, 1 presence bitmap follows),
-///                                         -- then zigzag-varint differences of the present ones
-///              channels BLOB NOT NULL,    -- zigzag varints: cell index, n-th RR; -1 scalar
-///              sample_values BLOB NOT NULL)  -- little-endian Float64, 8 bytes each
+///                                         -- then an integer column (from 0) of the present ones
+///              channels BLOB NOT NULL,    -- integer column: cell index, n-th RR; -1 scalar
+///              sample_values BLOB NOT NULL)  -- value column
 ///   INDEX sample_chunk_by_device_quantity_start(device_id, quantity_id, start_us)
 ///   INDEX sample_chunk_by_start(start_us)
 ///   INDEX sample_chunk_by_span(end_us - start_us)
@@ -74,9 +74,9 @@ import Darwin
 ///           device_id INTEGER NOT NULL, kind_id INTEGER NOT NULL,  -- payload_kind.id
 ///           start_us INTEGER NOT NULL, end_us INTEGER NOT NULL, count INTEGER NOT NULL,
 ///           gateway_times BLOB NOT NULL,  -- as in sample_chunk
-///           arrivals BLOB NOT NULL,       -- position of each payload in its commit's batch
-///                                         -- (zigzag-varint differences): the order of arrival
-///           lengths BLOB NOT NULL,        -- varint byte count of each payload
+///           arrivals BLOB NOT NULL,       -- integer column: position of each payload in its
+///                                         -- commit's batch, the order of arrival
+///           lengths BLOB NOT NULL,        -- integer column: byte count of each payload
 ///           bytes BLOB NOT NULL)          -- the payloads back to back, exactly as received
 ///   INDEX raw_chunk_by_device_start(device_id, start_us)
 ///   INDEX raw_chunk_by_start(start_us)
@@ -90,9 +90,25 @@ import Darwin
 ///
 /// Within a chunk, elements are sorted at commit: samples by time, then channel, then
 /// arrival; payloads by time, then arrival. A group larger than 4096 elements (a long
-/// commit interval) becomes several chunks. Varints are unsigned LEB128; differences
-/// use wrapping arithmetic, so every Int64 round-trips; a steady stream costs about one
-/// byte a time and one a channel, and a sample about 11 bytes with its value.
+/// commit interval) becomes several chunks.
+///
+/// **Column encodings** (chunk format 2; `ChunkColumns.swift` has the details). Varints
+/// are unsigned LEB128, signed numbers zigzag-mapped first (0, -1, 1, -2 -> 0, 1, 2, 3);
+/// all differences use wrapping arithmetic, so every Int64 round-trips. An *integer
+/// column* is a tag byte (bits 0-1: 0 the values, 1 differences from the previous value,
+/// 2 differences of differences; bit 2: residuals as (value, run length - 1) pairs instead
+/// of one by one; bit 3: differences within each channel) followed by zigzag-varint
+/// residuals; the commit writes whichever of these is smallest for the chunk. A *value
+/// column* is a tag byte: 1 then a byte `k` and an integer column of `n` (per channel
+/// allowed) when every value is exactly `Double(n) / 10^k` for one `k` in 0...9 (decoded
+/// BLE fields are integers times a power-of-ten resolution); else 0 and little-endian
+/// Float64 bit patterns, 8 bytes each (NaN payloads, -0.0, infinities kept bit for bit).
+/// So a steady stream's times and channels cost a few bytes per notification, not per
+/// sample, and a sample's value about one or two bytes.
+///
+/// Format 1 chunks, written before format 2, stay readable: their `gateway_times` begins
+/// with the byte 0 (the first difference from `start_us`), times and arrivals are plain
+/// varint differences, channels zigzag varints, values always Float64.
 ///
 /// **Reading** selects the chunks whose `[start_us, end_us]` overlaps the query's range
 /// (and match its device and quantity), in order of `start_us`, decodes them one at a
@@ -180,12 +196,24 @@ public final class GatewayStore: Sendable {
         try prepareSchema()
     }
 
-    /// Closes the database connections. Later calls fail; deinitialization closes too,
-    /// so this is only needed to learn about a failure to close (or to release the
-    /// file at a precise moment, before a test deletes it).
+    /// Checkpoints the write-ahead log into the database file, then closes the
+    /// connections. Later calls fail.
+    ///
+    /// After a clean close the `.db` file alone holds everything (the `-wal` file is
+    /// truncated to zero bytes, SQLite deletes it and `-shm` as the last connection
+    /// closes), so it can be copied or moved on its own. Without close (a crash, kill -9)
+    /// committed data sits in `-wal` until the next open replays it: while a store is
+    /// open, `-wal` and `-shm` are part of the database. A read-only store checkpoints
+    /// nothing. Deinitialization closes too, without the checkpoint guarantee.
     public func close() throws(GatewayStoreError) {
         do {
             if let pool = writer as? DatabasePool {
+                if !options.readOnly {
+                    // TRUNCATE: wait for readers, copy every frame back, empty the log.
+                    try pool.writeWithoutTransaction { db in
+                        try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                    }
+                }
                 try pool.close()
             } else if let queue = writer as? DatabaseQueue {
                 try queue.close()

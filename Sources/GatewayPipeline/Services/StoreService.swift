@@ -77,7 +77,7 @@ public struct StoreService: Service {
     func attempt(_ batch: StoreBatch) async -> GatewayStoreError? {
         let result: Result<Void, GatewayStoreError>
         do {
-            try await store.commitAsync(batch)
+            try await store.commit(batch)
             result = .success(())
         } catch {
             result = .failure(error)

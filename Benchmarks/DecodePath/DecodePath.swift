@@ -53,7 +53,7 @@ public func decode(
                     guard frame.channelID == .att else { return }
                     let pdu = try ATTPDU(parsing: frame.payload, base: frame.payloadOffset)
                     guard case .handleValueNotification(let handle, let value) = pdu else { return }
-                    guard let slot = HandleTable.slot(for: handle, in: slots) else { return }
+                    guard let slot = HandleTable.slot(for: handle.rawValue, in: slots) else { return }
                     try programs[slot].decode(frame.payload.extracting(value), into: &sink,
                                               base: frame.payloadOffset &+ value.lowerBound)
                     notifications &+= 1

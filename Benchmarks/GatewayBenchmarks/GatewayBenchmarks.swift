@@ -113,7 +113,7 @@ let benchmarks: @Sendable () -> Void = {
               let valueHandle = host.valueHandle(of: .heartRateMeasurement, connection: peer.handle) else {
             fatalError("the wristband was not discovered and subscribed within 10 simulated seconds")
         }
-        transport.flood = notifications(handle: peer.handle, valueHandle: valueHandle, count: 4096)
+        transport.flood = notifications(handle: peer.handle.rawValue, valueHandle: valueHandle.rawValue, count: 4096)
         let perIteration = 100_000
         let reads = perIteration / 4096 + 1
         let before = ingest.statistics.values

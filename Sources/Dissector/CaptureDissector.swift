@@ -11,12 +11,12 @@ import ProtocolSpecs
 public struct CaptureDissector {
     let catalog: ProtocolCatalog
     /// `--map HANDLE=UUID`: applies to every connection, over what discovery found.
-    let handleOverrides: [UInt16: BluetoothUUID]
+    let handleOverrides: [AttributeHandle: BluetoothUUID]
 
-    var connections: [UInt16: GATTConnection] = [:]
+    var connections: [ConnectionHandle: GATTConnection] = [:]
     /// GATT databases of devices that disconnected, restored when they reconnect (a
     /// bonded client caches handles too, Vol 3, Part G, §2.5.2).
-    var knownServers: [BDAddress: [UInt16: BluetoothUUID]] = [:]
+    var knownServers: [BDAddress: [AttributeHandle: BluetoothUUID]] = [:]
     /// The capturing host's own address (Read BD_ADDR, LE Set Random Address).
     var localAddress: BDAddress?
     /// One reassembler per direction: both sides may be mid-PDU at once.
@@ -38,7 +38,7 @@ public struct CaptureDissector {
     /// decoded or emitted for them (errors are still emitted).
     public var decodesValues = true
 
-    public init(catalog: ProtocolCatalog, handleOverrides: [UInt16: BluetoothUUID] = [:]) {
+    public init(catalog: ProtocolCatalog, handleOverrides: [AttributeHandle: BluetoothUUID] = [:]) {
         self.catalog = catalog
         self.handleOverrides = handleOverrides
     }
@@ -119,7 +119,7 @@ public struct CaptureDissector {
         }
     }
 
-    mutating func connect(_ handle: UInt16, peer: BDAddress, role: UInt8) {
+    mutating func connect(_ handle: ConnectionHandle, peer: BDAddress, role: UInt8) {
         var connection = GATTConnection(peer: peer, role: role)
         connection.attributes = knownServers[peer] ?? [:]
         connections[handle] = connection
@@ -127,7 +127,7 @@ public struct CaptureDissector {
         receivedReassembler.reset(handle: handle)
     }
 
-    mutating func disconnect(_ handle: UInt16) {
+    mutating func disconnect(_ handle: ConnectionHandle) {
         if let connection = connections.removeValue(forKey: handle), let peer = connection.peer,
            !connection.attributes.isEmpty {
             knownServers[peer] = connection.attributes
@@ -197,7 +197,7 @@ public struct CaptureDissector {
         }
     }
 
-    mutating func attribute(_ pdu: RawSpan, base: Int, handle connectionHandle: UInt16, direction: PacketDirection,
+    mutating func attribute(_ pdu: RawSpan, base: Int, handle connectionHandle: ConnectionHandle, direction: PacketDirection,
                             _ context: Context, _ emit: (DecodedValue) -> Void) throws(WireError) {
         var connection = connections[connectionHandle] ?? GATTConnection()
         defer { connections[connectionHandle] = connection }
@@ -254,7 +254,7 @@ public struct CaptureDissector {
     // MARK: Payloads
 
     /// Hands a value to `onValue`, then (unless `decodesValues` is off) decodes and emits it.
-    mutating func emitValue(_ data: RawSpan, handle: UInt16, source: DecodedValue.Source, server: BDAddress?,
+    mutating func emitValue(_ data: RawSpan, handle: AttributeHandle, source: DecodedValue.Source, server: BDAddress?,
                             _ connection: GATTConnection, _ context: Context, _ emit: (DecodedValue) -> Void) {
         if let onValue {
             onValue(data, handleOverrides[handle] ?? connection.attributes[handle], source, server, context.timeMicros)
@@ -263,7 +263,7 @@ public struct CaptureDissector {
         emit(value(data, handle: handle, source: source, server: server, connection, context))
     }
 
-    mutating func value(_ data: RawSpan, handle: UInt16, source: DecodedValue.Source, server: BDAddress?,
+    mutating func value(_ data: RawSpan, handle: AttributeHandle, source: DecodedValue.Source, server: BDAddress?,
                         _ connection: GATTConnection, _ context: Context) -> DecodedValue {
         let uuid = handleOverrides[handle] ?? connection.attributes[handle]
         let base = DecodedValue(timeMicros: context.timeMicros, frame: context.frame, address: server,

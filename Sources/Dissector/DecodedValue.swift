@@ -20,7 +20,7 @@ public struct DecodedValue: Sendable, Equatable {
     /// The device the value came from (the GATT server, or the advertiser).
     public var address: BDAddress?
     public var source: Source
-    public var handle: UInt16?
+    public var handle: AttributeHandle?
     /// Characteristic UUID, or the service-data UUID of an advertisement.
     public var uuid: BluetoothUUID?
     /// Company identifier of manufacturer-specific advertising data.
@@ -48,7 +48,7 @@ public struct DecodedValue: Sendable, Equatable {
         public var unit: String?
     }
 
-    public init(timeMicros: Int64, frame: Int, address: BDAddress? = nil, source: Source, handle: UInt16? = nil,
+    public init(timeMicros: Int64, frame: Int, address: BDAddress? = nil, source: Source, handle: AttributeHandle? = nil,
                 uuid: BluetoothUUID? = nil, companyID: UInt16? = nil, format: String? = nil,
                 fieldsJSON: String? = nil, samples: [Sample] = [], rawValue: [UInt8]? = nil, error: String? = nil) {
         self.timeMicros = timeMicros

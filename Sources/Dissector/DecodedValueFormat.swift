@@ -50,7 +50,7 @@ public enum DecodedValueFormat: String, CaseIterable, Sendable {
         string("source", value.source.rawValue)
         if let handle = value.handle {
             key("handle")
-            JSONText.appendInteger(Int64(handle), to: &out)
+            JSONText.appendInteger(Int64(handle.rawValue), to: &out)
         }
         if let uuid = value.uuid { string("uuid", uuid.description) }
         if let company = value.companyID {
@@ -73,7 +73,7 @@ public enum DecodedValueFormat: String, CaseIterable, Sendable {
     static func csv(_ value: DecodedValue) -> [String] {
         let common = [
             CaptureTime.iso8601(microseconds: value.timeMicros), value.address?.description ?? "",
-            value.source.rawValue, value.handle.map(String.init) ?? "",
+            value.source.rawValue, value.handle.map { String($0.rawValue) } ?? "",
             value.uuid?.description ?? value.companyID.map { "company:\($0)" } ?? "", value.format ?? "",
         ]
         guard !value.samples.isEmpty else {
@@ -108,7 +108,7 @@ public enum DecodedValueFormat: String, CaseIterable, Sendable {
         }
         parts.append(value.address?.description ?? "??:??:??:??:??:??")
         parts.append(value.source.rawValue)
-        if let handle = value.handle { parts.append("handle 0x" + String(handle, radix: 16, uppercase: false)) }
+        if let handle = value.handle { parts.append("handle 0x" + String(handle.rawValue, radix: 16, uppercase: false)) }
         if let uuid = value.uuid { parts.append(uuid.description) }
         if let company = value.companyID { parts.append("company 0x" + String(company, radix: 16)) }
         if let format = value.format { parts.append(format) }

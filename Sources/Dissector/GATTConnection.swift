@@ -10,15 +10,15 @@ struct GATTConnection {
     var role: UInt8?
     /// ATT handle -> characteristic (or descriptor) UUID, learnt from the discovery
     /// responses the capture holds (Vol 3, Part G, §4.6 and §4.7).
-    var attributes: [UInt16: BluetoothUUID] = [:]
+    var attributes: [AttributeHandle: BluetoothUUID] = [:]
     /// The last ATT request seen in each direction, so the response can be interpreted:
     /// ATT allows one outstanding request per client (Vol 3, Part F, §3.3.2).
     var pendingRequest: [PacketDirection: PendingRequest] = [:]
 
     enum PendingRequest {
         case readByType(BluetoothUUID)
-        case read(handle: UInt16)
-        case readBlob(handle: UInt16)
+        case read(handle: AttributeHandle)
+        case readBlob(handle: AttributeHandle)
         case other
     }
 }

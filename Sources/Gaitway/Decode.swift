@@ -48,7 +48,7 @@ struct Decode: ParsableCommand {
         } catch {
             throw CleanExit.failure("cannot read \(capture): \(error.localizedDescription)")
         }
-        var overrides: [UInt16: BluetoothUUID] = [:]
+        var overrides: [AttributeHandle: BluetoothUUID] = [:]
         for mapping in mappings { overrides[mapping.handle] = mapping.uuid }
 
         var output = StandardOutput()
@@ -70,7 +70,7 @@ extension DecodedValueFormat: ExpressibleByArgument {}
 
 /// `HANDLE=UUID`, the handle in decimal or 0x-hex.
 struct HandleMapping: ExpressibleByArgument {
-    var handle: UInt16
+    var handle: AttributeHandle
     var uuid: BluetoothUUID
 
     init?(argument: String) {
@@ -80,7 +80,7 @@ struct HandleMapping: ExpressibleByArgument {
         guard let handle = text.hasPrefix("0x") ? UInt16(text.dropFirst(2), radix: 16) : UInt16(text) else {
             return nil
         }
-        self.handle = handle
+        self.handle = AttributeHandle(handle)
         self.uuid = uuid
     }
 }

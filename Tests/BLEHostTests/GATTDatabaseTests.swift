@@ -5,33 +5,33 @@ import Testing
 @Suite struct GATTDatabaseTests {
     @Test func handlesAreAssignedInOrderFromOne() throws {
         let database = SampleDevice.database()
-        #expect(database.attributes.map(\.handle) == Array(1...0x1E))
-        #expect(database.lastHandle == 0x1E)
+        #expect(database.attributes.map(\.handle.rawValue) == Array(1...0x1E))
+        #expect(database.lastHandle == AttributeHandle(0x1E))
         #expect(database.services.map(\.range) == [
-            ATTHandleRange(start: 0x01, end: 0x08), ATTHandleRange(start: 0x09, end: 0x0C),
-            ATTHandleRange(start: 0x0D, end: 0x19), ATTHandleRange(start: 0x1A, end: 0x1E),
+            ATTHandleRange(start: AttributeHandle(0x01), end: AttributeHandle(0x08)), ATTHandleRange(start: AttributeHandle(0x09), end: AttributeHandle(0x0C)),
+            ATTHandleRange(start: AttributeHandle(0x0D), end: AttributeHandle(0x19)), ATTHandleRange(start: AttributeHandle(0x1A), end: AttributeHandle(0x1E)),
         ])
         let measurement = try #require(database.characteristic(.heartRateMeasurement, in: .heartRateService))
         #expect(measurement == GATTCharacteristicHandles(
-            uuid: .heartRateMeasurement, properties: .notify, declaration: 0x02, value: 0x03,
-            clientConfiguration: 0x04, userDescription: nil, descriptors: [0x04]))
+            uuid: .heartRateMeasurement, properties: .notify, declaration: AttributeHandle(0x02), value: AttributeHandle(0x03),
+            clientConfiguration: AttributeHandle(0x04), userDescription: nil, descriptors: [AttributeHandle(0x04)]))
         let stream = try #require(database.service(.gaitwayInsoleService)?[.gaitwayInsoleStream])
-        #expect(stream.clientConfiguration == 0x1D && stream.userDescription == 0x1E)
+        #expect(stream.clientConfiguration == AttributeHandle(0x1D) && stream.userDescription == AttributeHandle(0x1E))
         #expect(database.characteristic(.batteryLevel, in: .heartRateService) == nil)
         // Types of the attributes, as a client's Find Information sees them.
         #expect(database.attributes.prefix(8).map(\.type) == [0x2800, 0x2803, 0x2A37, 0x2902, 0x2803, 0x2A38, 0x2803, 0x2A39].map { BluetoothUUID($0) })
-        #expect(database.attribute(at: 0) == nil && database.attribute(at: 0x1F) == nil)
-        #expect(database.attribute(at: 0x1A)?.groupEnd == 0x1E)
-        #expect(database.attribute(at: 0x1B)?.groupEnd == 0x1B)
+        #expect(database.attribute(at: AttributeHandle(0)) == nil && database.attribute(at: AttributeHandle(0x1F)) == nil)
+        #expect(database.attribute(at: AttributeHandle(0x1A))?.groupEnd == AttributeHandle(0x1E))
+        #expect(database.attribute(at: AttributeHandle(0x1B))?.groupEnd == AttributeHandle(0x1B))
     }
 
     @Test func builderReturnsHandlesAsItGoes() {
         var database = GATTDatabase()
         let battery = database.add(.battery(level: { 50 }))
         let wristband = database.add(.gaitwayWristband())
-        #expect(battery.range == ATTHandleRange(start: 1, end: 4))
-        #expect(wristband.range == ATTHandleRange(start: 5, end: 9))
-        #expect(wristband[.gaitwayPPGStream]?.value == 7)
+        #expect(battery.range == ATTHandleRange(start: AttributeHandle(1), end: AttributeHandle(4)))
+        #expect(wristband.range == ATTHandleRange(start: AttributeHandle(5), end: AttributeHandle(9)))
+        #expect(wristband[.gaitwayPPGStream]?.value == AttributeHandle(7))
         #expect(database.services == [battery, wristband])
     }
 

@@ -126,7 +126,7 @@ import Testing
                 ours = server.handle(request: pdu)
                 requests += 1
             } else if pdu.first == ATTOpcode.handleValueNotification.rawValue, pdu.count >= 3 {
-                let handle = UInt16(pdu[1]) | UInt16(pdu[2]) << 8
+                let handle = AttributeHandle(UInt16(pdu[1]) | UInt16(pdu[2]) << 8)
                 #expect(server.notification(handle: handle, value: pdu[3...]) == pdu, "\(line)")
                 notifications += 1
             } else {
@@ -137,7 +137,7 @@ import Testing
         }
         #expect(ours == nil)
         // After the unsubscription, the heart rate measurement (0x10) gets nothing.
-        #expect(server.notification(handle: 0x10, value: [0x00, 80]) == nil)
+        #expect(server.notification(handle: AttributeHandle(0x10), value: [0x00, 80]) == nil)
         #expect(server.mtu == 247)
         return (requests, responses, notifications)
     }

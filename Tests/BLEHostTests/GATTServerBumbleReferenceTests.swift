@@ -61,7 +61,7 @@ import Testing
         let pdus = try Self.attPDUs(Array(try Data(contentsOf: Self.fixture)))
         var server = GATTServer(database: Self.bumbleLayout(), serverRxMTU: 517)
         let measurement = try #require(server.database.characteristic(.heartRateMeasurement))
-        #expect(measurement.value == 0x10)
+        #expect(measurement.value == AttributeHandle(0x10))
 
         var ours: [UInt8]?
         var requests = 0, compared = 0, notifications = 0
@@ -75,7 +75,7 @@ import Testing
                 // Bumble notified only after the CCCD write; the same value through our
                 // server must give the same PDU (subscription, handle, encoding).
                 guard pdu.count >= 3 else { Issue.record("short notification"); continue }
-                let handle = UInt16(pdu[1]) | UInt16(pdu[2]) << 8
+                let handle = AttributeHandle(UInt16(pdu[1]) | UInt16(pdu[2]) << 8)
                 #expect(server.notification(handle: handle, value: pdu[3...]) == pdu)
                 notifications += 1
             case .received:
@@ -89,11 +89,11 @@ import Testing
         #expect(requests == 14 && compared == 14)
         #expect(notifications == 69)
         #expect(server.mtu == 247)
-        #expect(server.isSubscribed(handle: 0x10))
+        #expect(server.isSubscribed(handle: AttributeHandle(0x10)))
     }
 
     @Test func nothingIsNotifiedBeforeTheCentralSubscribes() throws {
         let server = GATTServer(database: Self.bumbleLayout(), serverRxMTU: 517)
-        #expect(server.notification(handle: 0x10, value: [0x00, 72]) == nil)
+        #expect(server.notification(handle: AttributeHandle(0x10), value: [0x00, 72]) == nil)
     }
 }

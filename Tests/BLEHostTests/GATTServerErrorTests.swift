@@ -58,7 +58,7 @@ import Testing
         #expect(answer(hex("12 0400")) == hex("01 12 0400 0d"))
         var server = server()
         _ = server.handle(request: hex("12 0400 01"))
-        #expect(!server.isSubscribed(handle: 0x03))
+        #expect(!server.isSubscribed(handle: AttributeHandle(0x03)))
         // Longer than GATT's 512-byte limit.
         #expect(answer(hex("12 0800") + [UInt8](repeating: 1, count: 513)) == hex("01 12 0800 0d"))
     }

@@ -16,18 +16,18 @@ struct DiscoveredService: Equatable, CustomStringConvertible {
 
 /// What a client learns about one characteristic.
 struct DiscoveredCharacteristic: Equatable, CustomStringConvertible {
-    var declaration: UInt16
+    var declaration: AttributeHandle
     var properties: CharacteristicProperties
-    var valueHandle: UInt16
+    var valueHandle: AttributeHandle
     var uuid: BluetoothUUID
     var descriptors: [DiscoveredDescriptor] = []
-    var description: String { "0x\(String(declaration, radix: 16)) \(uuid) [\(properties)] \(descriptors)" }
+    var description: String { "0x\(String(declaration.rawValue, radix: 16)) \(uuid) [\(properties)] \(descriptors)" }
 }
 
 struct DiscoveredDescriptor: Equatable, CustomStringConvertible {
-    var handle: UInt16
+    var handle: AttributeHandle
     var uuid: BluetoothUUID
-    var description: String { "0x\(String(handle, radix: 16)) \(uuid)" }
+    var description: String { "0x\(String(handle.rawValue, radix: 16)) \(uuid)" }
 }
 
 /// Hex text to bytes (test literals only: a typo traps).
@@ -57,7 +57,7 @@ struct GATTTestClient {
     }
 
     /// The (request opcode, handle, error) of an Error Response, parsed by BLEWire.
-    static func error(_ bytes: [UInt8]?) -> (ATTOpcode, UInt16, ATTErrorCode)? {
+    static func error(_ bytes: [UInt8]?) -> (ATTOpcode, AttributeHandle, ATTErrorCode)? {
         guard let bytes, let pdu = try? ATTPDU(parsing: bytes.span.bytes),
               case let .errorResponse(request, handle, error) = pdu else { return nil }
         return (request, handle, error)
@@ -74,9 +74,9 @@ struct GATTTestClient {
     /// Primary service discovery (§4.4.1): Read By Group Type until Attribute Not Found.
     mutating func discoverServices() throws -> [DiscoveredService] {
         var services: [DiscoveredService] = []
-        var start: UInt16 = 1
+        var start = AttributeHandle.first
         while true {
-            let bytes = send { ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: start, end: 0xFFFF), type: .primaryService, into: &$0) }
+            let bytes = send { ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: start, end: .last), type: .primaryService, into: &$0) }
             if let (_, _, error) = Self.error(bytes), error == .attributeNotFound { return services }
             guard let bytes, case let .readByGroupTypeResponse(list) = try ATTPDU(parsing: bytes.span.bytes) else {
                 throw UnexpectedResponse(bytes: bytes)
@@ -84,8 +84,8 @@ struct GATTTestClient {
             try list.forEach(in: bytes.span.bytes) { (group: ATTHandleRange, value: RawSpan) throws(WireError) in
                 services.append(DiscoveredService(range: group, uuid: try ServiceDeclaration(parsing: value).uuid))
             }
-            guard let last = services.last, last.range.end < 0xFFFF else { return services }
-            start = last.range.end + 1
+            guard let last = services.last, let next = last.range.end.successor else { return services }
+            start = next
         }
     }
 
@@ -99,14 +99,14 @@ struct GATTTestClient {
             guard let bytes, case let .readByTypeResponse(list) = try ATTPDU(parsing: bytes.span.bytes) else {
                 throw UnexpectedResponse(bytes: bytes)
             }
-            try list.forEach(in: bytes.span.bytes) { (handle: UInt16, value: RawSpan) throws(WireError) in
+            try list.forEach(in: bytes.span.bytes) { (handle: AttributeHandle, value: RawSpan) throws(WireError) in
                 let declaration = try CharacteristicDeclaration(parsing: value)
                 characteristics.append(DiscoveredCharacteristic(
                     declaration: handle, properties: declaration.properties, valueHandle: declaration.valueHandle,
                     uuid: declaration.uuid))
             }
-            guard let last = characteristics.last, last.declaration < range.end else { break }
-            start = last.declaration + 1
+            guard let last = characteristics.last, last.declaration < range.end, let next = last.declaration.successor else { break }
+            start = next
         }
         return characteristics
     }
@@ -121,11 +121,11 @@ struct GATTTestClient {
             guard let bytes, case let .findInformationResponse(list) = try ATTPDU(parsing: bytes.span.bytes) else {
                 throw UnexpectedResponse(bytes: bytes)
             }
-            try list.forEach(in: bytes.span.bytes) { (handle: UInt16, uuid: BluetoothUUID) throws(WireError) in
+            try list.forEach(in: bytes.span.bytes) { (handle: AttributeHandle, uuid: BluetoothUUID) throws(WireError) in
                 descriptors.append(DiscoveredDescriptor(handle: handle, uuid: uuid))
             }
-            guard let last = descriptors.last, last.handle < range.end else { break }
-            start = last.handle + 1
+            guard let last = descriptors.last, last.handle < range.end, let next = last.handle.successor else { break }
+            start = next
         }
         return descriptors
     }
@@ -136,10 +136,10 @@ struct GATTTestClient {
         for s in services.indices {
             var characteristics = try discoverCharacteristics(in: services[s].range)
             for c in characteristics.indices {
-                let end = c + 1 < characteristics.count ? characteristics[c + 1].declaration - 1 : services[s].range.end
+                let end = c + 1 < characteristics.count ? characteristics[c + 1].declaration.predecessor! : services[s].range.end
                 if characteristics[c].valueHandle < end {
                     characteristics[c].descriptors = try discoverDescriptors(
-                        in: ATTHandleRange(start: characteristics[c].valueHandle + 1, end: end))
+                        in: ATTHandleRange(start: characteristics[c].valueHandle.successor!, end: end))
                 }
             }
             services[s].characteristics = characteristics
@@ -148,7 +148,7 @@ struct GATTTestClient {
     }
 
     /// A Read Request; the value, or throws with the error response.
-    mutating func read(_ handle: UInt16) throws -> [UInt8] {
+    mutating func read(_ handle: AttributeHandle) throws -> [UInt8] {
         let bytes = send { ATTPDU.encodeReadRequest(handle: handle, into: &$0) }
         guard let bytes, case let .readResponse(value) = try ATTPDU(parsing: bytes.span.bytes) else {
             throw UnexpectedResponse(bytes: bytes)
@@ -157,7 +157,7 @@ struct GATTTestClient {
     }
 
     /// A Write Request; nil on Write Response, else the raw answer.
-    mutating func write(_ handle: UInt16, _ value: [UInt8]) -> [UInt8]? {
+    mutating func write(_ handle: AttributeHandle, _ value: [UInt8]) -> [UInt8]? {
         let bytes = send { ATTPDU.encodeWriteRequest(handle: handle, value: value, into: &$0) }
         return bytes == [ATTOpcode.writeResponse.rawValue] ? nil : (bytes ?? [])
     }
@@ -198,29 +198,29 @@ enum SampleDevice {
     static func uuid(_ short: UInt16) -> BluetoothUUID { BluetoothUUID(short) }
 
     static let expected: [DiscoveredService] = [
-        DiscoveredService(range: ATTHandleRange(start: 0x01, end: 0x08), uuid: uuid(0x180D), characteristics: [
-            DiscoveredCharacteristic(declaration: 0x02, properties: .notify, valueHandle: 0x03, uuid: uuid(0x2A37),
-                                     descriptors: [DiscoveredDescriptor(handle: 0x04, uuid: uuid(0x2902))]),
-            DiscoveredCharacteristic(declaration: 0x05, properties: .read, valueHandle: 0x06, uuid: uuid(0x2A38)),
-            DiscoveredCharacteristic(declaration: 0x07, properties: .write, valueHandle: 0x08, uuid: uuid(0x2A39)),
+        DiscoveredService(range: ATTHandleRange(start: AttributeHandle(0x01), end: AttributeHandle(0x08)), uuid: uuid(0x180D), characteristics: [
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x02), properties: .notify, valueHandle: AttributeHandle(0x03), uuid: uuid(0x2A37),
+                                     descriptors: [DiscoveredDescriptor(handle: AttributeHandle(0x04), uuid: uuid(0x2902))]),
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x05), properties: .read, valueHandle: AttributeHandle(0x06), uuid: uuid(0x2A38)),
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x07), properties: .write, valueHandle: AttributeHandle(0x08), uuid: uuid(0x2A39)),
         ]),
-        DiscoveredService(range: ATTHandleRange(start: 0x09, end: 0x0C), uuid: uuid(0x180F), characteristics: [
-            DiscoveredCharacteristic(declaration: 0x0A, properties: [.read, .notify], valueHandle: 0x0B, uuid: uuid(0x2A19),
-                                     descriptors: [DiscoveredDescriptor(handle: 0x0C, uuid: uuid(0x2902))]),
+        DiscoveredService(range: ATTHandleRange(start: AttributeHandle(0x09), end: AttributeHandle(0x0C)), uuid: uuid(0x180F), characteristics: [
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x0A), properties: [.read, .notify], valueHandle: AttributeHandle(0x0B), uuid: uuid(0x2A19),
+                                     descriptors: [DiscoveredDescriptor(handle: AttributeHandle(0x0C), uuid: uuid(0x2902))]),
         ]),
-        DiscoveredService(range: ATTHandleRange(start: 0x0D, end: 0x19), uuid: uuid(0x180A), characteristics: [
-            DiscoveredCharacteristic(declaration: 0x0E, properties: .read, valueHandle: 0x0F, uuid: uuid(0x2A29)),
-            DiscoveredCharacteristic(declaration: 0x10, properties: .read, valueHandle: 0x11, uuid: uuid(0x2A24)),
-            DiscoveredCharacteristic(declaration: 0x12, properties: .read, valueHandle: 0x13, uuid: uuid(0x2A25)),
-            DiscoveredCharacteristic(declaration: 0x14, properties: .read, valueHandle: 0x15, uuid: uuid(0x2A27)),
-            DiscoveredCharacteristic(declaration: 0x16, properties: .read, valueHandle: 0x17, uuid: uuid(0x2A26)),
-            DiscoveredCharacteristic(declaration: 0x18, properties: .read, valueHandle: 0x19, uuid: uuid(0x2A28)),
+        DiscoveredService(range: ATTHandleRange(start: AttributeHandle(0x0D), end: AttributeHandle(0x19)), uuid: uuid(0x180A), characteristics: [
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x0E), properties: .read, valueHandle: AttributeHandle(0x0F), uuid: uuid(0x2A29)),
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x10), properties: .read, valueHandle: AttributeHandle(0x11), uuid: uuid(0x2A24)),
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x12), properties: .read, valueHandle: AttributeHandle(0x13), uuid: uuid(0x2A25)),
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x14), properties: .read, valueHandle: AttributeHandle(0x15), uuid: uuid(0x2A27)),
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x16), properties: .read, valueHandle: AttributeHandle(0x17), uuid: uuid(0x2A26)),
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x18), properties: .read, valueHandle: AttributeHandle(0x19), uuid: uuid(0x2A28)),
         ]),
-        DiscoveredService(range: ATTHandleRange(start: 0x1A, end: 0x1E), uuid: BluetoothUUID("67610100-7761-7900-8000-000000000000")!, characteristics: [
-            DiscoveredCharacteristic(declaration: 0x1B, properties: .notify, valueHandle: 0x1C,
+        DiscoveredService(range: ATTHandleRange(start: AttributeHandle(0x1A), end: AttributeHandle(0x1E)), uuid: BluetoothUUID("67610100-7761-7900-8000-000000000000")!, characteristics: [
+            DiscoveredCharacteristic(declaration: AttributeHandle(0x1B), properties: .notify, valueHandle: AttributeHandle(0x1C),
                                      uuid: BluetoothUUID("67610101-7761-7900-8000-000000000000")!,
-                                     descriptors: [DiscoveredDescriptor(handle: 0x1D, uuid: uuid(0x2902)),
-                                                   DiscoveredDescriptor(handle: 0x1E, uuid: uuid(0x2901))]),
+                                     descriptors: [DiscoveredDescriptor(handle: AttributeHandle(0x1D), uuid: uuid(0x2902)),
+                                                   DiscoveredDescriptor(handle: AttributeHandle(0x1E), uuid: uuid(0x2901))]),
         ]),
     ]
 }
@@ -247,9 +247,9 @@ enum SampleDevice {
         // has a different length, so it comes alone in the next response.
         let first = client.send { ATTPDU.encodeReadByGroupTypeRequest(.all, type: .primaryService, into: &$0) }
         #expect(first == hex("11 06 0100 0800 0d18 0900 0c00 0f18 0d00 1900 0a18"))
-        let second = client.send { ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: 0x1A, end: 0xFFFF), type: .primaryService, into: &$0) }
+        let second = client.send { ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: AttributeHandle(0x1A), end: AttributeHandle(0xFFFF)), type: .primaryService, into: &$0) }
         #expect(second == hex("11 14 1a00 1e00") + BluetoothUUID.gaitwayInsoleService.littleEndianBytes)
-        let end = client.send { ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: 0x1F, end: 0xFFFF), type: .primaryService, into: &$0) }
+        let end = client.send { ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: AttributeHandle(0x1F), end: AttributeHandle(0xFFFF)), type: .primaryService, into: &$0) }
         #expect(end == hex("01 10 1f00 0a"))
     }
 
@@ -258,7 +258,7 @@ enum SampleDevice {
         var client = GATTTestClient(GATTServer(database: GATTDatabase(services: services)))
         let found = try client.discoverServices()
         #expect(found.map(\.uuid) == services.map(\.uuid))
-        #expect(found.map(\.range.start) == Array(1...10))
+        #expect(found.map(\.range.start.rawValue) == Array(1...10))
         // 10 services at 3 per response: 4 responses, then Attribute Not Found.
         #expect(client.exchanges.count == 5)
         #expect(client.exchanges.dropLast().map { $0.response?.count } == [20, 20, 20, 8])
@@ -293,7 +293,7 @@ enum SampleDevice {
         let level = client.send { ATTPDU.encodeReadByTypeRequest(.all, type: .batteryLevel, into: &$0) }
         #expect(level == hex("09 03 0b00 2a"))
         // DIS strings differ in length: only the first is returned.
-        let strings = client.send { ATTPDU.encodeReadByTypeRequest(ATTHandleRange(start: 0x11, end: 0x19), type: .modelNumberString, into: &$0) }
+        let strings = client.send { ATTPDU.encodeReadByTypeRequest(ATTHandleRange(start: AttributeHandle(0x11), end: AttributeHandle(0x19)), type: .modelNumberString, into: &$0) }
         #expect(strings == hex("09 06 1100") + Array("GW-1".utf8))
     }
 }
@@ -302,18 +302,18 @@ enum SampleDevice {
     @Test func readsComeFromProvidersAndBlobsCoverLongValues() throws {
         var level: UInt8 = 100
         var client = GATTTestClient(GATTServer(database: SampleDevice.database(battery: { level })))
-        #expect(try client.read(0x0B) == [100])
+        #expect(try client.read(AttributeHandle(0x0B)) == [100])
         level = 99
-        #expect(try client.read(0x0B) == [99])
+        #expect(try client.read(AttributeHandle(0x0B)) == [99])
 
         // A DIS string longer than MTU - 1 (22): read then read blob (Vol 3, Part G, §4.8.3).
         let manufacturer = Array(SampleDevice.manufacturer.utf8)
-        let head = try client.read(0x0F)
+        let head = try client.read(AttributeHandle(0x0F))
         #expect(head == Array(manufacturer.prefix(22)))
         var value = head
         while true {
             let offset = UInt16(value.count)
-            let bytes = client.send { ATTPDU.encodeReadBlobRequest(handle: 0x0F, offset: offset, into: &$0) }
+            let bytes = client.send { ATTPDU.encodeReadBlobRequest(handle: AttributeHandle(0x0F), offset: offset, into: &$0) }
             guard let bytes, case let .readBlobResponse(part) = try ATTPDU(parsing: bytes.span.bytes) else {
                 Issue.record("no blob response: \(String(describing: bytes))")
                 return
@@ -323,24 +323,24 @@ enum SampleDevice {
         }
         #expect(value == manufacturer)
         // Reading exactly at the end gives an empty part; past it, Invalid Offset.
-        let atEnd = client.send { ATTPDU.encodeReadBlobRequest(handle: 0x0F, offset: UInt16(manufacturer.count), into: &$0) }
+        let atEnd = client.send { ATTPDU.encodeReadBlobRequest(handle: AttributeHandle(0x0F), offset: UInt16(manufacturer.count), into: &$0) }
         #expect(atEnd == [0x0D])
-        let past = client.send { ATTPDU.encodeReadBlobRequest(handle: 0x0F, offset: UInt16(manufacturer.count + 1), into: &$0) }
+        let past = client.send { ATTPDU.encodeReadBlobRequest(handle: AttributeHandle(0x0F), offset: UInt16(manufacturer.count + 1), into: &$0) }
         #expect(past == hex("01 0c 0f00 07"))
     }
 
     @Test func readMultiple() throws {
         var client = GATTTestClient(GATTServer(database: SampleDevice.database(battery: { 7 })))
-        let both = client.send { ATTPDU.encodeReadMultipleRequest(handles: [0x0B, 0x06], into: &$0) }
+        let both = client.send { ATTPDU.encodeReadMultipleRequest(handles: [AttributeHandle(0x0B), AttributeHandle(0x06)], into: &$0) }
         #expect(both == [0x0F, 7, 0x02])
-        let variable = client.send { ATTPDU.encodeReadMultipleVariableRequest(handles: [0x0B, 0x11], into: &$0) }
+        let variable = client.send { ATTPDU.encodeReadMultipleVariableRequest(handles: [AttributeHandle(0x0B), AttributeHandle(0x11)], into: &$0) }
         #expect(variable == hex("21 0100 07 0400") + Array("GW-1".utf8))
         // Cut at MTU - 1.
-        let long = client.send { ATTPDU.encodeReadMultipleRequest(handles: [0x0F, 0x0F], into: &$0) }
+        let long = client.send { ATTPDU.encodeReadMultipleRequest(handles: [AttributeHandle(0x0F), AttributeHandle(0x0F)], into: &$0) }
         #expect(long == [0x0F] + Array(SampleDevice.manufacturer.utf8.prefix(22)))
-        let unreadable = client.send { ATTPDU.encodeReadMultipleRequest(handles: [0x0B, 0x03], into: &$0) }
+        let unreadable = client.send { ATTPDU.encodeReadMultipleRequest(handles: [AttributeHandle(0x0B), AttributeHandle(0x03)], into: &$0) }
         #expect(unreadable == hex("01 0e 0300 02"))
-        let invalid = client.send { ATTPDU.encodeReadMultipleRequest(handles: [0x0B, 0x40], into: &$0) }
+        let invalid = client.send { ATTPDU.encodeReadMultipleRequest(handles: [AttributeHandle(0x0B), AttributeHandle(0x40)], into: &$0) }
         #expect(invalid == hex("01 0e 4000 01"))
     }
 
@@ -352,52 +352,52 @@ enum SampleDevice {
         let measurement: [UInt8] = [0x10, 72, 0x00, 0x04]
 
         // Not subscribed: nothing to send.
-        #expect(client.server.notification(handle: 0x03, value: measurement) == nil)
-        #expect(!client.server.isSubscribed(handle: 0x03))
-        #expect(try client.read(0x04) == [0x00, 0x00])
+        #expect(client.server.notification(handle: AttributeHandle(0x03), value: measurement) == nil)
+        #expect(!client.server.isSubscribed(handle: AttributeHandle(0x03)))
+        #expect(try client.read(AttributeHandle(0x04)) == [0x00, 0x00])
 
-        #expect(client.write(0x04, ClientCharacteristicConfiguration.notification.bytes) == nil)
-        #expect(client.server.isSubscribed(handle: 0x03))
-        #expect(try client.read(0x04) == [0x01, 0x00])
-        let pdu = try #require(client.server.notification(handle: 0x03, value: measurement))
+        #expect(client.write(AttributeHandle(0x04), ClientCharacteristicConfiguration.notification.bytes) == nil)
+        #expect(client.server.isSubscribed(handle: AttributeHandle(0x03)))
+        #expect(try client.read(AttributeHandle(0x04)) == [0x01, 0x00])
+        let pdu = try #require(client.server.notification(handle: AttributeHandle(0x03), value: measurement))
         guard case let .handleValueNotification(handle, value) = try ATTPDU(parsing: pdu.span.bytes) else {
             Issue.record("not a notification: \(pdu.hexString)")
             return
         }
-        #expect(handle == 0x03)
+        #expect(handle == AttributeHandle(0x03))
         #expect(Array(pdu[value]) == measurement)
         // Subscribing to the HR measurement says nothing about the insole stream.
-        #expect(client.server.notification(handle: 0x1C, value: [1]) == nil)
+        #expect(client.server.notification(handle: AttributeHandle(0x1C), value: [1]) == nil)
 
-        #expect(client.write(0x04, [0x00, 0x00]) == nil)
-        #expect(client.server.notification(handle: 0x03, value: measurement) == nil)
+        #expect(client.write(AttributeHandle(0x04), [0x00, 0x00]) == nil)
+        #expect(client.server.notification(handle: AttributeHandle(0x03), value: measurement) == nil)
         #expect(changes.map(\.configuration) == [.notification, []])
         #expect(changes.map(\.uuid) == [.heartRateMeasurement, .heartRateMeasurement])
-        #expect(changes.map(\.valueHandle) == [0x03, 0x03])
+        #expect(changes.map(\.valueHandle) == [AttributeHandle(0x03), AttributeHandle(0x03)])
 
         // Write Command on a CCCD works too, without an answer.
-        let none = client.send { ATTPDU.encodeWriteCommand(handle: 0x1D, value: [0x01, 0x00], into: &$0) }
+        let none = client.send { ATTPDU.encodeWriteCommand(handle: AttributeHandle(0x1D), value: [0x01, 0x00], into: &$0) }
         #expect(none == nil)
-        #expect(client.server.isSubscribed(handle: 0x1C, to: .notification))
+        #expect(client.server.isSubscribed(handle: AttributeHandle(0x1C), to: .notification))
     }
 
     @Test func notificationsRespectTheMTU() throws {
         var client = GATTTestClient(GATTServer(database: SampleDevice.database()))
-        #expect(client.write(0x1D, [0x01, 0x00]) == nil)
+        #expect(client.write(AttributeHandle(0x1D), [0x01, 0x00]) == nil)
         let frame = [UInt8](repeating: 0xAB, count: 100)
         #expect(client.server.maximumUpdateLength == 20)
         #expect(throws: GATTSendError.valueTooLong(length: 100, maximum: 20)) {
-            try client.server.makeNotification(handle: 0x1C, value: frame)
+            try client.server.makeNotification(handle: AttributeHandle(0x1C), value: frame)
         }
         // The plain form cuts the value at MTU - 3, as Vol 3, Part G, §4.10.1 says.
-        #expect(client.server.notification(handle: 0x1C, value: frame) == [0x1B, 0x1C, 0x00] + frame.prefix(20))
+        #expect(client.server.notification(handle: AttributeHandle(0x1C), value: frame) == [0x1B, 0x1C, 0x00] + frame.prefix(20))
         _ = try client.exchangeMTU(185)
-        #expect(try client.server.makeNotification(handle: 0x1C, value: frame).count == 103)
-        #expect(throws: GATTSendError.notConfigurable(handle: 0x06)) {
-            try client.server.makeNotification(handle: 0x06, value: [1])
+        #expect(try client.server.makeNotification(handle: AttributeHandle(0x1C), value: frame).count == 103)
+        #expect(throws: GATTSendError.notConfigurable(handle: AttributeHandle(0x06))) {
+            try client.server.makeNotification(handle: AttributeHandle(0x06), value: [1])
         }
-        #expect(throws: GATTSendError.notSubscribed(handle: 0x0B)) {
-            try client.server.makeNotification(handle: 0x0B, value: [1])
+        #expect(throws: GATTSendError.notSubscribed(handle: AttributeHandle(0x0B))) {
+            try client.server.makeNotification(handle: AttributeHandle(0x0B), value: [1])
         }
     }
 
@@ -405,32 +405,32 @@ enum SampleDevice {
         let database = GATTDatabase(services: [.healthThermometer(temperatureType: 0x02)])
         let measurement = database.characteristic(.temperatureMeasurement)!
         var client = GATTTestClient(GATTServer(database: database))
-        #expect(measurement.value == 0x03 && measurement.clientConfiguration == 0x04)
+        #expect(measurement.value == AttributeHandle(0x03) && measurement.clientConfiguration == AttributeHandle(0x04))
         // Notifications are not what this characteristic does: enabling them sends nothing.
-        #expect(client.write(0x04, [0x01, 0x00]) == nil)
-        #expect(client.server.notification(handle: 0x03, value: [0]) == nil)
-        #expect(client.server.indication(handle: 0x03, value: [0]) == nil)
+        #expect(client.write(AttributeHandle(0x04), [0x01, 0x00]) == nil)
+        #expect(client.server.notification(handle: AttributeHandle(0x03), value: [0]) == nil)
+        #expect(client.server.indication(handle: AttributeHandle(0x03), value: [0]) == nil)
 
-        #expect(client.write(0x04, [0x02, 0x00]) == nil)
-        let first = client.server.indication(handle: 0x03, value: [0x00, 0x6E, 0x01, 0x00, 0xFF])
+        #expect(client.write(AttributeHandle(0x04), [0x02, 0x00]) == nil)
+        let first = client.server.indication(handle: AttributeHandle(0x03), value: [0x00, 0x6E, 0x01, 0x00, 0xFF])
         #expect(first == [0x1D, 0x03, 0x00, 0x00, 0x6E, 0x01, 0x00, 0xFF])
-        #expect(client.server.pendingIndication == 0x03)
-        #expect(client.server.indication(handle: 0x03, value: [1]) == nil)
-        #expect(throws: GATTSendError.indicationPending(handle: 0x03)) {
-            try client.server.makeIndication(handle: 0x03, value: [1])
+        #expect(client.server.pendingIndication == AttributeHandle(0x03))
+        #expect(client.server.indication(handle: AttributeHandle(0x03), value: [1]) == nil)
+        #expect(throws: GATTSendError.indicationPending(handle: AttributeHandle(0x03))) {
+            try client.server.makeIndication(handle: AttributeHandle(0x03), value: [1])
         }
         #expect(client.send { ATTPDU.encodeHandleValueConfirmation(into: &$0) } == nil)
         #expect(client.server.pendingIndication == nil)
-        #expect(client.server.indication(handle: 0x03, value: [1]) == [0x1D, 0x03, 0x00, 0x01])
+        #expect(client.server.indication(handle: AttributeHandle(0x03), value: [1]) == [0x1D, 0x03, 0x00, 0x01])
     }
 
     @Test func writesReachHandlersAndStoredValues() throws {
         var resets = 0
         var client = GATTTestClient(GATTServer(database: SampleDevice.database(reset: { resets += 1 })))
-        #expect(client.write(0x08, [0x01]) == nil)
+        #expect(client.write(AttributeHandle(0x08), [0x01]) == nil)
         #expect(resets == 1)
         // Heart Rate Control Point: anything else is 0x80 Control Point Not Supported.
-        #expect(client.write(0x08, [0x02]) == hex("01 12 0800 80"))
+        #expect(client.write(AttributeHandle(0x08), [0x02]) == hex("01 12 0800 80"))
         #expect(resets == 1)
 
         // A writable fixed value keeps what was written, for every connection.
@@ -441,10 +441,10 @@ enum SampleDevice {
         ])
         var first = GATTTestClient(GATTServer(database: database))
         var second = GATTTestClient(GATTServer(database: database))
-        #expect(first.write(0x03, [5, 6]) == nil)
-        #expect(try second.read(0x03) == [5, 6])
-        #expect(second.send { ATTPDU.encodeWriteCommand(handle: 0x03, value: [7], into: &$0) } == nil)
-        #expect(try first.read(0x03) == [7])
+        #expect(first.write(AttributeHandle(0x03), [5, 6]) == nil)
+        #expect(try second.read(AttributeHandle(0x03)) == [5, 6])
+        #expect(second.send { ATTPDU.encodeWriteCommand(handle: AttributeHandle(0x03), value: [7], into: &$0) } == nil)
+        #expect(try first.read(AttributeHandle(0x03)) == [7])
     }
 
     @Test func mtuExchange() throws {

@@ -43,7 +43,7 @@ import Testing
             Issue.record("not parsed as a Disconnection Complete: \(String(describing: received.first?.event))")
             return
         }
-        #expect(complete.connectionHandle == 0x0040 && complete.reason == 0x13)
+        #expect(complete.connectionHandle == ConnectionHandle(0x0040) && complete.reason == 0x13)
         #expect(received.last == Received(type: .aclData, bytes: Array(acl.dropFirst()), event: nil))
     }
 

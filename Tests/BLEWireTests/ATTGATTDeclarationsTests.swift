@@ -8,7 +8,7 @@ import Testing
         // value handle 7, Manufacturer Name String (0x2A29).
         let value = [UInt8](hex: "0a 0700 292a")!
         let declaration = try CharacteristicDeclaration(parsing: value.span.bytes)
-        #expect(declaration == CharacteristicDeclaration(properties: [.read, .write], valueHandle: 7, uuid: BluetoothUUID(0x2A29)))
+        #expect(declaration == CharacteristicDeclaration(properties: [.read, .write], valueHandle: AttributeHandle(7), uuid: BluetoothUUID(0x2A29)))
         #expect(declaration.properties.description == "read|write")
         var writer = ByteWriter()
         declaration.encode(into: &writer)
@@ -41,7 +41,7 @@ import Testing
 
         // BlueZ INCLUDE_DISC_SMALL_DB: raw_pdu(0x09, 0x08, 0x11, 0xf0, 0x01, 0x00, 0x0f, 0x00, 0x0a, 0x18)
         let include = try parseHex(IncludeDeclaration.self, "0100 0f00 0a18")
-        #expect(include == IncludeDeclaration(service: ATTHandleRange(start: 1, end: 15), uuid: BluetoothUUID(0x180A)))
+        #expect(include == IncludeDeclaration(service: ATTHandleRange(start: AttributeHandle(1), end: AttributeHandle(15)), uuid: BluetoothUUID(0x180A)))
         let include128 = try parseHex(IncludeDeclaration.self, "0100 0f00")
         #expect(include128.uuid == nil)
     }
@@ -69,8 +69,8 @@ import Testing
 
     @Test func handleRange() {
         #expect(ATTHandleRange.all.isValid)
-        #expect(!ATTHandleRange(start: 0, end: 5).isValid)
-        #expect(!ATTHandleRange(start: 6, end: 5).isValid)
-        #expect(ATTHandleRange(start: 1, end: 5).contains(5))
+        #expect(!ATTHandleRange(start: AttributeHandle(0), end: AttributeHandle(5)).isValid)
+        #expect(!ATTHandleRange(start: AttributeHandle(6), end: AttributeHandle(5)).isValid)
+        #expect(ATTHandleRange(start: AttributeHandle(1), end: AttributeHandle(5)).contains(AttributeHandle(5)))
     }
 }

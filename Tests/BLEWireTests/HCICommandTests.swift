@@ -45,11 +45,11 @@ import Testing
             leCoded: LEInitiatingPHYParameters(scanInterval: 0x120, scanWindow: 0x90, connection: LEConnectionParameters(
                 intervalMin: 0x50, intervalMax: 0x60, supervisionTimeout: 0x200)))),
         .leCreateConnectionCancel,
-        .disconnect(handle: 0x0040, reason: 0x13),
-        .leSetDataLength(handle: 0x0001, txOctets: 251, txTime: 2120),
-        .leConnectionUpdate(handle: 0x0002, LEConnectionParameters(intervalMin: 6, intervalMax: 12, maxLatency: 0,
+        .disconnect(handle: ConnectionHandle(0x0040), reason: 0x13),
+        .leSetDataLength(handle: ConnectionHandle(0x0001), txOctets: 251, txTime: 2120),
+        .leConnectionUpdate(handle: ConnectionHandle(0x0002), LEConnectionParameters(intervalMin: 6, intervalMax: 12, maxLatency: 0,
                                                                    supervisionTimeout: 100)),
-        .leRemoteConnectionParameterRequestReply(handle: 0x0EFF, LEConnectionParameters(
+        .leRemoteConnectionParameterRequestReply(handle: ConnectionHandle(0x0EFF), LEConnectionParameters(
             intervalMin: 0x0C80, intervalMax: 0x0C80, maxLatency: 0x01F3, supervisionTimeout: 0x0C80,
             minCELength: 0xFFFF, maxCELength: 0xFFFF)),
         .writeLEHostSupport(true),

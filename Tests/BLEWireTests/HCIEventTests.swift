@@ -143,20 +143,20 @@ private func encoded(_ body: (inout ByteWriter) -> Void) -> [UInt8] {
         #expect(try parse("0f0400010d20").0 == .commandStatus(CommandStatus(status: 0, numHCICommandPackets: 1,
                                                                               opcode: .leCreateConnection)))
         #expect(try parse("3e13010000000001f0cfbc44acfc280000002a0007").0 == .leConnectionComplete(
-            HCIEvent.LEConnectionComplete(status: 0, connectionHandle: 0, role: 0, peerAddressType: 1,
+            HCIEvent.LEConnectionComplete(status: 0, connectionHandle: ConnectionHandle(0), role: 0, peerAddressType: 1,
                                           peerAddress: BDAddress("FC:AC:44:BC:CF:F0")!, connectionInterval: 0x28,
                                           peripheralLatency: 0, supervisionTimeout: 0x2A, centralClockAccuracy: 7)))
         // LE Channel Selection Algorithm (subevent 0x14) is not decoded: not an error.
         #expect(try parse("3e0414000000").0 == .leMetaOther(subevent: 0x14, parameters: 3..<6))
         // LE Connection Update Complete: interval 0x1b5, timeout 0x258 (6 s).
         #expect(try parse("3e0a03000000b50100005802").0 == .leConnectionUpdateComplete(
-            HCIEvent.LEConnectionUpdateComplete(status: 0, connectionHandle: 0, connectionInterval: 0x01B5,
+            HCIEvent.LEConnectionUpdateComplete(status: 0, connectionHandle: ConnectionHandle(0), connectionInterval: 0x01B5,
                                                 peripheralLatency: 0, supervisionTimeout: 0x0258)))
         // Number Of Completed Packets: handle 0, one packet.
         let (completed, completedBytes) = try parse("13050100000100")
         guard case .numberOfCompletedPackets(let credits) = completed else { Issue.record("not NOCP"); return }
         var pairs: [[UInt16]] = []
-        try credits.forEach(in: completedBytes.span.bytes) { pairs.append([$0, $1]) }
+        try credits.forEach(in: completedBytes.span.bytes) { pairs.append([$0.rawValue, $1]) }
         #expect(pairs == [[0, 1]])
     }
 
@@ -168,7 +168,7 @@ private func encoded(_ body: (inout ByteWriter) -> Void) -> [UInt8] {
         let h4 = [UInt8](hex: "04 3e 13 01 00 47 00 00 00 64 59 d5 f7 b1 34 38 00 00 00 2a 00 00")!
         let event = try HCIEvent(parsing: h4.span.bytes.extracting(1..<h4.count), base: 1)
         guard case .leConnectionComplete(let complete) = event else { Issue.record("not connection complete"); return }
-        #expect(complete.connectionHandle == 71)
+        #expect(complete.connectionHandle == ConnectionHandle(71))
         #expect(complete.role == 0)
         #expect(complete.peerAddress == BDAddress("34:B1:F7:D5:59:64"))
         #expect(complete.connectionInterval == 0x38)
@@ -181,28 +181,28 @@ private func encoded(_ body: (inout ByteWriter) -> Void) -> [UInt8] {
     static let peer = BDAddress("00:11:22:33:44:55")!
 
     static let fixedEvents: [HCIEvent] = [
-        .disconnectionComplete(.init(status: 0, connectionHandle: 0x0040, reason: 0x13)),
-        .encryptionChange(.init(status: 0, connectionHandle: 0x0040, encryptionEnabled: 1)),
+        .disconnectionComplete(.init(status: 0, connectionHandle: ConnectionHandle(0x0040), reason: 0x13)),
+        .encryptionChange(.init(status: 0, connectionHandle: ConnectionHandle(0x0040), encryptionEnabled: 1)),
         .commandStatus(.init(status: 0x0C, numHCICommandPackets: 2, opcode: .leExtendedCreateConnection)),
-        .leConnectionComplete(.init(status: 0, connectionHandle: 1, role: 1, peerAddressType: 1, peerAddress: peer,
+        .leConnectionComplete(.init(status: 0, connectionHandle: ConnectionHandle(1), role: 1, peerAddressType: 1, peerAddress: peer,
                                     connectionInterval: 3, peripheralLatency: 4, supervisionTimeout: 5,
                                     centralClockAccuracy: 6)),
-        .leEnhancedConnectionComplete(.init(status: 0, connectionHandle: 2, role: 0, peerAddressType: 3,
+        .leEnhancedConnectionComplete(.init(status: 0, connectionHandle: ConnectionHandle(2), role: 0, peerAddressType: 3,
                                             peerAddress: peer, localResolvablePrivateAddress: BDAddress("4A:00:00:00:00:01")!,
                                             peerResolvablePrivateAddress: BDAddress("5B:00:00:00:00:02")!,
                                             connectionInterval: 24, peripheralLatency: 0, supervisionTimeout: 72,
                                             centralClockAccuracy: 1)),
-        .leEnhancedConnectionComplete(.init(status: 0, connectionHandle: 3, role: 1, peerAddressType: 0,
+        .leEnhancedConnectionComplete(.init(status: 0, connectionHandle: ConnectionHandle(3), role: 1, peerAddressType: 0,
                                             peerAddress: peer, connectionInterval: 6, peripheralLatency: 2,
                                             supervisionTimeout: 100, centralClockAccuracy: 5,
                                             advertisingHandle: 0, syncHandle: 0xFFFF)),
-        .leConnectionUpdateComplete(.init(status: 0, connectionHandle: 7, connectionInterval: 10,
+        .leConnectionUpdateComplete(.init(status: 0, connectionHandle: ConnectionHandle(7), connectionInterval: 10,
                                           peripheralLatency: 3, supervisionTimeout: 5)),
-        .leRemoteConnectionParameterRequest(.init(connectionHandle: 7, intervalMin: 6, intervalMax: 12,
+        .leRemoteConnectionParameterRequest(.init(connectionHandle: ConnectionHandle(7), intervalMin: 6, intervalMax: 12,
                                                   maxLatency: 0, timeout: 200)),
-        .leDataLengthChange(.init(connectionHandle: 7, maxTxOctets: 251, maxTxTime: 2120, maxRxOctets: 251,
+        .leDataLengthChange(.init(connectionHandle: ConnectionHandle(7), maxTxOctets: 251, maxTxTime: 2120, maxRxOctets: 251,
                                   maxRxTime: 2120)),
-        .lePHYUpdateComplete(.init(status: 0, connectionHandle: 7, txPHY: 2, rxPHY: 2)),
+        .lePHYUpdateComplete(.init(status: 0, connectionHandle: ConnectionHandle(7), txPHY: 2, rxPHY: 2)),
     ]
 
     @Test(arguments: fixedEvents)
@@ -270,14 +270,14 @@ private func encoded(_ body: (inout ByteWriter) -> Void) -> [UInt8] {
     @Test func numberOfCompletedPacketsWalksEveryPair() throws {
         // Bumble tests/hci_test.py `test_HCI_Number_Of_Completed_Packets_Event`: handles (1, 2)
         // with (3, 4) completed packets.
-        let bytes = encoded { HCIEvent.NumberOfCompletedPackets.encode([(1, 3), (2, 4)], into: &$0) }
+        let bytes = encoded { HCIEvent.NumberOfCompletedPackets.encode([(ConnectionHandle(1), 3), (ConnectionHandle(2), 4)], into: &$0) }
         #expect(bytes == [UInt8](hex: "13 09 02 0100 0300 0200 0400")!)
         guard case .numberOfCompletedPackets(let credits) = try HCIEvent(parsing: bytes.span.bytes) else {
             Issue.record("not NOCP"); return
         }
         #expect(credits.count == 2 && credits.entries == 3..<11)
         var pairs: [[UInt16]] = []
-        try credits.forEach(in: bytes.span.bytes) { pairs.append([$0, $1]) }
+        try credits.forEach(in: bytes.span.bytes) { pairs.append([$0.rawValue, $1]) }
         #expect(pairs == [[1, 3], [2, 4]])
         // Walking with the wrong (shorter) packet throws instead of reading out of bounds.
         let short: [UInt8] = [0x13, 0x05, 0x02]

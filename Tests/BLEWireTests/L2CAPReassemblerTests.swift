@@ -7,7 +7,7 @@ import Testing
 @Suite struct L2CAPReassemblerTests {
     /// What a push delivered, copied out so it can outlive the callback.
     struct Delivered: Equatable {
-        var handle: UInt16
+        var handle: ConnectionHandle
         var channel: L2CAPChannelID
         var payload: [UInt8]
         var reassembled: Bool
@@ -15,7 +15,7 @@ import Testing
 
     /// One ACL fragment as a test feeds it.
     struct Fragment {
-        var handle: UInt16
+        var handle: ConnectionHandle
         var boundary: ACLPacketBoundary
         var bytes: [UInt8]
         var offset: Int
@@ -31,7 +31,7 @@ import Testing
     /// Cuts `pdu` into fragments of `size` bytes (the last may be shorter), the first
     /// flagged as a start; offsets continue from `offset` as if the fragments sat back to
     /// back in a capture.
-    static func split(_ pdu: [UInt8], size: Int, handle: UInt16, offset: Int = 0) -> [Fragment] {
+    static func split(_ pdu: [UInt8], size: Int, handle: ConnectionHandle, offset: Int = 0) -> [Fragment] {
         stride(from: 0, to: pdu.count, by: size).map { start in
             Fragment(
                 handle: handle, boundary: start == 0 ? .firstFlushable : .continuing,
@@ -53,7 +53,7 @@ import Testing
         var payloadOffset = -1
         var sameMemory = false
         let span = pdu.span.bytes
-        try reassembler.push(handle: 0x40, boundary: .firstFlushable, fragment: span, offset: 100) { frame in
+        try reassembler.push(handle: ConnectionHandle(0x40), boundary: .firstFlushable, fragment: span, offset: 100) { frame in
             payloadOffset = frame.payloadOffset
             let channel = frame.channelID, bytes = frame.payload.copyBytes(), reassembled = frame.isReassembled
             #expect(channel == .att)
@@ -65,7 +65,7 @@ import Testing
         }
         #expect(payloadOffset == 104)
         #expect(sameMemory)
-        #expect(!reassembler.isAssembling(handle: 0x40))
+        #expect(!reassembler.isAssembling(handle: ConnectionHandle(0x40)))
     }
 
     @Test func everyFragmentSizeGivesTheSamePDU() throws {
@@ -74,11 +74,11 @@ import Testing
         for size in 1...pdu.count {
             var reassembler = L2CAPReassembler()
             var out: [Delivered] = []
-            for fragment in Self.split(pdu, size: size, handle: 0x0041) {
+            for fragment in Self.split(pdu, size: size, handle: ConnectionHandle(0x0041)) {
                 try Self.push(fragment, into: &reassembler, &out)
             }
-            #expect(out == [Delivered(handle: 0x0041, channel: .att, payload: payload, reassembled: size < pdu.count)], "fragment size \(size)")
-            #expect(!reassembler.isAssembling(handle: 0x0041))
+            #expect(out == [Delivered(handle: ConnectionHandle(0x0041), channel: .att, payload: payload, reassembled: size < pdu.count)], "fragment size \(size)")
+            #expect(!reassembler.isAssembling(handle: ConnectionHandle(0x0041)))
         }
     }
 
@@ -87,10 +87,10 @@ import Testing
         let pdu = Self.frame(.leSignaling, [])
         var reassembler = L2CAPReassembler()
         var out: [Delivered] = []
-        for fragment in Self.split(pdu, size: 1, handle: 1) {
+        for fragment in Self.split(pdu, size: 1, handle: ConnectionHandle(1)) {
             try Self.push(fragment, into: &reassembler, &out)
         }
-        #expect(out == [Delivered(handle: 1, channel: .leSignaling, payload: [], reassembled: true)])
+        #expect(out == [Delivered(handle: ConnectionHandle(1), channel: .leSignaling, payload: [], reassembled: true)])
     }
 
     @Test func twoConnectionsInterleavedByteByByte() throws {
@@ -99,18 +99,18 @@ import Testing
         let pduA = Self.frame(.att, payloadA), pduB = Self.frame(L2CAPChannelID(0x0040), payloadB)
         for size in [1, 2, 3, 5, 27] {
             // Two PDUs per connection, so the second reuses the buffer the first left.
-            let fragmentsA = Self.split(pduA, size: size, handle: 1) + Self.split(pduA, size: size, handle: 1)
-            let fragmentsB = Self.split(pduB, size: size, handle: 2) + Self.split(pduB, size: size, handle: 2)
+            let fragmentsA = Self.split(pduA, size: size, handle: ConnectionHandle(1)) + Self.split(pduA, size: size, handle: ConnectionHandle(1))
+            let fragmentsB = Self.split(pduB, size: size, handle: ConnectionHandle(2)) + Self.split(pduB, size: size, handle: ConnectionHandle(2))
             var reassembler = L2CAPReassembler()
             var out: [Delivered] = []
             for index in 0..<max(fragmentsA.count, fragmentsB.count) {
                 if index < fragmentsA.count { try Self.push(fragmentsA[index], into: &reassembler, &out) }
                 if index < fragmentsB.count { try Self.push(fragmentsB[index], into: &reassembler, &out) }
             }
-            let fromA = out.filter { $0.handle == 1 }.map(\.payload), fromB = out.filter { $0.handle == 2 }.map(\.payload)
+            let fromA = out.filter { $0.handle == ConnectionHandle(1) }.map(\.payload), fromB = out.filter { $0.handle == ConnectionHandle(2) }.map(\.payload)
             #expect(fromA == [payloadA, payloadA], "fragment size \(size)")
             #expect(fromB == [payloadB, payloadB], "fragment size \(size)")
-            #expect(out.filter { $0.handle == 2 }.allSatisfy { $0.channel == L2CAPChannelID(0x0040) })
+            #expect(out.filter { $0.handle == ConnectionHandle(2) }.allSatisfy { $0.channel == L2CAPChannelID(0x0040) })
         }
     }
 
@@ -119,10 +119,10 @@ import Testing
         let seed: UInt64 = 0x6A17_3A11
         var generator = SeededGenerator(seed: seed)
         var reassembler = L2CAPReassembler()
-        var expected: [UInt16: [[UInt8]]] = [:]
-        var pending: [UInt16: [Fragment]] = [:]
+        var expected: [ConnectionHandle: [[UInt8]]] = [:]
+        var pending: [ConnectionHandle: [Fragment]] = [:]
         for round in 0..<200 {
-            let handle = UInt16(generator.next() % 4)
+            let handle = ConnectionHandle(UInt16(generator.next() % 4))
             let length = Int(generator.next() % 300)
             let payload = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             expected[handle, default: []].append(payload)
@@ -137,12 +137,12 @@ import Testing
         }
         var out: [Delivered] = []
         while !pending.values.allSatisfy(\.isEmpty) {
-            let handle = UInt16(generator.next() % 4)
+            let handle = ConnectionHandle(UInt16(generator.next() % 4))
             guard var queue = pending[handle], !queue.isEmpty else { continue }
             try Self.push(queue.removeFirst(), into: &reassembler, &out)
             pending[handle] = queue
         }
-        for handle in UInt16(0)..<4 {
+        for handle in (UInt16(0)..<4).map({ ConnectionHandle($0) }) {
             #expect(out.filter { $0.handle == handle }.map(\.payload) == (expected[handle] ?? []), "seed \(seed)")
         }
     }
@@ -153,12 +153,12 @@ import Testing
         var out: [Delivered] = []
         var addresses: [UnsafeRawPointer?] = []
         for _ in 0..<3 {
-            for fragment in Self.split(pdu, size: 27, handle: 7) { try Self.push(fragment, into: &reassembler, &out) }
-            addresses.append(reassembler.connections[7]?.buffer.withUnsafeBytes { $0.baseAddress })
+            for fragment in Self.split(pdu, size: 27, handle: ConnectionHandle(7)) { try Self.push(fragment, into: &reassembler, &out) }
+            addresses.append(reassembler.connections[ConnectionHandle(7)]?.buffer.withUnsafeBytes { $0.baseAddress })
         }
         #expect(out.count == 3)
         #expect(addresses[0] != nil && addresses[0] == addresses[1] && addresses[1] == addresses[2])
-        #expect(reassembler.connections[7]?.buffer.capacity ?? 0 >= 204)
+        #expect(reassembler.connections[ConnectionHandle(7)]?.buffer.capacity ?? 0 >= 204)
     }
 
     // MARK: Errors
@@ -166,12 +166,12 @@ import Testing
     @Test func continuationWithoutStartIsAnError() throws {
         var reassembler = L2CAPReassembler()
         var out: [Delivered] = []
-        let orphan = Fragment(handle: 3, boundary: .continuing, bytes: [1, 2, 3], offset: 50)
+        let orphan = Fragment(handle: ConnectionHandle(3), boundary: .continuing, bytes: [1, 2, 3], offset: 50)
         #expect(throws: WireError(.l2cap, .invalidValue(field: "ACL continuation without a start fragment", value: 1), at: 50)) {
             try Self.push(orphan, into: &reassembler, &out)
         }
         // Recovery: the next start fragment works.
-        for fragment in Self.split(Self.frame(.att, [9, 9]), size: 3, handle: 3, offset: 60) {
+        for fragment in Self.split(Self.frame(.att, [9, 9]), size: 3, handle: ConnectionHandle(3), offset: 60) {
             try Self.push(fragment, into: &reassembler, &out)
         }
         #expect(out.map(\.payload) == [[9, 9]])
@@ -180,17 +180,17 @@ import Testing
     @Test func newStartWhileIncompleteDiscardsThePartialPDU() throws {
         var reassembler = L2CAPReassembler()
         var out: [Delivered] = []
-        let first = Self.split(Self.frame(.att, Array(repeating: 1, count: 10)), size: 6, handle: 4, offset: 0)
+        let first = Self.split(Self.frame(.att, Array(repeating: 1, count: 10)), size: 6, handle: ConnectionHandle(4), offset: 0)
         try Self.push(first[0], into: &reassembler, &out)  // 4 header + 2 of 10 payload bytes
         let next = Self.frame(.att, [7, 7, 7])
         // The new, complete PDU is still delivered; then the abandoned one is reported.
         #expect(throws: WireError(.l2cap, .lengthMismatch(field: "L2CAP length", declared: 10, actual: 2), at: 200)) {
-            try Self.push(Fragment(handle: 4, boundary: .firstFlushable, bytes: next, offset: 200), into: &reassembler, &out)
+            try Self.push(Fragment(handle: ConnectionHandle(4), boundary: .firstFlushable, bytes: next, offset: 200), into: &reassembler, &out)
         }
         #expect(out.map(\.payload) == [[7, 7, 7]])
         // The leftover continuation of the abandoned PDU is now an orphan.
         #expect(throws: WireError.self) { try Self.push(first[1], into: &reassembler, &out) }
-        #expect(!reassembler.isAssembling(handle: 4))
+        #expect(!reassembler.isAssembling(handle: ConnectionHandle(4)))
     }
 
     @Test func fragmentOverflowingTheDeclaredLength() throws {
@@ -198,19 +198,19 @@ import Testing
         var out: [Delivered] = []
         // Declared payload 6; a start of 4+4 bytes, then a continuation of 5 (2 too many).
         let pdu = Self.frame(.att, [1, 2, 3, 4, 5, 6])
-        try Self.push(Fragment(handle: 9, boundary: .firstFlushable, bytes: Array(pdu[0..<8]), offset: 1000), into: &reassembler, &out)
+        try Self.push(Fragment(handle: ConnectionHandle(9), boundary: .firstFlushable, bytes: Array(pdu[0..<8]), offset: 1000), into: &reassembler, &out)
         #expect(throws: WireError(.l2cap, .lengthMismatch(field: "L2CAP length", declared: 6, actual: 9), at: 2002)) {
-            try Self.push(Fragment(handle: 9, boundary: .continuing, bytes: [5, 6, 0xEE, 0xEE, 0xEE], offset: 2000), into: &reassembler, &out)
+            try Self.push(Fragment(handle: ConnectionHandle(9), boundary: .continuing, bytes: [5, 6, 0xEE, 0xEE, 0xEE], offset: 2000), into: &reassembler, &out)
         }
         // Further continuations of the rejected PDU are dropped quietly, then a start recovers.
-        try Self.push(Fragment(handle: 9, boundary: .continuing, bytes: [0xEE], offset: 3000), into: &reassembler, &out)
+        try Self.push(Fragment(handle: ConnectionHandle(9), boundary: .continuing, bytes: [0xEE], offset: 3000), into: &reassembler, &out)
         #expect(reassembler.discardedFragmentCount == 1)
-        try Self.push(Fragment(handle: 9, boundary: .firstFlushable, bytes: pdu, offset: 4000), into: &reassembler, &out)
+        try Self.push(Fragment(handle: ConnectionHandle(9), boundary: .firstFlushable, bytes: pdu, offset: 4000), into: &reassembler, &out)
         #expect(out.map(\.payload) == [[1, 2, 3, 4, 5, 6]])
 
         // A start fragment longer than its own declared PDU.
         #expect(throws: WireError(.l2cap, .lengthMismatch(field: "L2CAP length", declared: 6, actual: 7), at: 510)) {
-            try Self.push(Fragment(handle: 9, boundary: .firstFlushable, bytes: pdu + [0], offset: 500), into: &reassembler, &out)
+            try Self.push(Fragment(handle: ConnectionHandle(9), boundary: .firstFlushable, bytes: pdu + [0], offset: 500), into: &reassembler, &out)
         }
     }
 
@@ -219,15 +219,15 @@ import Testing
         var reassembler = L2CAPReassembler(maximumPDUSize: 517 + 4)
         var out: [Delivered] = []
         let big = Self.frame(.att, Array(repeating: 0, count: 518))
-        let fragments = Self.split(big, size: 251, handle: 5, offset: 10)
+        let fragments = Self.split(big, size: 251, handle: ConnectionHandle(5), offset: 10)
         #expect(throws: WireError(.l2cap, .oversize(field: "L2CAP PDU", limit: 521, actual: 522), at: 10)) {
             try Self.push(fragments[0], into: &reassembler, &out)
         }
         for fragment in fragments.dropFirst() { try Self.push(fragment, into: &reassembler, &out) }
         #expect(reassembler.discardedFragmentCount == fragments.count - 1)
-        #expect(reassembler.connections[5]?.buffer.capacity ?? 0 == 0)
+        #expect(reassembler.connections[ConnectionHandle(5)]?.buffer.capacity ?? 0 == 0)
         // Exactly at the limit is fine.
-        for fragment in Self.split(Self.frame(.att, Array(repeating: 1, count: 517)), size: 251, handle: 5) {
+        for fragment in Self.split(Self.frame(.att, Array(repeating: 1, count: 517)), size: 251, handle: ConnectionHandle(5)) {
             try Self.push(fragment, into: &reassembler, &out)
         }
         #expect(out.map(\.payload.count) == [517])
@@ -235,20 +235,20 @@ import Testing
         // A header split across fragments is checked as soon as it is complete.
         var small = L2CAPReassembler(maximumPDUSize: 30)
         let header = Self.frame(.att, Array(repeating: 0, count: 40))
-        try Self.push(Fragment(handle: 1, boundary: .firstFlushable, bytes: [header[0]], offset: 70), into: &small, &out)
+        try Self.push(Fragment(handle: ConnectionHandle(1), boundary: .firstFlushable, bytes: [header[0]], offset: 70), into: &small, &out)
         #expect(throws: WireError(.l2cap, .oversize(field: "L2CAP PDU", limit: 30, actual: 44), at: 70)) {
-            try Self.push(Fragment(handle: 1, boundary: .continuing, bytes: Array(header[1..<10]), offset: 71), into: &small, &out)
+            try Self.push(Fragment(handle: ConnectionHandle(1), boundary: .continuing, bytes: Array(header[1..<10]), offset: 71), into: &small, &out)
         }
     }
 
     @Test func resetForgetsAConnection() throws {
         var reassembler = L2CAPReassembler()
         var out: [Delivered] = []
-        let fragments = Self.split(Self.frame(.att, [1, 2, 3, 4]), size: 5, handle: 6)
+        let fragments = Self.split(Self.frame(.att, [1, 2, 3, 4]), size: 5, handle: ConnectionHandle(6))
         try Self.push(fragments[0], into: &reassembler, &out)
-        #expect(reassembler.isAssembling(handle: 6))
-        reassembler.reset(handle: 6)
-        #expect(!reassembler.isAssembling(handle: 6))
+        #expect(reassembler.isAssembling(handle: ConnectionHandle(6)))
+        reassembler.reset(handle: ConnectionHandle(6))
+        #expect(!reassembler.isAssembling(handle: ConnectionHandle(6)))
         #expect(reassembler.activeCount == 0)
         #expect(throws: WireError.self) { try Self.push(fragments[1], into: &reassembler, &out) }
         #expect(out.isEmpty)
@@ -258,7 +258,7 @@ import Testing
         var reassembler = L2CAPReassembler()
         let pdu = Self.frame(.att, [1, 2, 3])
         let failure = WireError(.att, .unknownType(field: "test", value: 1), at: 0)
-        for fragment in Self.split(pdu, size: 2, handle: 1) {
+        for fragment in Self.split(pdu, size: 2, handle: ConnectionHandle(1)) {
             do {
                 try reassembler.push(handle: fragment.handle, boundary: fragment.boundary, fragment: fragment.bytes.span.bytes, offset: 0) { _ throws(WireError) in
                     throw failure
@@ -269,7 +269,7 @@ import Testing
         }
         #expect(reassembler.activeCount == 0)
         var out: [Delivered] = []
-        for fragment in Self.split(pdu, size: 2, handle: 1) { try Self.push(fragment, into: &reassembler, &out) }
+        for fragment in Self.split(pdu, size: 2, handle: ConnectionHandle(1)) { try Self.push(fragment, into: &reassembler, &out) }
         #expect(out.map(\.payload) == [[1, 2, 3]])
     }
 

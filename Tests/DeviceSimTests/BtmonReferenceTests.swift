@@ -37,7 +37,7 @@ import Testing
             guard let measurement = device.database.characteristic(.heartRateMeasurement)?.value else { continue }
             wristbands += 1
             let values = listing.notifications.filter {
-                listing.connections[$0.connection] == device.address && $0.attribute == measurement
+                listing.connections[$0.connection] == device.address && $0.attribute == measurement.rawValue
             }
             let decoded = try values.map { try #require(HeartRateMeasurement($0.value), "\(device.address): \($0.value)") }
             let beats: [Double] = run.truth.compactMap {
@@ -67,7 +67,7 @@ import Testing
         for device in simulation.devices {
             guard let measurement = device.database.characteristic(.heartRateMeasurement)?.value else { continue }
             let listed = listing.notifications.filter {
-                listing.connections[$0.connection] == device.address && $0.attribute == measurement
+                listing.connections[$0.connection] == device.address && $0.attribute == measurement.rawValue
             }.map(\.value)
             let received = recorder.values.filter { $0.address == device.address && $0.uuid == .heartRateMeasurement }.map(\.bytes)
             #expect(received.count >= 5, "\(device.address): \(received.count) Heart Rate Measurements in 10 s")

@@ -133,7 +133,7 @@ import Testing
     final class FirmwareBearer: ATTBearer {
         let device: any VirtualPeripheral
         let clock: () -> Double
-        let handle: UInt16 = 0x0040
+        let handle = ConnectionHandle(0x0040)
         var inbox: [[UInt8]] = []
 
         init(_ device: any VirtualPeripheral, central: BDAddress, clock: @escaping () -> Double) {

@@ -23,7 +23,7 @@ import Testing
         let file = bytes.span.bytes
         var reader = try BTSnoopReader(file: file)
         var links: [Link] = []
-        var open: [UInt16: Int] = [:]
+        var open: [ConnectionHandle: Int] = [:]
         try reader.forEach(in: file) { record, packet throws(WireError) in
             switch (record.packetType, record.direction) {
             case (.event, _):
@@ -34,7 +34,7 @@ import Testing
             case (.aclData, .sent):
                 let header = packet.withUnsafeBytes { Array($0.prefix(2)) }
                 guard header.count == 2, packet.byteCount > 8,
-                      let link = open[UInt16(header[0]) | UInt16(header[1] & 0x0F) << 8] else { return }
+                      let link = open[ConnectionHandle(UInt16(header[0]) | UInt16(header[1] & 0x0F) << 8)] else { return }
                 links[link].requests.append(try ATTPDU(parsing: packet.extracting(8...)))
             default:
                 break
@@ -54,14 +54,14 @@ import Testing
             let device = try #require(run.simulation.devices.first { $0.address == link.address })
             let services = device.database.services
             var stage = 0  // 0 MTU, 1 services, 2 characteristics, 3 descriptors and CCCD writes
-            var characteristicStarts: Set<UInt16> = []
-            var written: Set<UInt16> = []
+            var characteristicStarts: Set<AttributeHandle> = []
+            var written: Set<AttributeHandle> = []
             for request in link.requests {
                 switch request {
                 case .exchangeMTURequest:
                     #expect(stage == 0, "\(link.address): Exchange MTU first (§4.3.1)")
                 case .readByGroupTypeRequest(let range, let type):
-                    #expect(stage <= 1 && type == BluetoothUUID(0x2800) && range.end == 0xFFFF, "\(link.address): \(range) (§4.4.1)")
+                    #expect(stage <= 1 && type == BluetoothUUID(0x2800) && range.end == .last, "\(link.address): \(range) (§4.4.1)")
                     stage = 1
                 case .readByTypeRequest(let range, let type):
                     // Within one service, up to its end (§4.6.1).
@@ -74,12 +74,12 @@ import Testing
                     // After a characteristic's value, before the next declaration or the service end (§4.7.1).
                     let owner = services.flatMap { service in
                         service.characteristics.enumerated().map { index, characteristic in
-                            let next = index + 1 < service.characteristics.count ? service.characteristics[index + 1].declaration - 1
+                            let next = index + 1 < service.characteristics.count ? service.characteristics[index + 1].declaration.predecessor!
                                                                                     : service.range.end
                             return (characteristic, next)
                         }
-                    }.first { $0.0.value + 1 == range.start }
-                    #expect(stage >= 2 && owner != nil && range.end <= owner?.1 ?? 0,
+                    }.first { $0.0.value.successor == range.start }
+                    #expect(stage >= 2 && owner != nil && range.end <= owner?.1 ?? .reserved,
                             "\(link.address): Find Information \(range) is not over a characteristic's descriptors")
                     stage = 3
                 case .writeRequest(let handle, _):

@@ -111,7 +111,7 @@ import Testing
         controller.connectionComplete(handle: 0x0040, central: Self.central)
         controller.setTerminated(set: UInt8(second), handle: 0x0040)
         try step(host, at: 0.1)
-        #expect(host.connections[0x0040] == second)
+        #expect(host.connections[ConnectionHandle(0x0040)] == second)
         #expect(host.statistics.connections == 1)
         // The controller's own address follows the newest link (Bumble routes ACL by it).
         #expect(controller.parameters(of: 0x2005).last == devices[second].address.littleEndianBytes)
@@ -119,12 +119,12 @@ import Testing
         controller.setTerminated(set: UInt8(first), handle: 0x0041)
         controller.connectionComplete(handle: 0x0041, central: Self.central)
         try step(host, at: 0.2)
-        #expect(host.connections[0x0041] == first)
+        #expect(host.connections[ConnectionHandle(0x0041)] == first)
 
         // Each link's GATT server is its own device's: Serial Number String (0x2A25) is the address.
         for (handle, index) in [(UInt16(0x0040), second), (0x0041, first)] {
             controller.attRequest(handle: handle) {
-                ATTPDU.encodeReadByTypeRequest(ATTHandleRange(start: 1, end: 0xFFFF), type: BluetoothUUID(0x2A25), into: &$0)
+                ATTPDU.encodeReadByTypeRequest(ATTHandleRange(start: .first, end: .last), type: BluetoothUUID(0x2A25), into: &$0)
             }
             try step(host, at: 0.3)
             let response = try #require(controller.attPDUs(on: handle).last)
@@ -141,7 +141,7 @@ import Testing
         for tenth in 5...60 { try step(host, at: Double(tenth) / 10) }
         let notifications = controller.attPDUs(on: 0x0040).filter { $0.first == 0x1B }
         #expect(notifications.count >= 3, "a heart rate a second for 5.5 s")
-        #expect(notifications.allSatisfy { UInt16($0[1]) | UInt16($0[2]) << 8 == measurement.value })
+        #expect(notifications.allSatisfy { UInt16($0[1]) | UInt16($0[2]) << 8 == measurement.value.rawValue })
         #expect(controller.attPDUs(on: 0x0041).isEmpty, "the first wristband's central did not subscribe")
         #expect(controller.acl.allSatisfy { $0.handle == 0x0040 })
 
@@ -151,7 +151,7 @@ import Testing
         controller.disconnectionComplete(handle: 0x0040)
         try step(host, at: 6.1)
         try step(host, at: 6.2)
-        #expect(host.connections[0x0040] == nil && host.connections[0x0041] == first)
+        #expect(host.connections[ConnectionHandle(0x0040)] == nil && host.connections[ConnectionHandle(0x0041)] == first)
         #expect(controller.parameters(of: 0x2039) == [[0x01, 0x01, UInt8(second), 0, 0, 0]])
         #expect(host.statistics.disconnections == 1)
         #expect(host.statistics.malformedPackets == 0 && host.statistics.failedCommands == 0)
@@ -251,7 +251,7 @@ final class ScriptedController: HCITransport {
     }
 
     func setTerminated(set: UInt8, handle: UInt16) {
-        event(AdvertisingSetTerminated(status: 0, advertisingHandle: set, connectionHandle: handle).encoded)
+        event(AdvertisingSetTerminated(status: 0, advertisingHandle: set, connectionHandle: ConnectionHandle(handle)).encoded)
     }
 
     /// Disconnection Complete (§7.7.5), reason Remote User Terminated.

@@ -67,9 +67,9 @@ import Testing
         // HCI_LE_Advertising_Set_Terminated_Event(status=0, advertising_handle=1,
         //   connection_handle=0x41, num_completed_extended_advertising_events=0)
         let event = try #require([UInt8](hex: "3e06120001410000"))
-        #expect(AdvertisingSetTerminated(status: 0, advertisingHandle: 1, connectionHandle: 0x41).encoded == event)
+        #expect(AdvertisingSetTerminated(status: 0, advertisingHandle: 1, connectionHandle: ConnectionHandle(0x41)).encoded == event)
         let parsed = try AdvertisingSetTerminated(parsing: event.span.bytes.extracting(3...), base: 3)
-        #expect(parsed == AdvertisingSetTerminated(status: 0, advertisingHandle: 1, connectionHandle: 0x41))
+        #expect(parsed == AdvertisingSetTerminated(status: 0, advertisingHandle: 1, connectionHandle: ConnectionHandle(0x41)))
         #expect(throws: WireError.self) { try AdvertisingSetTerminated(parsing: event.span.bytes.extracting(3..<7)) }
     }
 }

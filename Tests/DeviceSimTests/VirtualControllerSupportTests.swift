@@ -33,7 +33,7 @@ final class HeartRateBandDouble: VirtualPeripheral {
 
     /// Seconds between measurements while subscribed.
     let measurementPeriod: Double
-    private(set) var handle: UInt16?
+    private(set) var handle: ConnectionHandle?
     private(set) var subscribed = false
     private(set) var mtu = 23
     private(set) var connectedAt: [Double] = []
@@ -77,19 +77,19 @@ final class HeartRateBandDouble: VirtualPeripheral {
         }
     }
 
-    func connected(handle: UInt16, central: BDAddress, at time: Double) {
+    func connected(handle: ConnectionHandle, central: BDAddress, at time: Double) {
         self.handle = handle
         connectedAt.append(time)
     }
 
-    func disconnected(handle: UInt16, reason: UInt8, at time: Double) {
+    func disconnected(handle: ConnectionHandle, reason: UInt8, at time: Double) {
         self.handle = nil
         subscribed = false
         queued.removeAll()
         disconnectReasons.append(reason)
     }
 
-    func attributeRequest(_ pdu: [UInt8], handle: UInt16, at time: Double) -> [UInt8]? {
+    func attributeRequest(_ pdu: [UInt8], handle: ConnectionHandle, at time: Double) -> [UInt8]? {
         requests.append(pdu)
         guard let opcode = pdu.first else { return nil }
         func u16(_ index: Int) -> UInt16 { UInt16(pdu[index]) | UInt16(pdu[index + 1]) << 8 }
@@ -134,7 +134,7 @@ final class HeartRateBandDouble: VirtualPeripheral {
         }
     }
 
-    func dequeueOutgoing(handle: UInt16, upTo time: Double, limit: Int) -> [[UInt8]] {
+    func dequeueOutgoing(handle: ConnectionHandle, upTo time: Double, limit: Int) -> [[UInt8]] {
         var taken: [[UInt8]] = []
         while taken.count < limit, let first = queued.first, first.time <= time {
             taken.append(first.pdu)
@@ -154,8 +154,8 @@ final class ScriptedHost {
     private var cursor = 0
     private var reassembler = L2CAPReassembler()
     /// Complete L2CAP frames received: handle, channel, payload, time.
-    private(set) var frames: [(handle: UInt16, channel: UInt16, payload: [UInt8], time: Double)] = []
-    private(set) var completedPackets: [UInt16: Int] = [:]
+    private(set) var frames: [(handle: ConnectionHandle, channel: UInt16, payload: [UInt8], time: Double)] = []
+    private(set) var completedPackets: [ConnectionHandle: Int] = [:]
     private(set) var reassemblyErrors = 0
 
     init(_ controller: VirtualController) { self.controller = controller }
@@ -165,7 +165,7 @@ final class ScriptedHost {
     func sendRaw(_ type: HCIPacketType, _ bytes: [UInt8]) { controller.receive(hostPacket: type, bytes) }
 
     /// Sends an L2CAP PDU as one ACL packet (or fragments of `fragment` bytes).
-    func sendL2CAP(handle: UInt16, channel: UInt16, _ payload: [UInt8], fragment: Int = 251) {
+    func sendL2CAP(handle: ConnectionHandle, channel: UInt16, _ payload: [UInt8], fragment: Int = 251) {
         let pdu = [UInt8(payload.count & 0xFF), UInt8(payload.count >> 8), UInt8(channel & 0xFF), UInt8(channel >> 8)] + payload
         var start = 0
         while start < pdu.count {
@@ -178,7 +178,7 @@ final class ScriptedHost {
         }
     }
 
-    func sendATT(handle: UInt16, _ pdu: [UInt8]) { sendL2CAP(handle: handle, channel: 4, pdu) }
+    func sendATT(handle: ConnectionHandle, _ pdu: [UInt8]) { sendL2CAP(handle: handle, channel: 4, pdu) }
 
     /// Collects what the controller produced.
     @discardableResult
@@ -191,7 +191,7 @@ final class ScriptedHost {
                 let count = Int(packet.bytes[2])
                 for index in 0..<count {
                     let base = 3 + 4 * index
-                    let handle = UInt16(packet.bytes[base]) | UInt16(packet.bytes[base + 1]) << 8
+                    let handle = ConnectionHandle(UInt16(packet.bytes[base]) | UInt16(packet.bytes[base + 1]) << 8)
                     let done = Int(packet.bytes[base + 2]) | Int(packet.bytes[base + 3]) << 8
                     completedPackets[handle, default: 0] += done
                 }
@@ -206,7 +206,7 @@ final class ScriptedHost {
     }
 
     /// Runs the controller until a frame on `channel` arrives after the current ones.
-    func awaitFrame(handle: UInt16, channel: UInt16 = 4, within seconds: Double = 2) -> [UInt8]? {
+    func awaitFrame(handle: ConnectionHandle, channel: UInt16 = 4, within seconds: Double = 2) -> [UInt8]? {
         let seen = frames.count
         let deadline = controller.now + seconds
         while controller.now < deadline {
@@ -222,7 +222,7 @@ final class ScriptedHost {
     private func absorbACL(_ packet: ControllerPacket) {
         let time = packet.time
         let bytes = packet.bytes
-        var arrived: [(UInt16, UInt16, [UInt8])] = []
+        var arrived: [(ConnectionHandle, UInt16, [UInt8])] = []
         do throws(WireError) {
             let span = bytes.span.bytes
             let header = try ACLDataHeader(parsing: span)
@@ -274,7 +274,7 @@ final class ScriptedHost {
     }
 
     /// Scans actively until `address` is reported, connects to it and returns the handle.
-    func connect(to address: BDAddress, interval: UInt16 = 24, timeout: UInt16 = 200) -> UInt16? {
+    func connect(to address: BDAddress, interval: UInt16 = 24, timeout: UInt16 = 200) -> ConnectionHandle? {
         send(.leCreateConnection(LECreateConnection(
             scanInterval: 0x60, scanWindow: 0x60, peerAddressType: 1, peerAddress: address,
             connection: LEConnectionParameters(intervalMin: interval, intervalMax: interval, supervisionTimeout: timeout))))

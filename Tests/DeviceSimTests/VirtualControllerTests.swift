@@ -172,7 +172,7 @@ import Testing
         let controller = VirtualController(peripherals: bands)
         let host = ScriptedHost(controller)
         host.powerOn()
-        var handles: [UInt16] = []
+        var handles: [ConnectionHandle] = []
         for band in bands { handles.append(try #require(host.connect(to: band.address, interval: 16))) }
         #expect(Set(handles).count == 12)
         #expect(controller.connectionHandles.count == 12)
@@ -181,7 +181,7 @@ import Testing
         #expect(bands.allSatisfy { $0.subscribed })
         for handle in handles {
             let count = host.frames.filter { $0.handle == handle && $0.payload.first == 0x1B }.count
-            #expect((17...21).contains(count), "handle \(handle): \(count) notifications in ~2 s at 10 Hz")
+            #expect((17...21).contains(count), "handle \(handle.rawValue): \(count) notifications in ~2 s at 10 Hz")
         }
         #expect(controller.statistics.notificationsDelivered == host.frames.filter { $0.payload.first == 0x1B }.count)
     }

@@ -8,7 +8,7 @@ import Testing
 /// says what and where, and decoding goes on with the next frame.
 @Suite struct MalformedCaptureTests {
     static let peripheral = BDAddress("F6:F7:F8:F9:FA:FB")!
-    static let connection: UInt16 = 0x0040
+    static let connection = ConnectionHandle(0x0040)
 
     /// A btsnoop capture (datalink 1002) built packet by packet.
     struct CaptureBuilder {
@@ -35,7 +35,7 @@ import Testing
         }
 
         /// An ATT notification in one ACL packet.
-        mutating func notify(handle: UInt16, _ value: [UInt8]) throws {
+        mutating func notify(handle: AttributeHandle, _ value: [UInt8]) throws {
             var att = ByteWriter()
             ATTPDU.encodeHandleValueNotification(handle: handle, value: value, into: &att)
             try l2cap(att.bytes)
@@ -52,7 +52,7 @@ import Testing
         var bytes: [UInt8] { writer.bytes }
     }
 
-    func decode(_ bytes: [UInt8], map: [UInt16: BluetoothUUID] = [16: BluetoothUUID(0x2A37)]) throws -> [DecodedValue] {
+    func decode(_ bytes: [UInt8], map: [AttributeHandle: BluetoothUUID] = [AttributeHandle(16): BluetoothUUID(0x2A37)]) throws -> [DecodedValue] {
         var dissector = CaptureDissector(catalog: Reference.catalog, handleOverrides: map)
         var values: [DecodedValue] = []
         try dissector.dissect(file: bytes.span.bytes) { values.append($0) }
@@ -62,14 +62,14 @@ import Testing
     @Test func malformedFramesYieldErrorsAndDecodingGoesOn() throws {
         var capture = CaptureBuilder()
         try capture.connect()
-        try capture.notify(handle: 16, [0x16, 72, 0x00, 0x04])  // contact detected, RR 1.0 s
+        try capture.notify(handle: AttributeHandle(16), [0x16, 72, 0x00, 0x04])  // contact detected, RR 1.0 s
         // ACL header says 9 bytes, 5 follow.
         try capture.add([0x40, 0x20, 0x09, 0x00, 0x01, 0x00, 0x04, 0x00, 0x1B], .aclData, .received)
         // Heart rate with the 16-bit flag and one byte of value.
-        try capture.notify(handle: 16, [0x01, 0x48])
+        try capture.notify(handle: AttributeHandle(16), [0x01, 0x48])
         // An ATT PDU too short to be a notification.
         try capture.l2cap([0x1B, 0x10])
-        try capture.notify(handle: 16, [0x00, 61])
+        try capture.notify(handle: AttributeHandle(16), [0x00, 61])
 
         let values = try decode(capture.bytes)
         try #require(values.count == 5)
@@ -97,7 +97,7 @@ import Testing
     @Test func truncatedLastRecordIsReportedAfterEverythingBeforeIt() throws {
         var capture = CaptureBuilder()
         try capture.connect()
-        try capture.notify(handle: 16, [0x00, 61])
+        try capture.notify(handle: AttributeHandle(16), [0x00, 61])
         let values = try decode(Array(capture.bytes.dropLast(3)))
         try #require(values.count == 1)
         #expect(values[0].source == .capture)
@@ -112,7 +112,7 @@ import Testing
     @Test func handlesWithoutDiscoveryOrSpecArePrintedRaw() throws {
         var capture = CaptureBuilder()
         try capture.connect()
-        try capture.notify(handle: 0x22, [0xDE, 0xAD])
+        try capture.notify(handle: AttributeHandle(0x22), [0xDE, 0xAD])
         let values = try decode(capture.bytes, map: [:])
         try #require(values.count == 1)
         #expect(values[0].uuid == nil && values[0].format == nil && values[0].rawValue == [0xDE, 0xAD])

@@ -17,7 +17,7 @@ extension Reference {
     }()
 
     /// Every value `gaitway decode` finds in a capture.
-    static func decode(_ file: URL, overrides: [UInt16: BluetoothUUID] = [:]) throws -> [DecodedValue] {
+    static func decode(_ file: URL, overrides: [AttributeHandle: BluetoothUUID] = [:]) throws -> [DecodedValue] {
         let bytes = Array(try Data(contentsOf: file))
         var dissector = CaptureDissector(catalog: catalog, handleOverrides: overrides)
         var values: [DecodedValue] = []

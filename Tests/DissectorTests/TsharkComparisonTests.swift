@@ -56,7 +56,7 @@ import Testing
             #expect(CaptureTime.iso8601(microseconds: value.timeMicros) == reference["time"] as? String)
             #expect(value.frame == reference["frame"] as? Int)
             #expect(value.address?.description == reference["address"] as? String)
-            #expect(value.handle.map(Int.init) == reference["handle"] as? Int)
+            #expect(value.handle.map { Int($0.rawValue) } == reference["handle"] as? Int)
             #expect(value.uuid?.description == reference["uuid"] as? String)
             #expect(value.source.rawValue == reference["source"] as? String)
             let fields = try Reference.object(try #require(value.fieldsJSON))

@@ -27,7 +27,7 @@ private func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let length = min(Int(input[position + 1]), count - position - 2)
         let start = position + 2
         position = start + length
-        let handle = UInt16(control & 0b11)
+        let handle = ConnectionHandle(UInt16(control & 0b11))
         let boundary = ACLPacketBoundary(rawValue: (control >> 2) & 0b11) ?? .continuing
         if control & 0x10 != 0 { reassembler.reset(handle: handle) }
         do throws(WireError) {

@@ -42,7 +42,7 @@ extension CentralHost {
         }
     }
 
-    func attribute(_ pdu: RawSpan, handle: UInt16) throws(WireError) {
+    func attribute(_ pdu: RawSpan, handle: ConnectionHandle) throws(WireError) {
         guard let client = links[handle] else { return }
         let now = clock()
         let parsed = try ATTPDU(parsing: pdu)
@@ -89,7 +89,7 @@ extension CentralHost {
         }
     }
 
-    func value(_ data: RawSpan, handle valueHandle: UInt16, kind: CharacteristicValueKind, _ client: GATTClientLink,
+    func value(_ data: RawSpan, handle valueHandle: AttributeHandle, kind: CharacteristicValueKind, _ client: GATTClientLink,
                at now: Double) {
         guard let uuid = client.valueUUIDs[valueHandle] else {
             statistics.unmappedValues += 1
@@ -101,7 +101,7 @@ extension CentralHost {
     /// The gateway has no GATT database of its own: Exchange MTU gets our MTU, every other
     /// request an Error Response (Vol 3, Part F, §3.4.1.1): Attribute Not Found for
     /// discovery, Request Not Supported for the rest.
-    func serverRequest(_ request: ATTPDU, handle: UInt16, _ client: GATTClientLink) {
+    func serverRequest(_ request: ATTPDU, handle: ConnectionHandle, _ client: GATTClientLink) {
         var writer = ByteWriter(capacity: 8)
         switch request {
         case .exchangeMTURequest:
@@ -114,7 +114,7 @@ extension CentralHost {
              .prepareWriteRequest(let attribute, _, _):
             ATTPDU.encodeErrorResponse(request: request.opcode, handle: attribute, error: .invalidHandle, into: &writer)
         default:
-            ATTPDU.encodeErrorResponse(request: request.opcode, handle: 0, error: .requestNotSupported, into: &writer)
+            ATTPDU.encodeErrorResponse(request: request.opcode, handle: .reserved, error: .requestNotSupported, into: &writer)
         }
         sendATT(writer.bytes, handle: handle)
     }
@@ -122,7 +122,7 @@ extension CentralHost {
     /// LE signalling (Vol 3, Part A, §4): a peripheral's Connection Parameter Update Request
     /// (§4.20) is accepted and carried out with LE Connection Update (Vol 4, Part E,
     /// §7.8.18); other requests get Command Reject, Command Not Understood (§4.1).
-    func signaling(_ payload: RawSpan, handle: UInt16) {
+    func signaling(_ payload: RawSpan, handle: ConnectionHandle) {
         guard let command = try? LESignalingCommand(parsing: payload) else {
             statistics.malformedPackets += 1
             return

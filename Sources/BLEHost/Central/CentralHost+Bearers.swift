@@ -9,7 +9,7 @@ extension CentralHost {
     public var isKernelManaged: Bool { connector != nil }
 
     /// Sends an ATT PDU on a link, over its bearer or as ACL.
-    func sendATT(_ pdu: [UInt8], handle: UInt16) {
+    func sendATT(_ pdu: [UInt8], handle: ConnectionHandle) {
         guard let bearer = bearers[handle] else {
             link.send(l2cap: pdu, channel: .att, handle: handle)
             return
@@ -35,8 +35,8 @@ extension CentralHost {
             connectFailed(address, status: HCIStatusCode.connectionFailedToBeEstablished, at: clock())
             return
         }
-        nextBearerHandle = nextBearerHandle == 0x0EFF ? 1 : nextBearerHandle + 1
-        while links[nextBearerHandle] != nil { nextBearerHandle += 1 }
+        nextBearerHandle = ConnectionHandle(nextBearerHandle == .maximum ? 1 : nextBearerHandle.rawValue + 1)
+        while links[nextBearerHandle] != nil { nextBearerHandle.rawValue += 1 }
         bearers[nextBearerHandle] = bearer
         connectionComplete(status: 0, handle: nextBearerHandle, role: 0x00, address: address,
                            addressType: device.addressType, at: clock())
@@ -70,7 +70,7 @@ extension CentralHost {
     }
 
     /// The bearer closed (the device went away or the kernel dropped the link).
-    func bearerLost(_ handle: UInt16, at now: Double) {
+    func bearerLost(_ handle: ConnectionHandle, at now: Double) {
         guard let bearer = bearers.removeValue(forKey: handle) else { return }
         bearer.close()
         // Connection Timeout (0x08): the kernel does not tell the bearer why.
@@ -78,7 +78,7 @@ extension CentralHost {
     }
 
     /// Closes a bearer on purpose (ATT timeout, shutdown).
-    func closeBearer(_ handle: UInt16, at now: Double) {
+    func closeBearer(_ handle: ConnectionHandle, at now: Double) {
         guard let bearer = bearers.removeValue(forKey: handle) else { return }
         bearer.close()
         disconnected(handle: handle, reason: HCIStatusCode.localHostTerminated, at: now)

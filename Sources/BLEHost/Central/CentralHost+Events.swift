@@ -176,7 +176,7 @@ extension CentralHost {
 
     // MARK: Links
 
-    func connectionComplete(status: UInt8, handle: UInt16, role: UInt8, address: BDAddress, addressType: UInt8,
+    func connectionComplete(status: UInt8, handle: ConnectionHandle, role: UInt8, address: BDAddress, addressType: UInt8,
                             at now: Double) {
         if initiating?.address == address || status != 0 { initiating = nil }
         setScanning(true)
@@ -224,7 +224,7 @@ extension CentralHost {
         delegate?.central(self, event: .backoff(address, retryAt: device.retryAt), at: now)
     }
 
-    func disconnected(handle: UInt16, reason: UInt8, at now: Double) {
+    func disconnected(handle: ConnectionHandle, reason: UInt8, at now: Double) {
         link.linkClosed(handle: handle)
         reassembler.reset(handle: handle)
         guard let client = links.removeValue(forKey: handle) else { return }

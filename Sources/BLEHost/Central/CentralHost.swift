@@ -32,11 +32,11 @@ public final class CentralHost {
     public internal(set) var controllerAddress = BDAddress(rawValue: 0)
     public internal(set) var usesExtendedCommands = false
 
-    var links: [UInt16: GATTClientLink] = [:]
+    var links: [ConnectionHandle: GATTClientLink] = [:]
     /// Kernel-managed mode: how to open a device's ATT bearer, and the open ones by handle.
     public let connector: ATTBearerConnector?
-    var bearers: [UInt16: any ATTBearer] = [:]
-    var nextBearerHandle: UInt16 = 0
+    var bearers: [ConnectionHandle: any ATTBearer] = [:]
+    var nextBearerHandle = ConnectionHandle(0)
     var bearerBuffer = [UInt8](repeating: 0, count: 1024)
     var reassembler = L2CAPReassembler()
     var devices: [BDAddress: SeenDevice] = [:]
@@ -65,7 +65,7 @@ public final class CentralHost {
         var name: String?
         var services: Set<BluetoothUUID> = []
         var connectable = false
-        var connectedHandle: UInt16?
+        var connectedHandle: ConnectionHandle?
         var failures = 0
         var retryAt = -Double.infinity
         var lastAdvertisement: [UInt8] = []
@@ -91,7 +91,7 @@ public final class CentralHost {
     public var devicesHeard: Int { devices.count }
 
     /// The value handle discovery found for a characteristic on a link, if any.
-    public func valueHandle(of characteristic: BluetoothUUID, connection handle: UInt16) -> UInt16? {
+    public func valueHandle(of characteristic: BluetoothUUID, connection handle: ConnectionHandle) -> AttributeHandle? {
         links[handle]?.valueUUIDs.first { $0.value == characteristic }?.key
     }
 

@@ -20,7 +20,7 @@ public enum CharacteristicValueKind: String, Sendable {
 
 /// A connected device as the central sees it.
 public struct CentralPeer: Sendable, Equatable {
-    public var handle: UInt16
+    public var handle: ConnectionHandle
     public var address: BDAddress
     public var addressType: UInt8
     /// The device's name from its advertisements, if it gave one.
@@ -40,9 +40,9 @@ public enum CentralEvent: Sendable, Equatable, CustomStringConvertible {
     case disconnected(CentralPeer, reason: UInt8)
     /// The next attempt on this device waits until `retryAt` (host time, seconds).
     case backoff(BDAddress, retryAt: Double)
-    case attError(CentralPeer, request: UInt8, handle: UInt16, error: UInt8)
+    case attError(CentralPeer, request: UInt8, handle: AttributeHandle, error: UInt8)
     case attTimeout(CentralPeer)
-    case connectionParametersUpdated(handle: UInt16, interval: Double)
+    case connectionParametersUpdated(handle: ConnectionHandle, interval: Double)
     case commandFailed(opcode: UInt16, status: UInt8)
     case unexpectedPacket(String)
     /// The controller holds `limit` links and has no room for more: these devices wait
@@ -63,16 +63,16 @@ public enum CentralEvent: Sendable, Equatable, CustomStringConvertible {
         case let .controllerReady(address, extended, buffers, length):
             "controller \(address) ready (\(extended ? "extended" : "legacy") scanning, \(buffers) ACL buffers of \(length) bytes)"
         case .connecting(let address): "connecting to \(address)"
-        case .connected(let peer): "connected to \(peer.address) (handle \(peer.handle))"
+        case .connected(let peer): "connected to \(peer.address) (handle \(peer.handle.rawValue))"
         case let .connectFailed(address, status): "connection to \(address) failed: \(HCIStatusCode.describe(status))"
         case let .ready(peer, subscribed, read):
             "\(peer.address): MTU \(peer.mtu), subscribed to \(subscribed.map(\.description).joined(separator: ", ")); read \(read.count)"
         case let .disconnected(peer, reason): "\(peer.address) disconnected: \(HCIStatusCode.describe(reason))"
         case let .backoff(address, retryAt): "\(address): next attempt at \(retryAt)"
         case let .attError(peer, request, handle, error):
-            "\(peer.address): ATT error 0x\(String(error, radix: 16)) for request 0x\(String(request, radix: 16)) on handle 0x\(String(handle, radix: 16))"
+            "\(peer.address): ATT error 0x\(String(error, radix: 16)) for request 0x\(String(request, radix: 16)) on handle 0x\(String(handle.rawValue, radix: 16))"
         case .attTimeout(let peer): "\(peer.address): ATT request unanswered for 30 s, disconnecting"
-        case let .connectionParametersUpdated(handle, interval): "handle \(handle): connection interval \(interval * 1000) ms"
+        case let .connectionParametersUpdated(handle, interval): "handle \(handle.rawValue): connection interval \(interval * 1000) ms"
         case let .commandFailed(opcode, status): "HCI command 0x\(String(opcode, radix: 16)) failed: \(HCIStatusCode.describe(status))"
         case .unexpectedPacket(let what): "unexpected packet: \(what)"
         case let .devicesWaiting(limit, waiting):

@@ -18,20 +18,20 @@ import BLEWire
 /// per packet without copying its tables.
 public final class GATTClientLink {
     struct Characteristic {
-        var declaration: UInt16
+        var declaration: AttributeHandle
         var properties: CharacteristicProperties
-        var valueHandle: UInt16
+        var valueHandle: AttributeHandle
         var uuid: BluetoothUUID
         /// Last handle that can belong to it (before the next declaration or the service end).
-        var end: UInt16
-        var cccd: UInt16?
+        var end: AttributeHandle
+        var cccd: AttributeHandle?
     }
 
     enum Step: Equatable {
         case exchangingMTU
-        case discoveringServices(from: UInt16)
-        case discoveringCharacteristics(service: Int, from: UInt16)
-        case discoveringDescriptors(characteristic: Int, from: UInt16)
+        case discoveringServices(from: AttributeHandle)
+        case discoveringCharacteristics(service: Int, from: AttributeHandle)
+        case discoveringDescriptors(characteristic: Int, from: AttributeHandle)
         case subscribing(characteristic: Int)
         case reading(characteristic: Int)
         case ready
@@ -43,7 +43,7 @@ public final class GATTClientLink {
     var services: [(range: ATTHandleRange, uuid: BluetoothUUID)] = []
     var characteristics: [Characteristic] = []
     /// Value handle -> characteristic UUID, for notifications.
-    var valueUUIDs: [UInt16: BluetoothUUID] = [:]
+    var valueUUIDs: [AttributeHandle: BluetoothUUID] = [:]
     /// Which characteristics to subscribe to and which to read once, decided by the owner.
     let wantsSubscription: (BluetoothUUID) -> Bool
     let wantsRead: (BluetoothUUID) -> Bool
@@ -63,7 +63,7 @@ public final class GATTClientLink {
     }
 
     /// A client for the link `handle` to `address`, before the MTU exchange (ATT_MTU 23).
-    public convenience init(handle: UInt16, address: BDAddress, addressType: UInt8, clientMTU: UInt16,
+    public convenience init(handle: ConnectionHandle, address: BDAddress, addressType: UInt8, clientMTU: UInt16,
                             wantsSubscription: @escaping (BluetoothUUID) -> Bool, wantsRead: @escaping (BluetoothUUID) -> Bool) {
         self.init(peer: CentralPeer(handle: handle, address: address, addressType: addressType, name: nil, mtu: 23),
                   clientMTU: clientMTU, wantsSubscription: wantsSubscription, wantsRead: wantsRead)
@@ -92,19 +92,20 @@ public final class GATTClientLink {
         // starts after the last handle found); a server that answers with handles before
         // the ones asked for ends that step instead of repeating it for ever.
         case (.discoveringServices(let start), .readByGroupTypeResponse(let list)):
-            var last: UInt16 = 0
+            var last = AttributeHandle.reserved
             try list.forEach(in: pdu) { group, value throws(WireError) in
                 let declaration = try ServiceDeclaration(parsing: value)
                 services.append((group, declaration.uuid))
                 last = max(last, group.end)
             }
-            if last < start || last == 0xFFFF { return nextStep(after: step, at: time) }
-            return discoverServices(from: last + 1, at: time)
+            // After a group ending at 0xFFFF there is nothing left to ask for.
+            guard last >= start, let next = last.successor else { return nextStep(after: step, at: time) }
+            return discoverServices(from: next, at: time)
         case (.discoveringServices, .errorResponse):
             return nextStep(after: step, at: time)  // Attribute Not Found: no more services
 
         case (.discoveringCharacteristics(let service, let start), .readByTypeResponse(let list)):
-            var last: UInt16 = 0
+            var last = AttributeHandle.reserved
             try list.forEach(in: pdu) { handle, value throws(WireError) in
                 let declaration = try CharacteristicDeclaration(parsing: value)
                 characteristics.append(Characteristic(declaration: handle, properties: declaration.properties,
@@ -114,21 +115,22 @@ public final class GATTClientLink {
                 last = max(last, handle)
             }
             let range = services[service].range
-            if last < start || last >= range.end { return nextStep(after: step, at: time) }
-            return discoverCharacteristics(service: service, from: last + 1, at: time)
+            guard last >= start, last < range.end, let next = last.successor else { return nextStep(after: step, at: time) }
+            return discoverCharacteristics(service: service, from: next, at: time)
         case (.discoveringCharacteristics, .errorResponse):
             return nextStep(after: step, at: time)
 
         case (.discoveringDescriptors(let index, let start), .findInformationResponse(let list)):
-            var last: UInt16 = 0
+            var last = AttributeHandle.reserved
             try list.forEach(in: pdu) { handle, uuid throws(WireError) in
                 if uuid == BluetoothUUID(0x2902) { characteristics[index].cccd = handle }
                 last = max(last, handle)
             }
-            if characteristics[index].cccd != nil || last < start || last >= characteristics[index].end {
+            guard characteristics[index].cccd == nil, last >= start, last < characteristics[index].end,
+                  let next = last.successor else {
                 return nextStep(after: step, at: time)
             }
-            return discoverDescriptors(index, from: last + 1, at: time)
+            return discoverDescriptors(index, from: next, at: time)
         case (.discoveringDescriptors, .errorResponse):
             return nextStep(after: step, at: time)
 
@@ -160,9 +162,9 @@ public final class GATTClientLink {
     func nextStep(after finished: Step, at time: Double) -> [UInt8]? {
         switch finished {
         case .exchangingMTU:
-            return discoverServices(from: 1, at: time)
+            return discoverServices(from: .first, at: time)
         case .discoveringServices:
-            return discoverCharacteristics(service: 0, from: services.first?.range.start ?? 0, at: time)
+            return discoverCharacteristics(service: 0, from: services.first?.range.start, at: time)
         case .discoveringCharacteristics(let service, _):
             return discoverCharacteristics(service: service + 1, from: nil, at: time)
         case .discoveringDescriptors(let index, _):
@@ -176,15 +178,15 @@ public final class GATTClientLink {
         }
     }
 
-    func discoverServices(from start: UInt16, at time: Double) -> [UInt8] {
+    func discoverServices(from start: AttributeHandle, at time: Double) -> [UInt8] {
         step = .discoveringServices(from: start)
         return request(at: time, Self.pdu {
-            ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: start, end: 0xFFFF),
+            ATTPDU.encodeReadByGroupTypeRequest(ATTHandleRange(start: start, end: .last),
                                                 type: BluetoothUUID(0x2800), into: &$0)
         })
     }
 
-    func discoverCharacteristics(service: Int, from start: UInt16?, at time: Double) -> [UInt8]? {
+    func discoverCharacteristics(service: Int, from start: AttributeHandle?, at time: Double) -> [UInt8]? {
         guard service < services.count else {
             finishCharacteristicRanges()
             return subscribe(from: 0, descriptorsDone: false, at: time)
@@ -203,7 +205,9 @@ public final class GATTClientLink {
     func finishCharacteristicRanges() {
         for index in characteristics.indices where index + 1 < characteristics.count {
             let next = characteristics[index + 1].declaration
-            if next > characteristics[index].valueHandle { characteristics[index].end = min(characteristics[index].end, next - 1) }
+            if next > characteristics[index].valueHandle, let before = next.predecessor {
+                characteristics[index].end = min(characteristics[index].end, before)
+            }
         }
     }
 
@@ -218,8 +222,9 @@ public final class GATTClientLink {
             if notifiable, wantsSubscription(characteristic.uuid) {
                 // A value at the end of its range (or at 0xFFFF, from a broken server) has no
                 // room for a CCCD after it.
-                if !descriptorsDone, characteristic.valueHandle < characteristic.end {
-                    return discoverDescriptors(index, from: characteristic.valueHandle + 1, at: time)
+                if !descriptorsDone, characteristic.valueHandle < characteristic.end,
+                   let afterValue = characteristic.valueHandle.successor {
+                    return discoverDescriptors(index, from: afterValue, at: time)
                 }
                 if let cccd = characteristic.cccd {
                     let value: ClientCharacteristicConfiguration =
@@ -234,7 +239,7 @@ public final class GATTClientLink {
         return readNext(from: 0, at: time)
     }
 
-    func discoverDescriptors(_ index: Int, from start: UInt16, at time: Double) -> [UInt8]? {
+    func discoverDescriptors(_ index: Int, from start: AttributeHandle, at time: Double) -> [UInt8]? {
         let end = characteristics[index].end
         guard start <= end else { return subscribe(from: index + 1, descriptorsDone: false, at: time) }
         step = .discoveringDescriptors(characteristic: index, from: start)

@@ -29,9 +29,9 @@ public final class HCIHostLink {
     var outbox: [UInt8] = []
     var commandQueue: [[UInt8]] = []
     var commandCredits = 1
-    var aclQueue: [(handle: UInt16, packet: [UInt8])] = []
+    var aclQueue: [(handle: ConnectionHandle, packet: [UInt8])] = []
     var aclCredits = 1
-    var aclInFlight: [UInt16: Int] = [:]
+    var aclInFlight: [ConnectionHandle: Int] = [:]
     /// The command `execute` waits for, and its answer (Status, then return parameters).
     var awaited: HCIOpcode?
     var awaitedResult: [UInt8]?
@@ -64,7 +64,7 @@ public final class HCIHostLink {
     /// it as ACL packets no longer than the controller's buffers: the first with
     /// Packet_Boundary_Flag 0b00 (first non-automatically-flushable, the one an LE host
     /// uses), the rest 0b01 (continuing) (Vol 4, Part E, §5.4.2).
-    public func send(l2cap payload: some Collection<UInt8>, channel: L2CAPChannelID, handle: UInt16) {
+    public func send(l2cap payload: some Collection<UInt8>, channel: L2CAPChannelID, handle: ConnectionHandle) {
         var pdu = ByteWriter(capacity: payload.count + L2CAPBasicHeader.size)
         L2CAPBasicHeader.encode(channel: channel, payload: Array(payload), into: &pdu)
         var start = 0
@@ -124,7 +124,7 @@ public final class HCIHostLink {
 
     /// Forgets what was queued for a link that is gone and takes its buffers back: the
     /// controller flushed them on disconnection (§4.3).
-    public func linkClosed(handle: UInt16) {
+    public func linkClosed(handle: ConnectionHandle) {
         aclCredits = min(aclCredits + (aclInFlight.removeValue(forKey: handle) ?? 0), aclBufferCount)
         aclQueue.removeAll { $0.handle == handle }
     }

@@ -9,12 +9,12 @@ import BLEWire
 /// +-------------+--------------------+-----------------+-------------+
 /// ```
 public struct GATTAttribute {
-    public let handle: UInt16
+    public let handle: AttributeHandle
     public let type: BluetoothUUID
     public let permissions: GATTPermissions
     /// For a service declaration, the last handle of the service; for any other
     /// attribute, its own handle (what Find By Type Value reports, §3.4.3.4).
-    public let groupEnd: UInt16
+    public let groupEnd: AttributeHandle
     let content: Content
 
     /// How the server produces and changes the value.
@@ -26,7 +26,7 @@ public struct GATTAttribute {
         case variable(GATTValueCell)
         /// A Client Characteristic Configuration descriptor: its value lives in each
         /// connection's `GATTServer`.
-        case clientConfiguration(valueHandle: UInt16, properties: CharacteristicProperties)
+        case clientConfiguration(valueHandle: AttributeHandle, properties: CharacteristicProperties)
     }
 
     let onWrite: GATTWriteHandler?

@@ -22,7 +22,7 @@ public struct GATTDatabase {
     /// Every service, in handle order.
     public private(set) var services: [GATTServiceHandles] = []
     /// Characteristic value handle -> its properties, for each characteristic with a CCCD.
-    private(set) var clientConfigurable: [UInt16: CharacteristicProperties] = [:]
+    private(set) var clientConfigurable: [AttributeHandle: CharacteristicProperties] = [:]
 
     /// An empty database, to fill with `add(_:)`.
     public init() {}
@@ -32,8 +32,8 @@ public struct GATTDatabase {
         for service in services { add(service) }
     }
 
-    /// The last handle in use (0 when empty).
-    public var lastHandle: UInt16 { UInt16(truncatingIfNeeded: attributes.count) }
+    /// The last handle in use (0x0000 when empty).
+    public var lastHandle: AttributeHandle { AttributeHandle(UInt16(truncatingIfNeeded: attributes.count)) }
 
     /// Appends a service after the existing ones and returns where it landed.
     ///
@@ -46,8 +46,8 @@ public struct GATTDatabase {
                 + (characteristic.userDescription == nil ? 0 : 1) + characteristic.descriptors.count
         }
         precondition(attributes.count + attributeCount <= 0xFFFF, "a GATT database holds at most 0xFFFF attributes")
-        let start = UInt16(attributes.count + 1)
-        let end = UInt16(attributes.count + attributeCount)
+        let start = AttributeHandle(UInt16(attributes.count + 1))
+        let end = AttributeHandle(UInt16(attributes.count + attributeCount))
         var declaration = ByteWriter(capacity: 16)
         ServiceDeclaration(uuid: service.uuid).encode(into: &declaration)
         append(type: service.isPrimary ? .primaryService : .secondaryService, permissions: .readable,
@@ -56,7 +56,7 @@ public struct GATTDatabase {
         var characteristics: [GATTCharacteristicHandles] = []
         for characteristic in service.characteristics {
             let declarationHandle = nextHandle
-            let valueHandle = declarationHandle + 1
+            let valueHandle = AttributeHandle(declarationHandle.rawValue + 1)
             var value = ByteWriter(capacity: 19)
             CharacteristicDeclaration(properties: characteristic.properties, valueHandle: valueHandle,
                                       uuid: characteristic.uuid).encode(into: &value)
@@ -97,9 +97,9 @@ public struct GATTDatabase {
     }
 
     /// The attribute at `handle`, or nil for 0 and handles past the end.
-    public func attribute(at handle: UInt16) -> GATTAttribute? {
-        guard handle != 0, Int(handle) <= attributes.count else { return nil }
-        return attributes[Int(handle) - 1]
+    public func attribute(at handle: AttributeHandle) -> GATTAttribute? {
+        guard handle.isValid, Int(handle.rawValue) <= attributes.count else { return nil }
+        return attributes[Int(handle.rawValue) - 1]
     }
 
     /// The first service with this UUID.
@@ -117,9 +117,9 @@ public struct GATTDatabase {
 
     // MARK: Building
 
-    private var nextHandle: UInt16 { UInt16(truncatingIfNeeded: attributes.count + 1) }
+    private var nextHandle: AttributeHandle { AttributeHandle(UInt16(truncatingIfNeeded: attributes.count + 1)) }
 
-    private mutating func append(type: BluetoothUUID, permissions: GATTPermissions, groupEnd: UInt16? = nil,
+    private mutating func append(type: BluetoothUUID, permissions: GATTPermissions, groupEnd: AttributeHandle? = nil,
                                  content: GATTAttribute.Content, onWrite: GATTWriteHandler? = nil) {
         let handle = nextHandle
         attributes.append(GATTAttribute(handle: handle, type: type, permissions: permissions,

@@ -5,7 +5,7 @@ import BLEWire
 
 extension GATTServer {
     /// The attribute at `handle` if it may be read, or the error to answer with.
-    private func readable(_ handle: UInt16) -> Readable {
+    private func readable(_ handle: AttributeHandle) -> Readable {
         guard let attribute = database.attribute(at: handle) else { return .failure(.invalidHandle) }
         guard attribute.permissions.contains(.readable) else { return .failure(.readNotPermitted) }
         return .success(attribute)
@@ -18,7 +18,7 @@ extension GATTServer {
 
     // MARK: Read, Read Blob
 
-    func read(_ handle: UInt16) -> [UInt8] {
+    func read(_ handle: AttributeHandle) -> [UInt8] {
         switch readable(handle) {
         case .failure(let error):
             return Self.error(.readRequest, handle, error)
@@ -31,7 +31,7 @@ extension GATTServer {
 
     /// A value longer than ATT_MTU - 1 is read in parts; an offset equal to the length
     /// gets an empty part (§3.4.4.5). Attribute Not Long is optional there and not sent.
-    func readBlob(_ handle: UInt16, offset: UInt16) -> [UInt8] {
+    func readBlob(_ handle: AttributeHandle, offset: UInt16) -> [UInt8] {
         switch readable(handle) {
         case .failure(let error):
             return Self.error(.readBlobRequest, handle, error)
@@ -50,7 +50,7 @@ extension GATTServer {
     /// Every handle must be readable, or the first that is not is the error (§3.4.4.7).
     /// Read Multiple concatenates the values; the variable form prefixes each with its
     /// length. Both are cut at ATT_MTU - 1 bytes.
-    func readMultiple(_ handles: [UInt16], variable: Bool) -> [UInt8] {
+    func readMultiple(_ handles: [AttributeHandle], variable: Bool) -> [UInt8] {
         let opcode: ATTOpcode = variable ? .readMultipleVariableRequest : .readMultipleRequest
         var values: [[UInt8]] = []
         for handle in handles {
@@ -77,7 +77,7 @@ extension GATTServer {
     // MARK: Write Request, Write Command
 
     /// Applies a write; returns the error a Write Request is answered with, if any.
-    mutating func write(_ handle: UInt16, _ value: [UInt8]) -> ATTErrorCode? {
+    mutating func write(_ handle: AttributeHandle, _ value: [UInt8]) -> ATTErrorCode? {
         guard let attribute = database.attribute(at: handle) else { return .invalidHandle }
         guard attribute.permissions.contains(.writable) else { return .writeNotPermitted }
         guard value.count <= Self.maximumValueLength else { return .invalidAttributeValueLength }
@@ -96,7 +96,7 @@ extension GATTServer {
         }
     }
 
-    private mutating func configure(_ valueHandle: UInt16, _ configuration: ClientCharacteristicConfiguration) {
+    private mutating func configure(_ valueHandle: AttributeHandle, _ configuration: ClientCharacteristicConfiguration) {
         let previous = clientConfigurations[valueHandle] ?? []
         clientConfigurations[valueHandle] = configuration.isEmpty ? nil : configuration
         guard previous != configuration, let onSubscriptionChange else { return }

@@ -8,8 +8,8 @@ import BLEWire
 extension GATTServer {
     /// Attributes with handles in `range` (clipped to the database).
     func attributes(in range: ATTHandleRange) -> ArraySlice<GATTAttribute> {
-        let last = Int(database.lastHandle)
-        let start = Int(range.start), end = min(Int(range.end), last)
+        let last = Int(database.lastHandle.rawValue)
+        let start = Int(range.start.rawValue), end = min(Int(range.end.rawValue), last)
         guard start <= end else { return [] }
         return database.attributes[(start - 1)..<end]
     }

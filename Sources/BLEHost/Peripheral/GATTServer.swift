@@ -27,9 +27,9 @@ public struct GATTServer {
     public private(set) var mtu: UInt16 = GATTServer.defaultMTU
     /// Each CCCD value this client wrote, by characteristic value handle (zeros are
     /// dropped).
-    public internal(set) var clientConfigurations: [UInt16: ClientCharacteristicConfiguration] = [:]
+    public internal(set) var clientConfigurations: [AttributeHandle: ClientCharacteristicConfiguration] = [:]
     /// The value handle of the indication awaiting its confirmation.
-    public internal(set) var pendingIndication: UInt16?
+    public internal(set) var pendingIndication: AttributeHandle?
     /// Called after a CCCD write changed this connection's configuration.
     public var onSubscriptionChange: ((GATTSubscriptionChange) -> Void)?
 
@@ -51,7 +51,7 @@ public struct GATTServer {
         do {
             parsed = try ATTPDU(parsing: pdu)
         } catch {
-            return Self.isRequest(opcode) ? Self.error(opcode, 0, .invalidPDU) : nil
+            return Self.isRequest(opcode) ? Self.error(opcode, .reserved, .invalidPDU) : nil
         }
         switch parsed {
         case .exchangeMTURequest(let clientRxMTU):
@@ -82,7 +82,7 @@ public struct GATTServer {
             return nil
         case .prepareWriteRequest, .executeWriteRequest:
             // Long and reliable writes (queued writes, §3.4.6) are not supported.
-            return Self.error(opcode, 0, .requestNotSupported)
+            return Self.error(opcode, .reserved, .requestNotSupported)
         case .handleValueConfirmation:
             pendingIndication = nil
             return nil
@@ -90,7 +90,7 @@ public struct GATTServer {
             // No signing keys: an unverifiable signed write is dropped (§3.4.5.4).
             return nil
         case .unknown(let opcode, _):
-            return opcode.isCommand ? nil : Self.error(opcode, 0, .requestNotSupported)
+            return opcode.isCommand ? nil : Self.error(opcode, .reserved, .requestNotSupported)
         default:
             // Responses, notifications and indications are for a client; this bearer
             // has none.
@@ -129,7 +129,7 @@ public struct GATTServer {
         }
     }
 
-    static func error(_ request: ATTOpcode, _ handle: UInt16, _ code: ATTErrorCode) -> [UInt8] {
+    static func error(_ request: ATTOpcode, _ handle: AttributeHandle, _ code: ATTErrorCode) -> [UInt8] {
         var writer = ByteWriter(capacity: 5)
         ATTPDU.encodeErrorResponse(request: request, handle: handle, error: code, into: &writer)
         return writer.bytes
@@ -140,8 +140,8 @@ public struct GATTServer {
         return pdu.extracting(range).withUnsafeBytes { Array($0) }
     }
 
-    static func handles(_ pdu: RawSpan, _ set: ATTPDU.HandleSet) -> [UInt16] {
-        var handles: [UInt16] = []
+    static func handles(_ pdu: RawSpan, _ set: ATTPDU.HandleSet) -> [AttributeHandle] {
+        var handles: [AttributeHandle] = []
         handles.reserveCapacity(set.count)
         try? set.forEach(in: pdu) { handles.append($0) }
         return handles

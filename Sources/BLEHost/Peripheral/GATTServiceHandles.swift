@@ -25,18 +25,18 @@ public struct GATTCharacteristicHandles: Equatable, Sendable {
     public var uuid: BluetoothUUID
     public var properties: CharacteristicProperties
     /// The «Characteristic» declaration.
-    public var declaration: UInt16
+    public var declaration: AttributeHandle
     /// The value attribute: the handle notifications and indications carry.
-    public var value: UInt16
+    public var value: AttributeHandle
     /// The Client Characteristic Configuration descriptor, when it can notify or indicate.
-    public var clientConfiguration: UInt16?
+    public var clientConfiguration: AttributeHandle?
     /// The Characteristic User Description descriptor, when one was given.
-    public var userDescription: UInt16?
+    public var userDescription: AttributeHandle?
     /// Every descriptor handle, in order (CCCD and user description included).
-    public var descriptors: [UInt16]
+    public var descriptors: [AttributeHandle]
 
-    public init(uuid: BluetoothUUID, properties: CharacteristicProperties, declaration: UInt16, value: UInt16,
-                clientConfiguration: UInt16?, userDescription: UInt16?, descriptors: [UInt16]) {
+    public init(uuid: BluetoothUUID, properties: CharacteristicProperties, declaration: AttributeHandle, value: AttributeHandle,
+                clientConfiguration: AttributeHandle?, userDescription: AttributeHandle?, descriptors: [AttributeHandle]) {
         self.uuid = uuid
         self.properties = properties
         self.declaration = declaration

@@ -5,13 +5,13 @@ import BLEWire
 /// stop a stream on one connection.
 public struct GATTSubscriptionChange: Equatable, Sendable {
     /// The characteristic value handle (the handle notifications carry).
-    public var valueHandle: UInt16
+    public var valueHandle: AttributeHandle
     /// The characteristic's UUID.
     public var uuid: BluetoothUUID
     public var previous: ClientCharacteristicConfiguration
     public var configuration: ClientCharacteristicConfiguration
 
-    public init(valueHandle: UInt16, uuid: BluetoothUUID, previous: ClientCharacteristicConfiguration,
+    public init(valueHandle: AttributeHandle, uuid: BluetoothUUID, previous: ClientCharacteristicConfiguration,
                 configuration: ClientCharacteristicConfiguration) {
         self.valueHandle = valueHandle
         self.uuid = uuid

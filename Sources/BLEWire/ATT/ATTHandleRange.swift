@@ -9,22 +9,22 @@
 /// Parsing does not reject an inverted or zero range: such a request is well formed and
 /// a server must answer it with an Invalid Handle error, so the check is `isValid`.
 public struct ATTHandleRange: Equatable, Hashable, Sendable, CustomStringConvertible {
-    public var start: UInt16
-    public var end: UInt16
+    public var start: AttributeHandle
+    public var end: AttributeHandle
 
     @inlinable
-    public init(start: UInt16, end: UInt16) {
+    public init(start: AttributeHandle, end: AttributeHandle) {
         self.start = start
         self.end = end
     }
 
     /// Every handle: 0x0001...0xFFFF, the range discovery starts with.
-    public static let all = ATTHandleRange(start: 0x0001, end: 0xFFFF)
+    public static let all = ATTHandleRange(start: .first, end: .last)
 
     /// Whether a server may process the range (§3.4.3.1: start not 0 and not above end).
-    public var isValid: Bool { start != 0 && start <= end }
+    public var isValid: Bool { start.isValid && start <= end }
 
-    public func contains(_ handle: UInt16) -> Bool { start <= handle && handle <= end }
+    public func contains(_ handle: AttributeHandle) -> Bool { start <= handle && handle <= end }
 
-    public var description: String { "0x\(String(start, radix: 16))...0x\(String(end, radix: 16))" }
+    public var description: String { "0x\(String(start.rawValue, radix: 16))...0x\(String(end.rawValue, radix: 16))" }
 }

@@ -34,10 +34,10 @@ extension ATTPDU {
         public var count: Int { entries.count / entrySize }
 
         /// Calls `body` with each (handle, UUID) pair in order.
-        public func forEach(in pdu: RawSpan, _ body: (_ handle: UInt16, _ uuid: BluetoothUUID) throws(WireError) -> Void) throws(WireError) {
+        public func forEach(in pdu: RawSpan, _ body: (_ handle: AttributeHandle, _ uuid: BluetoothUUID) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                let handle = try cursor.readUInt16("handle")
+                let handle = try cursor.readAttributeHandle("handle")
                 let uuid = try BluetoothUUID(reading: &cursor, width: uuidWidth)
                 try body(handle, uuid)
             }
@@ -64,8 +64,8 @@ extension ATTPDU {
         public func forEach(in pdu: RawSpan, _ body: (ATTHandleRange) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                let found = try cursor.readUInt16("found handle")
-                let end = try cursor.readUInt16("group end handle")
+                let found = try cursor.readAttributeHandle("found handle")
+                let end = try cursor.readAttributeHandle("group end handle")
                 try body(ATTHandleRange(start: found, end: end))
             }
         }
@@ -130,10 +130,10 @@ extension ATTPDU {
 
         public var count: Int { entries.count / 2 }
 
-        public func forEach(in pdu: RawSpan, _ body: (_ handle: UInt16) throws(WireError) -> Void) throws(WireError) {
+        public func forEach(in pdu: RawSpan, _ body: (_ handle: AttributeHandle) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                try body(try cursor.readUInt16("handle"))
+                try body(try cursor.readAttributeHandle("handle"))
             }
         }
     }
@@ -159,10 +159,10 @@ extension ATTPDU {
         }
 
         /// Calls `body` with each handle and its value.
-        public func forEach(in pdu: RawSpan, _ body: (_ handle: UInt16, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
+        public func forEach(in pdu: RawSpan, _ body: (_ handle: AttributeHandle, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                let handle = try cursor.readUInt16("handle")
+                let handle = try cursor.readAttributeHandle("handle")
                 let length = Int(try cursor.readUInt16("value length"))
                 let value = try cursor.readSpan(length, "attribute value")
                 try body(handle, value)
@@ -220,8 +220,8 @@ public protocol AttributeDataEntryFormat: Sendable {
 /// A Read By Type Response entry: the attribute handle, then the value.
 public enum ReadByTypeEntry: AttributeDataEntryFormat {
     public static var keySize: Int { 2 }
-    public static func readKey(_ cursor: inout ByteCursor) throws(WireError) -> UInt16 {
-        try cursor.readUInt16("handle")
+    public static func readKey(_ cursor: inout ByteCursor) throws(WireError) -> AttributeHandle {
+        try cursor.readAttributeHandle("handle")
     }
 }
 
@@ -229,8 +229,8 @@ public enum ReadByTypeEntry: AttributeDataEntryFormat {
 public enum ReadByGroupTypeEntry: AttributeDataEntryFormat {
     public static var keySize: Int { 4 }
     public static func readKey(_ cursor: inout ByteCursor) throws(WireError) -> ATTHandleRange {
-        let start = try cursor.readUInt16("attribute handle")
-        let end = try cursor.readUInt16("end group handle")
+        let start = try cursor.readAttributeHandle("attribute handle")
+        let end = try cursor.readAttributeHandle("end group handle")
         return ATTHandleRange(start: start, end: end)
     }
 }

@@ -14,7 +14,7 @@ extension ByteWriter {
 extension ATTPDU {
     // MARK: Error handling and MTU
 
-    public static func encodeErrorResponse(request: ATTOpcode, handle: UInt16, error: ATTErrorCode, into writer: inout ByteWriter) {
+    public static func encodeErrorResponse(request: ATTOpcode, handle: AttributeHandle, error: ATTErrorCode, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.errorResponse.rawValue)
         writer.write(request.rawValue)
         writer.write(handle)
@@ -41,7 +41,7 @@ extension ATTPDU {
 
     /// Format 1 (16-bit UUIDs) when every UUID has a 16-bit alias, otherwise format 2
     /// with every UUID written in 128 bits, since one response has one format (§3.4.3.2).
-    public static func encodeFindInformationResponse(_ entries: [(handle: UInt16, uuid: BluetoothUUID)], into writer: inout ByteWriter) {
+    public static func encodeFindInformationResponse(_ entries: [(handle: AttributeHandle, uuid: BluetoothUUID)], into writer: inout ByteWriter) {
         let short = entries.allSatisfy { $0.uuid.uuid16 != nil }
         writer.write(ATTOpcode.findInformationResponse.rawValue)
         writer.write(short ? UInt8(0x01) : 0x02)
@@ -80,7 +80,7 @@ extension ATTPDU {
 
     /// - Throws: `.invalidValue` (layer `.att`) when the values differ in length or one
     ///   is longer than 253 bytes: the single Length octet cannot describe them.
-    public static func encodeReadByTypeResponse(_ entries: [(handle: UInt16, value: [UInt8])], into writer: inout ByteWriter) throws(WireError) {
+    public static func encodeReadByTypeResponse(_ entries: [(handle: AttributeHandle, value: [UInt8])], into writer: inout ByteWriter) throws(WireError) {
         try encodeAttributeDataList(.readByTypeResponse, entries, handlesSize: 2, value: \.value, into: &writer) { entry, writer in
             writer.write(entry.handle)
         }
@@ -142,7 +142,7 @@ extension ATTPDU {
 
     // MARK: Reading
 
-    public static func encodeReadRequest(handle: UInt16, into writer: inout ByteWriter) {
+    public static func encodeReadRequest(handle: AttributeHandle, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.readRequest.rawValue)
         writer.write(handle)
     }
@@ -152,7 +152,7 @@ extension ATTPDU {
         writer.write(contentsOf: value)
     }
 
-    public static func encodeReadBlobRequest(handle: UInt16, offset: UInt16, into writer: inout ByteWriter) {
+    public static func encodeReadBlobRequest(handle: AttributeHandle, offset: UInt16, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.readBlobRequest.rawValue)
         writer.write(handle)
         writer.write(offset)
@@ -163,7 +163,7 @@ extension ATTPDU {
         writer.write(contentsOf: value)
     }
 
-    public static func encodeReadMultipleRequest(handles: some Sequence<UInt16>, into writer: inout ByteWriter) {
+    public static func encodeReadMultipleRequest(handles: some Sequence<AttributeHandle>, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.readMultipleRequest.rawValue)
         for handle in handles { writer.write(handle) }
     }
@@ -174,7 +174,7 @@ extension ATTPDU {
         writer.write(contentsOf: values)
     }
 
-    public static func encodeReadMultipleVariableRequest(handles: some Sequence<UInt16>, into writer: inout ByteWriter) {
+    public static func encodeReadMultipleVariableRequest(handles: some Sequence<AttributeHandle>, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.readMultipleVariableRequest.rawValue)
         for handle in handles { writer.write(handle) }
     }
@@ -190,7 +190,7 @@ extension ATTPDU {
 
     // MARK: Writing
 
-    public static func encodeWriteRequest(handle: UInt16, value: some Collection<UInt8>, into writer: inout ByteWriter) {
+    public static func encodeWriteRequest(handle: AttributeHandle, value: some Collection<UInt8>, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.writeRequest.rawValue)
         writer.write(handle)
         writer.write(contentsOf: value)
@@ -200,7 +200,7 @@ extension ATTPDU {
         writer.write(ATTOpcode.writeResponse.rawValue)
     }
 
-    public static func encodeWriteCommand(handle: UInt16, value: some Collection<UInt8>, into writer: inout ByteWriter) {
+    public static func encodeWriteCommand(handle: AttributeHandle, value: some Collection<UInt8>, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.writeCommand.rawValue)
         writer.write(handle)
         writer.write(contentsOf: value)
@@ -208,21 +208,21 @@ extension ATTPDU {
 
     /// `signature` is the 12-octet signature computed by the Security Manager
     /// (Vol 3, Part H, §2.4.5) over the opcode, handle and value; it is written as given.
-    public static func encodeSignedWriteCommand(handle: UInt16, value: some Collection<UInt8>, signature: some Collection<UInt8>, into writer: inout ByteWriter) {
+    public static func encodeSignedWriteCommand(handle: AttributeHandle, value: some Collection<UInt8>, signature: some Collection<UInt8>, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.signedWriteCommand.rawValue)
         writer.write(handle)
         writer.write(contentsOf: value)
         writer.write(contentsOf: signature)
     }
 
-    public static func encodePrepareWriteRequest(handle: UInt16, offset: UInt16, value: some Collection<UInt8>, into writer: inout ByteWriter) {
+    public static func encodePrepareWriteRequest(handle: AttributeHandle, offset: UInt16, value: some Collection<UInt8>, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.prepareWriteRequest.rawValue)
         writer.write(handle)
         writer.write(offset)
         writer.write(contentsOf: value)
     }
 
-    public static func encodePrepareWriteResponse(handle: UInt16, offset: UInt16, value: some Collection<UInt8>, into writer: inout ByteWriter) {
+    public static func encodePrepareWriteResponse(handle: AttributeHandle, offset: UInt16, value: some Collection<UInt8>, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.prepareWriteResponse.rawValue)
         writer.write(handle)
         writer.write(offset)
@@ -241,13 +241,13 @@ extension ATTPDU {
 
     // MARK: Server-initiated
 
-    public static func encodeHandleValueNotification(handle: UInt16, value: some Collection<UInt8>, into writer: inout ByteWriter) {
+    public static func encodeHandleValueNotification(handle: AttributeHandle, value: some Collection<UInt8>, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.handleValueNotification.rawValue)
         writer.write(handle)
         writer.write(contentsOf: value)
     }
 
-    public static func encodeHandleValueIndication(handle: UInt16, value: some Collection<UInt8>, into writer: inout ByteWriter) {
+    public static func encodeHandleValueIndication(handle: AttributeHandle, value: some Collection<UInt8>, into writer: inout ByteWriter) {
         writer.write(ATTOpcode.handleValueIndication.rawValue)
         writer.write(handle)
         writer.write(contentsOf: value)
@@ -258,7 +258,7 @@ extension ATTPDU {
     }
 
     /// Each value with its handle and 2-octet length (§3.4.7.4).
-    public static func encodeMultipleHandleValueNotification(_ entries: [(handle: UInt16, value: [UInt8])], into writer: inout ByteWriter) {
+    public static func encodeMultipleHandleValueNotification(_ entries: [(handle: AttributeHandle, value: [UInt8])], into writer: inout ByteWriter) {
         writer.write(ATTOpcode.multipleHandleValueNotification.rawValue)
         for entry in entries {
             writer.write(entry.handle)

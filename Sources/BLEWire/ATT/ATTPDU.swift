@@ -21,7 +21,7 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
 
     /// Error Response (0x01): `request` failed on `handle` with `error`.
     /// `| 0x01 | Request Opcode In Error (1) | Attribute Handle In Error (2) | Error Code (1) |`
-    case errorResponse(request: ATTOpcode, handle: UInt16, error: ATTErrorCode)
+    case errorResponse(request: ATTOpcode, handle: AttributeHandle, error: ATTErrorCode)
 
     // MARK: MTU exchange (§3.4.2)
 
@@ -50,11 +50,11 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
     /// Read By Type Response (0x09). `| 0x09 | Length (1) | Attribute Data List |`
     case readByTypeResponse(AttributeDataList)
     /// Read Request (0x0A). `| 0x0A | Attribute Handle (2) |`
-    case readRequest(handle: UInt16)
+    case readRequest(handle: AttributeHandle)
     /// Read Response (0x0B). `| 0x0B | Attribute Value (0..MTU-1) |`
     case readResponse(value: Range<Int>)
     /// Read Blob Request (0x0C). `| 0x0C | Attribute Handle (2) | Value Offset (2) |`
-    case readBlobRequest(handle: UInt16, offset: UInt16)
+    case readBlobRequest(handle: AttributeHandle, offset: UInt16)
     /// Read Blob Response (0x0D). `| 0x0D | Part Attribute Value (0..MTU-1) |`
     case readBlobResponse(value: Range<Int>)
     /// Read Multiple Request (0x0E). `| 0x0E | Set Of Handles (2 each, at least 2) |`
@@ -75,19 +75,19 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
     // MARK: Writing (§3.4.5, §3.4.6)
 
     /// Write Request (0x12). `| 0x12 | Attribute Handle (2) | Attribute Value (0..MTU-3) |`
-    case writeRequest(handle: UInt16, value: Range<Int>)
+    case writeRequest(handle: AttributeHandle, value: Range<Int>)
     /// Write Response (0x13). `| 0x13 |`
     case writeResponse
     /// Write Command (0x52), unacknowledged. `| 0x52 | Attribute Handle (2) | Attribute Value |`
-    case writeCommand(handle: UInt16, value: Range<Int>)
+    case writeCommand(handle: AttributeHandle, value: Range<Int>)
     /// Signed Write Command (0xD2).
     /// `| 0xD2 | Attribute Handle (2) | Attribute Value (0..MTU-15) | Authentication Signature (12) |`
-    case signedWriteCommand(handle: UInt16, value: Range<Int>, signature: Range<Int>)
+    case signedWriteCommand(handle: AttributeHandle, value: Range<Int>, signature: Range<Int>)
     /// Prepare Write Request (0x16).
     /// `| 0x16 | Attribute Handle (2) | Value Offset (2) | Part Attribute Value |`
-    case prepareWriteRequest(handle: UInt16, offset: UInt16, value: Range<Int>)
+    case prepareWriteRequest(handle: AttributeHandle, offset: UInt16, value: Range<Int>)
     /// Prepare Write Response (0x17): echoes the request.
-    case prepareWriteResponse(handle: UInt16, offset: UInt16, value: Range<Int>)
+    case prepareWriteResponse(handle: AttributeHandle, offset: UInt16, value: Range<Int>)
     /// Execute Write Request (0x18). `| 0x18 | Flags (1): 0x00 cancel, 0x01 write |`
     case executeWriteRequest(flags: UInt8)
     /// Execute Write Response (0x19). `| 0x19 |`
@@ -96,9 +96,9 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
     // MARK: Server-initiated (§3.4.7)
 
     /// Handle Value Notification (0x1B). `| 0x1B | Attribute Handle (2) | Attribute Value (0..MTU-3) |`
-    case handleValueNotification(handle: UInt16, value: Range<Int>)
+    case handleValueNotification(handle: AttributeHandle, value: Range<Int>)
     /// Handle Value Indication (0x1D), to be confirmed. Same layout as the notification.
-    case handleValueIndication(handle: UInt16, value: Range<Int>)
+    case handleValueIndication(handle: AttributeHandle, value: Range<Int>)
     /// Handle Value Confirmation (0x1E). `| 0x1E |`
     case handleValueConfirmation
     /// Multiple Handle Value Notification (0x23). `| 0x23 | Handle Length Value Tuple List |`
@@ -165,7 +165,7 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
         let opcode = ATTOpcode(try cursor.readUInt8("ATT opcode"))
         switch opcode {
         case .handleValueNotification, .handleValueIndication:
-            let handle = try cursor.readUInt16("attribute handle")
+            let handle = try cursor.readAttributeHandle("attribute handle")
             let value = cursor.position..<pdu.byteCount
             self = opcode == .handleValueNotification
                 ? .handleValueNotification(handle: handle, value: value)
@@ -173,7 +173,7 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
             return
         case .errorResponse:
             let request = ATTOpcode(try cursor.readUInt8("request opcode in error"))
-            let handle = try cursor.readUInt16("attribute handle in error")
+            let handle = try cursor.readAttributeHandle("attribute handle in error")
             let code = ATTErrorCode(try cursor.readUInt8("error code"))
             self = .errorResponse(request: request, handle: handle, error: code)
         case .exchangeMTURequest:
@@ -216,12 +216,12 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
             let (size, entries) = try Self.readLengthPrefixedList(&cursor, minimumEntrySize: ReadByGroupTypeEntry.keySize)
             self = .readByGroupTypeResponse(GroupDataList(entrySize: size, entries: entries))
         case .readRequest:
-            self = .readRequest(handle: try cursor.readUInt16("attribute handle"))
+            self = .readRequest(handle: try cursor.readAttributeHandle("attribute handle"))
         case .readResponse:
             self = .readResponse(value: 1..<pdu.byteCount)
             return
         case .readBlobRequest:
-            let handle = try cursor.readUInt16("attribute handle")
+            let handle = try cursor.readAttributeHandle("attribute handle")
             let offset = try cursor.readUInt16("value offset")
             self = .readBlobRequest(handle: handle, offset: offset)
         case .readBlobResponse:
@@ -245,7 +245,7 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
             }
             self = .readMultipleVariableResponse(LengthValueList(entries: start..<cursor.position))
         case .writeRequest, .writeCommand:
-            let handle = try cursor.readUInt16("attribute handle")
+            let handle = try cursor.readAttributeHandle("attribute handle")
             let value = cursor.position..<pdu.byteCount
             self = opcode == .writeRequest
                 ? .writeRequest(handle: handle, value: value)
@@ -254,13 +254,13 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
         case .writeResponse:
             self = .writeResponse
         case .signedWriteCommand:
-            let handle = try cursor.readUInt16("attribute handle")
+            let handle = try cursor.readAttributeHandle("attribute handle")
             try cursor.require(Self.signatureSize, for: "authentication signature")
             let valueEnd = pdu.byteCount &- Self.signatureSize
             self = .signedWriteCommand(handle: handle, value: cursor.position..<valueEnd, signature: valueEnd..<pdu.byteCount)
             return
         case .prepareWriteRequest, .prepareWriteResponse:
-            let handle = try cursor.readUInt16("attribute handle")
+            let handle = try cursor.readAttributeHandle("attribute handle")
             let offset = try cursor.readUInt16("value offset")
             let value = cursor.position..<pdu.byteCount
             self = opcode == .prepareWriteRequest
@@ -294,8 +294,8 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
     }
 
     static func readRange(_ cursor: inout ByteCursor) throws(WireError) -> ATTHandleRange {
-        let start = try cursor.readUInt16("starting handle")
-        let end = try cursor.readUInt16("ending handle")
+        let start = try cursor.readAttributeHandle("starting handle")
+        let end = try cursor.readAttributeHandle("ending handle")
         return ATTHandleRange(start: start, end: end)
     }
 

@@ -39,10 +39,10 @@ public struct CharacteristicProperties: OptionSet, Hashable, Sendable, CustomStr
 public struct CharacteristicDeclaration: Equatable, Hashable, Sendable {
     public var properties: CharacteristicProperties
     /// Handle of the attribute that holds the characteristic's value.
-    public var valueHandle: UInt16
+    public var valueHandle: AttributeHandle
     public var uuid: BluetoothUUID
 
-    public init(properties: CharacteristicProperties, valueHandle: UInt16, uuid: BluetoothUUID) {
+    public init(properties: CharacteristicProperties, valueHandle: AttributeHandle, uuid: BluetoothUUID) {
         self.properties = properties
         self.valueHandle = valueHandle
         self.uuid = uuid
@@ -52,7 +52,7 @@ public struct CharacteristicDeclaration: Equatable, Hashable, Sendable {
     public init(parsing value: RawSpan, base: Int = 0) throws(WireError) {
         var cursor = ByteCursor(value, layer: .att, base: base)
         properties = CharacteristicProperties(rawValue: try cursor.readUInt8("characteristic properties"))
-        valueHandle = try cursor.readUInt16("characteristic value handle")
+        valueHandle = try cursor.readAttributeHandle("characteristic value handle")
         let width = cursor.remaining
         guard width == 2 || width == 16 else {
             throw cursor.error(.invalidValue(field: "characteristic UUID length", value: width))
@@ -109,8 +109,8 @@ public struct IncludeDeclaration: Equatable, Hashable, Sendable {
 
     public init(parsing value: RawSpan, base: Int = 0) throws(WireError) {
         var cursor = ByteCursor(value, layer: .att, base: base)
-        let start = try cursor.readUInt16("included service handle")
-        let end = try cursor.readUInt16("end group handle")
+        let start = try cursor.readAttributeHandle("included service handle")
+        let end = try cursor.readAttributeHandle("end group handle")
         service = ATTHandleRange(start: start, end: end)
         switch cursor.remaining {
         case 0: uuid = nil

@@ -26,14 +26,14 @@ public struct ACLDataHeader: Equatable, Sendable {
     /// Size of the header in bytes.
     public static let size = 4
 
-    public var connectionHandle: UInt16
+    public var connectionHandle: ConnectionHandle
     public var boundary: ACLPacketBoundary
     /// Broadcast_Flag: 0 for point-to-point, the only value LE uses.
     public var broadcast: UInt8
     /// Where the data lies within the packet passed to `init(parsing:)`.
     public var payload: Range<Int>
 
-    public init(connectionHandle: UInt16, boundary: ACLPacketBoundary, broadcast: UInt8 = 0, payload: Range<Int>) {
+    public init(connectionHandle: ConnectionHandle, boundary: ACLPacketBoundary, broadcast: UInt8 = 0, payload: Range<Int>) {
         self.connectionHandle = connectionHandle
         self.boundary = boundary
         self.broadcast = broadcast
@@ -50,7 +50,8 @@ public struct ACLDataHeader: Equatable, Sendable {
         guard length == cursor.remaining else {
             throw WireError(.acl, .lengthMismatch(field: "ACL data length", declared: length, actual: cursor.remaining), at: base &+ 2)
         }
-        self.connectionHandle = handleAndFlags & 0x0FFF
+        // The top four bits are the PB and BC flags, not part of the handle (§5.4.2).
+        self.connectionHandle = ConnectionHandle(rawValue: handleAndFlags & 0x0FFF)
         self.boundary = ACLPacketBoundary(rawValue: UInt8(truncatingIfNeeded: (handleAndFlags >> 12) & 0b11))!
         self.broadcast = UInt8(truncatingIfNeeded: handleAndFlags >> 14)
         self.payload = Self.size..<(Self.size &+ length)
@@ -58,14 +59,14 @@ public struct ACLDataHeader: Equatable, Sendable {
 
     /// Appends only the 4-octet header of an ACL packet carrying `dataLength` octets, for
     /// callers that write the data themselves.
-    public static func encodeHeader(handle: UInt16, boundary: ACLPacketBoundary, dataLength: Int, into writer: inout ByteWriter) {
-        writer.write(handle & 0x0FFF | UInt16(boundary.rawValue) << 12)
+    public static func encodeHeader(handle: ConnectionHandle, boundary: ACLPacketBoundary, dataLength: Int, into writer: inout ByteWriter) {
+        writer.write(handle.rawValue & 0x0FFF | UInt16(boundary.rawValue) << 12)
         writer.write(UInt16(truncatingIfNeeded: dataLength))
     }
 
     /// Appends an ACL packet (no H4 indicator) carrying `data`.
-    public static func encode(handle: UInt16, boundary: ACLPacketBoundary, data: some Collection<UInt8>, into writer: inout ByteWriter) {
-        writer.write(handle & 0x0FFF | UInt16(boundary.rawValue) << 12)
+    public static func encode(handle: ConnectionHandle, boundary: ACLPacketBoundary, data: some Collection<UInt8>, into writer: inout ByteWriter) {
+        writer.write(handle.rawValue & 0x0FFF | UInt16(boundary.rawValue) << 12)
         writer.write(UInt16(data.count))
         writer.write(contentsOf: data)
     }

@@ -52,14 +52,14 @@ public enum HCICommand: Equatable, Sendable {
     case leCreateConnectionCancel
     /// HCI_Disconnect (§7.1.6). `reason` is an HCI error code (Vol 1, Part F), usually
     /// 0x13 "Remote User Terminated Connection".
-    case disconnect(handle: UInt16, reason: UInt8)
+    case disconnect(handle: ConnectionHandle, reason: UInt8)
     /// HCI_LE_Set_Data_Length (§7.8.33): `txOctets` 0x001B...0x00FB, `txTime` in µs
     /// (0x0148...0x4290).
-    case leSetDataLength(handle: UInt16, txOctets: UInt16, txTime: UInt16)
+    case leSetDataLength(handle: ConnectionHandle, txOctets: UInt16, txTime: UInt16)
     /// HCI_LE_Connection_Update (§7.8.18).
-    case leConnectionUpdate(handle: UInt16, LEConnectionParameters)
+    case leConnectionUpdate(handle: ConnectionHandle, LEConnectionParameters)
     /// HCI_LE_Remote_Connection_Parameter_Request_Reply (§7.8.31).
-    case leRemoteConnectionParameterRequestReply(handle: UInt16, LEConnectionParameters)
+    case leRemoteConnectionParameterRequestReply(handle: ConnectionHandle, LEConnectionParameters)
     /// HCI_Write_LE_Host_Support (§7.3.79). The second parameter (formerly
     /// Simultaneous_LE_Host) is unused: written as 0x00, ignored when parsing.
     case writeLEHostSupport(Bool)
@@ -136,17 +136,17 @@ public enum HCICommand: Equatable, Sendable {
             self = .leExtendedCreateConnection(try LEExtendedCreateConnection(parsing: &cursor))
         case .leCreateConnectionCancel: self = .leCreateConnectionCancel
         case .disconnect:
-            let handle = try cursor.readUInt16("Connection_Handle")
+            let handle = try cursor.readConnectionHandle()
             self = .disconnect(handle: handle, reason: try cursor.readUInt8("Reason"))
         case .leSetDataLength:
-            let handle = try cursor.readUInt16("Connection_Handle")
+            let handle = try cursor.readConnectionHandle()
             let octets = try cursor.readUInt16("TX_Octets")
             self = .leSetDataLength(handle: handle, txOctets: octets, txTime: try cursor.readUInt16("TX_Time"))
         case .leConnectionUpdate:
-            let handle = try cursor.readUInt16("Connection_Handle")
+            let handle = try cursor.readConnectionHandle()
             self = .leConnectionUpdate(handle: handle, try LEConnectionParameters(parsing: &cursor))
         case .leRemoteConnectionParameterRequestReply:
-            let handle = try cursor.readUInt16("Connection_Handle")
+            let handle = try cursor.readConnectionHandle()
             self = .leRemoteConnectionParameterRequestReply(handle: handle, try LEConnectionParameters(parsing: &cursor))
         case .writeLEHostSupport:
             let supported = try cursor.readHCIBool("LE_Supported_Host")

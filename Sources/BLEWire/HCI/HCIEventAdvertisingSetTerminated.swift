@@ -19,10 +19,10 @@ public struct AdvertisingSetTerminated: Equatable, Sendable {
     public var status: UInt8
     public var advertisingHandle: UInt8
     /// Valid only when `status` is 0 (the connection that ended the set).
-    public var connectionHandle: UInt16
+    public var connectionHandle: ConnectionHandle
     public var completedEvents: UInt8
 
-    public init(status: UInt8, advertisingHandle: UInt8, connectionHandle: UInt16, completedEvents: UInt8 = 0) {
+    public init(status: UInt8, advertisingHandle: UInt8, connectionHandle: ConnectionHandle, completedEvents: UInt8 = 0) {
         self.status = status
         self.advertisingHandle = advertisingHandle
         self.connectionHandle = connectionHandle
@@ -36,7 +36,7 @@ public struct AdvertisingSetTerminated: Equatable, Sendable {
         status = try cursor.readUInt8("Status")
         advertisingHandle = try cursor.readUInt8("Advertising_Handle")
         // Connection_Handle: 12 bits, the top four reserved (§5.4.2).
-        connectionHandle = try cursor.readUInt16("Connection_Handle") & 0x0FFF
+        connectionHandle = ConnectionHandle(rawValue: try cursor.readUInt16("Connection_Handle") & 0x0FFF)
         completedEvents = try cursor.readUInt8("Num_Completed_Extended_Advertising_Events")
         try cursor.expectEnd()
     }
@@ -44,6 +44,6 @@ public struct AdvertisingSetTerminated: Equatable, Sendable {
     /// The event packet (without H4 indicator), as a controller sends it.
     public var encoded: [UInt8] {
         [0x3E, 6, Self.subevent, status, advertisingHandle,
-         UInt8(truncatingIfNeeded: connectionHandle), UInt8(truncatingIfNeeded: connectionHandle >> 8), completedEvents]
+         UInt8(truncatingIfNeeded: connectionHandle.rawValue), UInt8(truncatingIfNeeded: connectionHandle.rawValue >> 8), completedEvents]
     }
 }

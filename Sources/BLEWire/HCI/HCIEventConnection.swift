@@ -14,12 +14,12 @@ extension HCIEvent {
         public static let code: UInt8 = 0x05
 
         public var status: UInt8
-        public var connectionHandle: UInt16
+        public var connectionHandle: ConnectionHandle
         /// Why the link was closed: an HCI error code (Vol 1, Part F), e.g. 0x08 supervision
         /// timeout, 0x13 remote user terminated, 0x16 terminated by local host.
         public var reason: UInt8
 
-        public init(status: UInt8 = 0, connectionHandle: UInt16, reason: UInt8) {
+        public init(status: UInt8 = 0, connectionHandle: ConnectionHandle, reason: UInt8) {
             self.status = status
             self.connectionHandle = connectionHandle
             self.reason = reason
@@ -27,7 +27,7 @@ extension HCIEvent {
 
         public init(parsing cursor: inout ByteCursor) throws(WireError) {
             status = try cursor.readUInt8("Status")
-            connectionHandle = try cursor.readUInt16("Connection_Handle")
+            connectionHandle = try cursor.readConnectionHandle()
             reason = try cursor.readUInt8("Reason")
         }
 
@@ -53,11 +53,11 @@ extension HCIEvent {
         public static let code: UInt8 = 0x08
 
         public var status: UInt8
-        public var connectionHandle: UInt16
+        public var connectionHandle: ConnectionHandle
         /// 0x00 off, 0x01 on (AES-CCM on LE).
         public var encryptionEnabled: UInt8
 
-        public init(status: UInt8 = 0, connectionHandle: UInt16, encryptionEnabled: UInt8) {
+        public init(status: UInt8 = 0, connectionHandle: ConnectionHandle, encryptionEnabled: UInt8) {
             self.status = status
             self.connectionHandle = connectionHandle
             self.encryptionEnabled = encryptionEnabled
@@ -65,7 +65,7 @@ extension HCIEvent {
 
         public init(parsing cursor: inout ByteCursor) throws(WireError) {
             status = try cursor.readUInt8("Status")
-            connectionHandle = try cursor.readUInt16("Connection_Handle")
+            connectionHandle = try cursor.readConnectionHandle()
             encryptionEnabled = try cursor.readUInt8("Encryption_Enabled")
         }
 
@@ -92,7 +92,7 @@ extension HCIEvent {
         public static let subevent: UInt8 = 0x01
 
         public var status: UInt8
-        public var connectionHandle: UInt16
+        public var connectionHandle: ConnectionHandle
         /// 0x00 central, 0x01 peripheral.
         public var role: UInt8
         /// 0x00 public, 0x01 random (0x02/0x03 identity addresses in the enhanced event).
@@ -107,7 +107,7 @@ extension HCIEvent {
         /// Sleep clock accuracy code 0...7 (500 ppm ... 20 ppm); only valid on a peripheral.
         public var centralClockAccuracy: UInt8
 
-        public init(status: UInt8 = 0, connectionHandle: UInt16, role: UInt8, peerAddressType: UInt8,
+        public init(status: UInt8 = 0, connectionHandle: ConnectionHandle, role: UInt8, peerAddressType: UInt8,
                     peerAddress: BDAddress, connectionInterval: UInt16, peripheralLatency: UInt16,
                     supervisionTimeout: UInt16, centralClockAccuracy: UInt8 = 0) {
             self.status = status
@@ -123,7 +123,7 @@ extension HCIEvent {
 
         public init(parsing cursor: inout ByteCursor) throws(WireError) {
             status = try cursor.readUInt8("Status")
-            connectionHandle = try cursor.readUInt16("Connection_Handle")
+            connectionHandle = try cursor.readConnectionHandle()
             role = try cursor.readUInt8("Role")
             peerAddressType = try cursor.readUInt8("Peer_Address_Type")
             peerAddress = try cursor.readAddress("Peer_Address")
@@ -166,7 +166,7 @@ extension HCIEvent {
         public static let subeventV2: UInt8 = 0x29
 
         public var status: UInt8
-        public var connectionHandle: UInt16
+        public var connectionHandle: ConnectionHandle
         /// 0x00 central, 0x01 peripheral.
         public var role: UInt8
         /// 0x00 public, 0x01 random, 0x02 public identity, 0x03 random (static) identity.
@@ -187,7 +187,7 @@ extension HCIEvent {
         /// v2 only: the periodic advertising train's sync handle (0xFFFF if none).
         public var syncHandle: UInt16?
 
-        public init(status: UInt8 = 0, connectionHandle: UInt16, role: UInt8, peerAddressType: UInt8,
+        public init(status: UInt8 = 0, connectionHandle: ConnectionHandle, role: UInt8, peerAddressType: UInt8,
                     peerAddress: BDAddress, localResolvablePrivateAddress: BDAddress = BDAddress(rawValue: 0),
                     peerResolvablePrivateAddress: BDAddress = BDAddress(rawValue: 0), connectionInterval: UInt16,
                     peripheralLatency: UInt16, supervisionTimeout: UInt16, centralClockAccuracy: UInt8 = 0,
@@ -212,7 +212,7 @@ extension HCIEvent {
 
         public init(parsing cursor: inout ByteCursor, v2: Bool) throws(WireError) {
             status = try cursor.readUInt8("Status")
-            connectionHandle = try cursor.readUInt16("Connection_Handle")
+            connectionHandle = try cursor.readConnectionHandle()
             role = try cursor.readUInt8("Role")
             peerAddressType = try cursor.readUInt8("Peer_Address_Type")
             peerAddress = try cursor.readAddress("Peer_Address")
@@ -265,14 +265,14 @@ extension HCIEvent {
         public static let subevent: UInt8 = 0x03
 
         public var status: UInt8
-        public var connectionHandle: UInt16
+        public var connectionHandle: ConnectionHandle
         /// In units of 1.25 ms.
         public var connectionInterval: UInt16
         public var peripheralLatency: UInt16
         /// In units of 10 ms.
         public var supervisionTimeout: UInt16
 
-        public init(status: UInt8 = 0, connectionHandle: UInt16, connectionInterval: UInt16,
+        public init(status: UInt8 = 0, connectionHandle: ConnectionHandle, connectionInterval: UInt16,
                     peripheralLatency: UInt16, supervisionTimeout: UInt16) {
             self.status = status
             self.connectionHandle = connectionHandle
@@ -283,7 +283,7 @@ extension HCIEvent {
 
         public init(parsing cursor: inout ByteCursor) throws(WireError) {
             status = try cursor.readUInt8("Status")
-            connectionHandle = try cursor.readUInt16("Connection_Handle")
+            connectionHandle = try cursor.readConnectionHandle()
             connectionInterval = try cursor.readUInt16("Connection_Interval")
             peripheralLatency = try cursor.readUInt16("Peripheral_Latency")
             supervisionTimeout = try cursor.readUInt16("Supervision_Timeout")
@@ -314,7 +314,7 @@ extension HCIEvent {
     public struct LERemoteConnectionParameterRequest: Equatable, Sendable {
         public static let subevent: UInt8 = 0x06
 
-        public var connectionHandle: UInt16
+        public var connectionHandle: ConnectionHandle
         /// In units of 1.25 ms.
         public var intervalMin: UInt16
         /// In units of 1.25 ms.
@@ -323,7 +323,7 @@ extension HCIEvent {
         /// In units of 10 ms.
         public var timeout: UInt16
 
-        public init(connectionHandle: UInt16, intervalMin: UInt16, intervalMax: UInt16, maxLatency: UInt16, timeout: UInt16) {
+        public init(connectionHandle: ConnectionHandle, intervalMin: UInt16, intervalMax: UInt16, maxLatency: UInt16, timeout: UInt16) {
             self.connectionHandle = connectionHandle
             self.intervalMin = intervalMin
             self.intervalMax = intervalMax
@@ -332,7 +332,7 @@ extension HCIEvent {
         }
 
         public init(parsing cursor: inout ByteCursor) throws(WireError) {
-            connectionHandle = try cursor.readUInt16("Connection_Handle")
+            connectionHandle = try cursor.readConnectionHandle()
             intervalMin = try cursor.readUInt16("Interval_Min")
             intervalMax = try cursor.readUInt16("Interval_Max")
             maxLatency = try cursor.readUInt16("Max_Latency")
@@ -363,7 +363,7 @@ extension HCIEvent {
     public struct LEDataLengthChange: Equatable, Sendable {
         public static let subevent: UInt8 = 0x07
 
-        public var connectionHandle: UInt16
+        public var connectionHandle: ConnectionHandle
         public var maxTxOctets: UInt16
         /// In µs.
         public var maxTxTime: UInt16
@@ -371,7 +371,7 @@ extension HCIEvent {
         /// In µs.
         public var maxRxTime: UInt16
 
-        public init(connectionHandle: UInt16, maxTxOctets: UInt16, maxTxTime: UInt16, maxRxOctets: UInt16, maxRxTime: UInt16) {
+        public init(connectionHandle: ConnectionHandle, maxTxOctets: UInt16, maxTxTime: UInt16, maxRxOctets: UInt16, maxRxTime: UInt16) {
             self.connectionHandle = connectionHandle
             self.maxTxOctets = maxTxOctets
             self.maxTxTime = maxTxTime
@@ -380,7 +380,7 @@ extension HCIEvent {
         }
 
         public init(parsing cursor: inout ByteCursor) throws(WireError) {
-            connectionHandle = try cursor.readUInt16("Connection_Handle")
+            connectionHandle = try cursor.readConnectionHandle()
             maxTxOctets = try cursor.readUInt16("Max_TX_Octets")
             maxTxTime = try cursor.readUInt16("Max_TX_Time")
             maxRxOctets = try cursor.readUInt16("Max_RX_Octets")
@@ -411,11 +411,11 @@ extension HCIEvent {
         public static let subevent: UInt8 = 0x0C
 
         public var status: UInt8
-        public var connectionHandle: UInt16
+        public var connectionHandle: ConnectionHandle
         public var txPHY: UInt8
         public var rxPHY: UInt8
 
-        public init(status: UInt8 = 0, connectionHandle: UInt16, txPHY: UInt8, rxPHY: UInt8) {
+        public init(status: UInt8 = 0, connectionHandle: ConnectionHandle, txPHY: UInt8, rxPHY: UInt8) {
             self.status = status
             self.connectionHandle = connectionHandle
             self.txPHY = txPHY
@@ -424,7 +424,7 @@ extension HCIEvent {
 
         public init(parsing cursor: inout ByteCursor) throws(WireError) {
             status = try cursor.readUInt8("Status")
-            connectionHandle = try cursor.readUInt16("Connection_Handle")
+            connectionHandle = try cursor.readConnectionHandle()
             txPHY = try cursor.readUInt8("TX_PHY")
             rxPHY = try cursor.readUInt8("RX_PHY")
         }

@@ -35,17 +35,17 @@ extension HCIEvent {
         /// Calls `body` with each (connection handle, completed packets) pair.
         /// `packet` is the event packet this value was parsed from.
         public func forEach(in packet: RawSpan, base: Int = 0,
-                            _ body: (_ connectionHandle: UInt16, _ completedPackets: UInt16) throws(WireError) -> Void) throws(WireError) {
+                            _ body: (_ connectionHandle: ConnectionHandle, _ completedPackets: UInt16) throws(WireError) -> Void) throws(WireError) {
             var cursor = try HCIEvent.cursor(over: entries, in: packet, base: base, "Number_Of_Completed_Packets entries")
             for _ in 0..<count {
-                let handle = try cursor.readUInt16("Connection_Handle")
+                let handle = try cursor.readConnectionHandle()
                 let completed = try cursor.readUInt16("Num_Completed_Packets")
                 try body(handle, completed)
             }
         }
 
         /// Appends an event packet with these (handle, completed) pairs (at most 63 fit).
-        public static func encode(_ pairs: [(connectionHandle: UInt16, completedPackets: UInt16)],
+        public static func encode(_ pairs: [(connectionHandle: ConnectionHandle, completedPackets: UInt16)],
                                   into writer: inout ByteWriter) {
             writer.writeEvent(code: code) { writer in
                 writer.write(UInt8(truncatingIfNeeded: pairs.count))

@@ -7,7 +7,7 @@
 /// must not be kept (the compiler enforces that: this type is `~Escapable`).
 public struct L2CAPFrame: ~Escapable {
     /// The HCI connection handle the PDU arrived on.
-    public let connectionHandle: UInt16
+    public let connectionHandle: ConnectionHandle
     public let channelID: L2CAPChannelID
     /// The information payload, without the 4-byte basic header.
     public let payload: RawSpan
@@ -22,7 +22,7 @@ public struct L2CAPFrame: ~Escapable {
 
     @_lifetime(copy payload)
     @inlinable
-    public init(connectionHandle: UInt16, channelID: L2CAPChannelID, payload: RawSpan, payloadOffset: Int, isReassembled: Bool) {
+    public init(connectionHandle: ConnectionHandle, channelID: L2CAPChannelID, payload: RawSpan, payloadOffset: Int, isReassembled: Bool) {
         self.connectionHandle = connectionHandle
         self.channelID = channelID
         self.payload = payload

@@ -50,7 +50,7 @@ public struct L2CAPReassembler {
         @usableFromInline init() {}
     }
 
-    @usableFromInline var connections: [UInt16: Connection] = [:]
+    @usableFromInline var connections: [ConnectionHandle: Connection] = [:]
     /// Connections not idle; while it is 0 the fast path skips the dictionary entirely.
     @usableFromInline var activeCount = 0
 
@@ -60,12 +60,12 @@ public struct L2CAPReassembler {
     }
 
     /// Whether a PDU is partly received on `handle`.
-    public func isAssembling(handle: UInt16) -> Bool {
+    public func isAssembling(handle: ConnectionHandle) -> Bool {
         activeCount > 0 && connections[handle]?.phase == .assembling
     }
 
     /// Forgets everything about `handle`, including its buffer: call on disconnection.
-    public mutating func reset(handle: UInt16) {
+    public mutating func reset(handle: ConnectionHandle) {
         if let old = connections.removeValue(forKey: handle), old.phase != .idle {
             activeCount -= 1
         }
@@ -92,7 +92,7 @@ public struct L2CAPReassembler {
     ///   `deliver` throws. The reassembler stays consistent in every case.
     @inlinable
     public mutating func push(
-        handle: UInt16,
+        handle: ConnectionHandle,
         boundary: ACLPacketBoundary,
         fragment: RawSpan,
         offset: Int,
@@ -116,7 +116,7 @@ public struct L2CAPReassembler {
 
     @inlinable
     mutating func start(
-        handle: UInt16,
+        handle: ConnectionHandle,
         fragment: RawSpan,
         offset: Int,
         deliver: (borrowing L2CAPFrame) throws(WireError) -> Void
@@ -149,13 +149,13 @@ public struct L2CAPReassembler {
     }
 
     @usableFromInline
-    mutating func begin(handle: UInt16, fragment: RawSpan, offset: Int, expectedSize: Int) {
+    mutating func begin(handle: ConnectionHandle, fragment: RawSpan, offset: Int, expectedSize: Int) {
         connections[handle, default: Connection()].begin(fragment: fragment, offset: offset, expectedSize: expectedSize)
         activeCount += 1
     }
 
     @usableFromInline
-    mutating func markDiscarding(handle: UInt16) {
+    mutating func markDiscarding(handle: ConnectionHandle) {
         connections[handle, default: Connection()].phase = .discarding
         activeCount += 1
     }
@@ -163,7 +163,7 @@ public struct L2CAPReassembler {
     /// Ends whatever `handle` was doing before a new start fragment; returns the error
     /// to report when a PDU was left incomplete.
     @usableFromInline
-    mutating func abandon(handle: UInt16, interruptedAt offset: Int) -> WireError? {
+    mutating func abandon(handle: ConnectionHandle, interruptedAt offset: Int) -> WireError? {
         guard let phase = connections[handle]?.phase, phase != .idle else { return nil }
         var error: WireError?
         if phase == .assembling {
@@ -178,7 +178,7 @@ public struct L2CAPReassembler {
 
     @usableFromInline
     mutating func continueAssembly(
-        handle: UInt16,
+        handle: ConnectionHandle,
         fragment: RawSpan,
         offset: Int,
         deliver: (borrowing L2CAPFrame) throws(WireError) -> Void
@@ -206,7 +206,7 @@ public struct L2CAPReassembler {
     }
 
     @usableFromInline
-    mutating func deliverAssembled(handle: UInt16, deliver: (borrowing L2CAPFrame) throws(WireError) -> Void) throws(WireError) {
+    mutating func deliverAssembled(handle: ConnectionHandle, deliver: (borrowing L2CAPFrame) throws(WireError) -> Void) throws(WireError) {
         // Move the buffer out so the callback can borrow it while `self` stays mutable,
         // then move it back: the storage is never copied, only its reference swapped.
         var assembled: [UInt8] = []

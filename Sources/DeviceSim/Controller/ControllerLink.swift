@@ -31,7 +31,7 @@ struct ControllerLink {
         case readRemoteVersion
     }
 
-    let handle: UInt16
+    let handle: ConnectionHandle
     let peripheral: Int
     let peerAddress: BDAddress
     let peerAddressType: UInt8

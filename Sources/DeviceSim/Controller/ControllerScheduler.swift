@@ -1,3 +1,5 @@
+import BLEWire
+
 /// A binary min-heap of timed link-layer actions, ordered by time and then by insertion so
 /// that simultaneous actions run in a deterministic order.
 ///
@@ -8,7 +10,7 @@ struct ControllerScheduler {
         /// Advertising event of the peripheral at this index.
         case advertising(peripheral: Int, generation: UInt64)
         /// Connection event of a link.
-        case connectionEvent(handle: UInt16, generation: UInt64)
+        case connectionEvent(handle: ConnectionHandle, generation: UInt64)
         /// The end of an extended scan's Duration.
         case scanTimeout(generation: UInt64)
         /// A scripted fault, by index into the controller's fault list.

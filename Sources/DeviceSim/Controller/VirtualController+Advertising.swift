@@ -124,7 +124,7 @@ extension VirtualController {
         emitCommandComplete(.leCreateConnectionCancel, status: HCIStatusCode.success)
         // The creation ends with a Connection Complete carrying "Unknown Connection
         // Identifier" (§7.8.13).
-        emitConnectionComplete(status: HCIStatusCode.unknownConnection, handle: 0, peerAddressType: pending.peerAddressType,
+        emitConnectionComplete(status: HCIStatusCode.unknownConnection, handle: ConnectionHandle(0), peerAddressType: pending.peerAddressType,
                                peerAddress: pending.peerAddress, interval: 0, latency: 0, timeout: 0)
     }
 

@@ -152,17 +152,17 @@ extension VirtualController {
             disconnect(handle: handle, reason: reason)
         case .leSetDataLength(let handle, let txOctets, let txTime):
             guard (27...251).contains(txOctets), (0x0148...0x4290).contains(txTime) else {
-                emitCommandComplete(opcode, [HCIStatusCode.invalidParameters] + littleEndian(handle))
+                emitCommandComplete(opcode, [HCIStatusCode.invalidParameters] + littleEndian(handle.rawValue))
                 statistics.rejectedCommands += 1
                 return
             }
             guard links[handle] != nil else {
-                emitCommandComplete(opcode, [HCIStatusCode.unknownConnection] + littleEndian(handle))
+                emitCommandComplete(opcode, [HCIStatusCode.unknownConnection] + littleEndian(handle.rawValue))
                 statistics.rejectedCommands += 1
                 return
             }
             addProcedure(.setDataLength(octets: min(txOctets, configuration.maximumDataLength)), to: handle, after: 1)
-            emitCommandComplete(opcode, [HCIStatusCode.success] + littleEndian(handle))
+            emitCommandComplete(opcode, [HCIStatusCode.success] + littleEndian(handle.rawValue))
         case .leConnectionUpdate(let handle, let parameters):
             updateConnection(handle: handle, parameters: parameters)
         case .leRemoteConnectionParameterRequestReply:
@@ -203,7 +203,7 @@ extension VirtualController {
         suggestedDataLength = 27
         localName = Array(configuration.localName.utf8.prefix(248))
         acceptList.removeAll()
-        nextHandle = 0x0001
+        nextHandle = ConnectionHandle(0x0001)
     }
 
     // MARK: Commands BLEWire does not model
@@ -230,13 +230,13 @@ extension VirtualController {
             try cursor.expectEnd()
             emitCommandComplete(opcode, [success] + localName + [UInt8](repeating: 0, count: 248 - localName.count))
         case Opcode.readRSSI:
-            let handle = try cursor.readUInt16("Handle")
+            let handle = try cursor.readConnectionHandle("Handle")
             try cursor.expectEnd()
             guard let link = links[handle] else {
-                emitCommandComplete(opcode, [HCIStatusCode.unknownConnection] + littleEndian(handle) + [0])
+                emitCommandComplete(opcode, [HCIStatusCode.unknownConnection] + littleEndian(handle.rawValue) + [0])
                 return
             }
-            emitCommandComplete(opcode, [success] + littleEndian(handle) + [UInt8(bitPattern: rssiSample(link.peripheral))])
+            emitCommandComplete(opcode, [success] + littleEndian(handle.rawValue) + [UInt8(bitPattern: rssiSample(link.peripheral))])
         case Opcode.leReadFilterAcceptListSize:
             try cursor.expectEnd()
             emitCommandComplete(opcode, [success, Self.filterAcceptListSize])
@@ -258,7 +258,7 @@ extension VirtualController {
             }
             emitCommandComplete(opcode, status: success)
         case Opcode.leReadRemoteFeatures, Opcode.readRemoteVersionInformation:
-            let handle = try cursor.readUInt16("Connection_Handle")
+            let handle = try cursor.readConnectionHandle()
             try cursor.expectEnd()
             guard links[handle] != nil else {
                 emitCommandStatus(opcode, status: HCIStatusCode.unknownConnection)
@@ -316,13 +316,13 @@ extension VirtualController {
             let time = LinkAirtime.maximumTime(octets: octets)
             emitCommandComplete(opcode, [success] + littleEndian(octets) + littleEndian(time) + littleEndian(octets) + littleEndian(time))
         case Opcode.leReadPHY:
-            let handle = try cursor.readUInt16("Connection_Handle")
+            let handle = try cursor.readConnectionHandle()
             try cursor.expectEnd()
             guard let link = links[handle] else {
-                emitCommandComplete(opcode, [HCIStatusCode.unknownConnection] + littleEndian(handle) + [0, 0])
+                emitCommandComplete(opcode, [HCIStatusCode.unknownConnection] + littleEndian(handle.rawValue) + [0, 0])
                 return
             }
-            emitCommandComplete(opcode, [success] + littleEndian(handle) + [link.phy, link.phy])
+            emitCommandComplete(opcode, [success] + littleEndian(handle.rawValue) + [link.phy, link.phy])
         case Opcode.leSetDefaultPHY:
             _ = try cursor.readUInt8("All_PHYs")
             _ = try cursor.readUInt8("TX_PHYs")
@@ -330,7 +330,7 @@ extension VirtualController {
             try cursor.expectEnd()
             emitCommandComplete(opcode, status: success)
         case Opcode.leSetPHY:
-            let handle = try cursor.readUInt16("Connection_Handle")
+            let handle = try cursor.readConnectionHandle()
             let allPHYs = try cursor.readUInt8("All_PHYs")
             let txPHYs = try cursor.readUInt8("TX_PHYs")
             let rxPHYs = try cursor.readUInt8("RX_PHYs")

@@ -41,11 +41,16 @@ extension VirtualController {
         scheduler.schedule(.connectionEvent(handle: handle, generation: link.generation), at: now + 0.0025)
     }
 
-    private func allocateHandle() -> UInt16 {
-        while links[nextHandle] != nil { nextHandle = nextHandle >= 0x0EFF ? 0x0001 : nextHandle + 1 }
+    private func allocateHandle() -> ConnectionHandle {
+        while links[nextHandle] != nil { nextHandle = Self.handle(after: nextHandle) }
         let handle = nextHandle
-        nextHandle = nextHandle >= 0x0EFF ? 0x0001 : nextHandle + 1
+        nextHandle = Self.handle(after: nextHandle)
         return handle
+    }
+
+    /// Handles go round 0x0001...0x0EFF, the valid range (Vol 4, Part E, §5.4.2).
+    private static func handle(after handle: ConnectionHandle) -> ConnectionHandle {
+        handle >= .maximum ? ConnectionHandle(0x0001) : ConnectionHandle(handle.rawValue + 1)
     }
 
     /// LE Enhanced Connection Complete [v1] or [v2], or LE Connection Complete, whichever
@@ -54,7 +59,7 @@ extension VirtualController {
     /// [v1] wins over [v2] when a host unmasks both (Bumble does): [v2] only adds the fields
     /// of Periodic Advertising with Responses, which this controller does not support, and
     /// tshark 4.0 (Debian 12) does not dissect [v2], while captures must decode there.
-    func emitConnectionComplete(status: UInt8, handle: UInt16, peerAddressType: UInt8, peerAddress: BDAddress,
+    func emitConnectionComplete(status: UInt8, handle: ConnectionHandle, peerAddressType: UInt8, peerAddress: BDAddress,
                                 interval: UInt16, latency: UInt16, timeout: UInt16) {
         var writer = ByteWriter(capacity: 40)
         let v1 = isLEEventEnabled(HCIEvent.LEEnhancedConnectionComplete.subeventV1)
@@ -78,7 +83,7 @@ extension VirtualController {
 
     // MARK: Host commands on a link
 
-    func disconnect(handle: UInt16, reason: UInt8) {
+    func disconnect(handle: ConnectionHandle, reason: UInt8) {
         guard links[handle] != nil else {
             reject(.disconnect, status: HCIStatusCode.unknownConnection)
             return
@@ -94,7 +99,7 @@ extension VirtualController {
         links[handle]?.terminationReason = reason
     }
 
-    func updateConnection(handle: UInt16, parameters: LEConnectionParameters) {
+    func updateConnection(handle: ConnectionHandle, parameters: LEConnectionParameters) {
         guard links[handle] != nil else {
             reject(.leConnectionUpdate, status: HCIStatusCode.unknownConnection)
             return
@@ -112,7 +117,7 @@ extension VirtualController {
                      to: handle, after: Self.procedureInstantDelay)
     }
 
-    func addProcedure(_ procedure: ControllerLink.Procedure, to handle: UInt16, after events: UInt64) {
+    func addProcedure(_ procedure: ControllerLink.Procedure, to handle: ConnectionHandle, after events: UInt64) {
         guard let counter = links[handle]?.eventCounter else { return }
         links[handle]?.procedures.append((instant: counter + events, procedure: procedure))
     }
@@ -144,7 +149,7 @@ extension VirtualController {
         links[handle]!.hostQueue.append(ControllerLink.HostPacket(boundary: header.boundary, payload: payload))
     }
 
-    func emitCompletedPackets(_ entries: [(handle: UInt16, count: UInt16)]) {
+    func emitCompletedPackets(_ entries: [(handle: ConnectionHandle, count: UInt16)]) {
         var writer = ByteWriter(capacity: 3 + 4 * entries.count)
         HCIEvent.NumberOfCompletedPackets.encode(entries.map { ($0.handle, $0.count) }, into: &writer)
         emit(.event, writer.bytes)
@@ -152,7 +157,7 @@ extension VirtualController {
 
     // MARK: Connection events
 
-    func connectionEvent(_ handle: UInt16) {
+    func connectionEvent(_ handle: ConnectionHandle) {
         guard var link = links[handle] else { return }
         statistics.connectionEvents += 1
         link.eventCounter += 1
@@ -306,7 +311,7 @@ extension VirtualController {
     }
 
     /// Ends a link: Disconnection Complete to the host, `disconnected` to the peripheral.
-    func closeLink(_ handle: UInt16, hostReason: UInt8, peripheralReason: UInt8) {
+    func closeLink(_ handle: ConnectionHandle, hostReason: UInt8, peripheralReason: UInt8) {
         guard let link = links.removeValue(forKey: handle) else { return }
         reassembler.reset(handle: handle)
         peripherals[link.peripheral].connectedHandle = nil
@@ -342,7 +347,7 @@ extension VirtualController {
 
     /// Hands a transmitted host ACL packet to the peripheral's L2CAP reassembly; complete
     /// frames (channel and payload with the 4-byte header) are collected in `arrived`.
-    private func deliverToPeripheral(_ packet: ControllerLink.HostPacket, handle: UInt16, into arrived: inout [[UInt8]]) {
+    private func deliverToPeripheral(_ packet: ControllerLink.HostPacket, handle: ConnectionHandle, into arrived: inout [[UInt8]]) {
         var frames: [[UInt8]] = []
         do throws(WireError) {
             try reassembler.push(handle: handle, boundary: packet.boundary, fragment: packet.payload.span.bytes, offset: 0) {
@@ -360,7 +365,7 @@ extension VirtualController {
 
     /// One complete L2CAP frame from the host: ATT to the peripheral, LE signalling and SMP
     /// answered here (bytes 0...1 of `frame` are unused, 2...3 the channel).
-    private func handleL2CAP(_ frame: [UInt8], handle: UInt16, link: inout ControllerLink) {
+    private func handleL2CAP(_ frame: [UInt8], handle: ConnectionHandle, link: inout ControllerLink) {
         let channel = L2CAPChannelID(UInt16(frame[2]) | UInt16(frame[3]) << 8)
         let payload = Array(frame[4...])
         switch channel {

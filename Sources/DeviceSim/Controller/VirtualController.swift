@@ -42,7 +42,7 @@ public final class VirtualController {
         var advertisingScheduled = false
         /// Mean RSSI at the scanner, fixed per device (distance and body shadowing).
         let rssi: Int
-        var connectedHandle: UInt16? = nil
+        var connectedHandle: ConnectionHandle? = nil
     }
 
     struct ScanState {
@@ -71,7 +71,7 @@ public final class VirtualController {
     }
 
     var peripherals: [PeripheralSlot] = []
-    var links: [UInt16: ControllerLink] = [:]
+    var links: [ConnectionHandle: ControllerLink] = [:]
     var scheduler = ControllerScheduler()
     var random: SplitMix64
     var reassembler = L2CAPReassembler()
@@ -90,7 +90,7 @@ public final class VirtualController {
         le1M: LEScanPHYParameters(scanType: .passive, scanInterval: 0x0010, scanWindow: 0x0010))
     var scan: ScanState? = nil
     var initiation: Initiation? = nil
-    var nextHandle: UInt16 = 0x0001
+    var nextHandle = ConnectionHandle(0x0001)
     var linkGeneration: UInt64 = 0
     var scanGeneration: UInt64 = 0
 
@@ -132,18 +132,18 @@ public final class VirtualController {
     }
 
     /// The handle of the connection to the peripheral with this address, if connected.
-    public func connectionHandle(for address: BDAddress) -> UInt16? {
+    public func connectionHandle(for address: BDAddress) -> ConnectionHandle? {
         peripherals.first { $0.device.address == address }?.connectedHandle
     }
 
     /// Handles of the open connections, ascending.
-    public var connectionHandles: [UInt16] { links.keys.sorted() }
+    public var connectionHandles: [ConnectionHandle] { links.keys.sorted() }
 
     /// The data length (LL payload octets) the peripheral uses toward the central on a link.
-    public func peripheralDataLength(handle: UInt16) -> UInt16? { links[handle]?.peripheralOctets }
+    public func peripheralDataLength(handle: ConnectionHandle) -> UInt16? { links[handle]?.peripheralOctets }
 
     /// The connection interval of a link, in seconds.
-    public func connectionInterval(handle: UInt16) -> Double? { links[handle]?.intervalSeconds }
+    public func connectionInterval(handle: ConnectionHandle) -> Double? { links[handle]?.intervalSeconds }
 
     /// Whether the host is scanning now.
     public var isScanning: Bool { scan != nil }

@@ -26,17 +26,17 @@ public protocol VirtualPeripheral: AnyObject {
     func advance(to time: Double)
 
     /// A central connected; `handle` identifies the link in the calls below.
-    func connected(handle: UInt16, central: BDAddress, at time: Double)
+    func connected(handle: ConnectionHandle, central: BDAddress, at time: Double)
     /// The link is gone (`reason` is an HCI error code, e.g. 0x08 supervision timeout).
-    func disconnected(handle: UInt16, reason: UInt8, at time: Double)
+    func disconnected(handle: ConnectionHandle, reason: UInt8, at time: Double)
 
     /// An ATT PDU from the central on `handle`; returns the response PDU, if the request
     /// has one (commands and confirmations have none).
-    func attributeRequest(_ pdu: [UInt8], handle: UInt16, at time: Double) -> [UInt8]?
+    func attributeRequest(_ pdu: [UInt8], handle: ConnectionHandle, at time: Double) -> [UInt8]?
 
     /// Removes and returns up to `limit` queued server-initiated ATT PDUs (notifications,
     /// indications) for `handle` that were ready by `time`, oldest first.
-    func dequeueOutgoing(handle: UInt16, upTo time: Double, limit: Int) -> [[UInt8]]
+    func dequeueOutgoing(handle: ConnectionHandle, upTo time: Double, limit: Int) -> [[UInt8]]
 
     /// A scripted loss of the link (a disconnect or reboot fault in the scenario), waiting
     /// for the link layer to carry it out: the seconds the device stays silent. Taking it

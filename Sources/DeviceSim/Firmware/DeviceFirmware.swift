@@ -37,18 +37,18 @@ public class DeviceFirmware: VirtualPeripheral {
 
     let catalog: ProtocolCatalog
     var database: GATTDatabase
-    var servers: [UInt16: GATTServer] = [:] {
+    var servers: [ConnectionHandle: GATTServer] = [:] {
         didSet { routes = [:]; linkLimits = nil }
     }
     /// Per characteristic value handle, the connections subscribed to it (in `servers`'
     /// order) and whether for notifications: what `send` asks every GATT server for every
     /// notification, read once. Emptied whenever a server changes (`didSet` above).
-    var routes: [UInt16: [Route]] = [:]
+    var routes: [AttributeHandle: [Route]] = [:]
     /// The smallest `maximumUpdateLength` over the connections, read once (see `routes`).
     var linkLimits: Int??
 
     struct Route {
-        var connection: UInt16
+        var connection: ConnectionHandle
         var maximumUpdateLength: Int
         var notifies: Bool
     }
@@ -56,9 +56,9 @@ public class DeviceFirmware: VirtualPeripheral {
     /// Each connection's notification queue. An array searched by handle rather than a
     /// dictionary: a device has one or two connections, and mutating a dictionary's value
     /// in place allocates (a coroutine frame) on every push and every connection event.
-    var outgoing: [(handle: UInt16, queue: NotificationQueue)] = []
+    var outgoing: [(handle: ConnectionHandle, queue: NotificationQueue)] = []
 
-    func queueIndex(_ handle: UInt16) -> Int? {
+    func queueIndex(_ handle: ConnectionHandle) -> Int? {
         for index in outgoing.indices where outgoing[index].handle == handle { return index }
         return nil
     }
@@ -117,7 +117,7 @@ public class DeviceFirmware: VirtualPeripheral {
         lastTime = time
     }
 
-    public func connected(handle: UInt16, central: BDAddress, at time: Double) {
+    public func connected(handle: ConnectionHandle, central: BDAddress, at time: Double) {
         servers[handle] = GATTServer(database: database, serverRxMTU: UInt16(clamping: spec.firmware.mtu))
         if let index = queueIndex(handle) {
             outgoing[index].queue = NotificationQueue(limit: queueLimit)
@@ -126,16 +126,16 @@ public class DeviceFirmware: VirtualPeripheral {
         }
     }
 
-    public func disconnected(handle: UInt16, reason: UInt8, at time: Double) {
+    public func disconnected(handle: ConnectionHandle, reason: UInt8, at time: Double) {
         servers[handle] = nil
         if let index = queueIndex(handle) { outgoing.remove(at: index) }
     }
 
-    public func attributeRequest(_ pdu: [UInt8], handle: UInt16, at time: Double) -> [UInt8]? {
+    public func attributeRequest(_ pdu: [UInt8], handle: ConnectionHandle, at time: Double) -> [UInt8]? {
         servers[handle]?.handle(request: pdu)
     }
 
-    public func dequeueOutgoing(handle: UInt16, upTo time: Double, limit: Int) -> [[UInt8]] {
+    public func dequeueOutgoing(handle: ConnectionHandle, upTo time: Double, limit: Int) -> [[UInt8]] {
         // Mutated in place: a copy out of the array would copy the whole queue.
         guard let index = queueIndex(handle) else { return [] }
         return outgoing[index].queue.pop(upTo: time, limit: limit)
@@ -144,7 +144,7 @@ public class DeviceFirmware: VirtualPeripheral {
     /// What ``dequeueOutgoing(handle:upTo:limit:)`` returns, handed to `body` one PDU at a
     /// time (with its index) without building an array of arrays; `body` must not touch
     /// this connection's queue.
-    func drainOutgoing(handle: UInt16, upTo time: Double, limit: Int, _ body: (Int, [UInt8]) -> Void) {
+    func drainOutgoing(handle: ConnectionHandle, upTo time: Double, limit: Int, _ body: (Int, [UInt8]) -> Void) {
         guard let index = queueIndex(handle) else { return }
         outgoing[index].queue.drain(upTo: time, limit: limit, body)
     }
@@ -229,7 +229,7 @@ public class DeviceFirmware: VirtualPeripheral {
                 }
             } else {
                 var pdu: [UInt8] = [ATTOpcode.handleValueNotification.rawValue,
-                                    UInt8(truncatingIfNeeded: valueHandle), UInt8(truncatingIfNeeded: valueHandle >> 8)]
+                                    UInt8(truncatingIfNeeded: valueHandle.rawValue), UInt8(truncatingIfNeeded: valueHandle.rawValue >> 8)]
                 pdu.reserveCapacity(3 + value.count)
                 pdu.append(contentsOf: value)
                 for damaged in faults.transmit(pdu, at: time) {
@@ -239,7 +239,7 @@ public class DeviceFirmware: VirtualPeripheral {
         }
     }
 
-    func makeRoutes(_ valueHandle: UInt16) -> [Route] {
+    func makeRoutes(_ valueHandle: AttributeHandle) -> [Route] {
         var targets: [Route] = []
         for (handle, server) in servers where server.isSubscribed(handle: valueHandle) {
             targets.append(Route(connection: handle, maximumUpdateLength: server.maximumUpdateLength,
@@ -273,7 +273,7 @@ public class DeviceFirmware: VirtualPeripheral {
         }
     }
 
-    func enqueue(_ pdu: [UInt8], handle: UInt16, at time: Double) {
+    func enqueue(_ pdu: [UInt8], handle: ConnectionHandle, at time: Double) {
         if let index = queueIndex(handle), outgoing[index].queue.push(pdu, at: time) { droppedNotifications += 1 }
     }
 

@@ -1,3 +1,5 @@
+import BLEWire
+
 /// A connection's notifications waiting for the link layer: oldest first, at most `limit`
 /// (the oldest is dropped when a new one does not fit, as a firmware TX buffer overflows).
 ///
@@ -29,7 +31,7 @@ struct NotificationQueue {
     /// Appends a Handle Value Notification of `value` on `handle` (opcode, handle, value:
     /// Vol 3, Part F, §3.4.7.1), written into the slot's own storage, which ``drain(upTo:limit:_:)``
     /// leaves there to be reused; returns true when the oldest entry was dropped.
-    mutating func pushNotification(handle: UInt16, value: [UInt8], at time: Double) -> Bool {
+    mutating func pushNotification(handle: AttributeHandle, value: [UInt8], at time: Double) -> Bool {
         let slot: Int
         let dropped: Bool
         if count == slots.count {
@@ -45,8 +47,8 @@ struct NotificationQueue {
         slots[slot].pdu.removeAll(keepingCapacity: true)
         slots[slot].pdu.reserveCapacity(3 + value.count)
         slots[slot].pdu.append(0x1B)  // ATT_HANDLE_VALUE_NTF
-        slots[slot].pdu.append(UInt8(truncatingIfNeeded: handle))
-        slots[slot].pdu.append(UInt8(truncatingIfNeeded: handle >> 8))
+        slots[slot].pdu.append(UInt8(truncatingIfNeeded: handle.rawValue))
+        slots[slot].pdu.append(UInt8(truncatingIfNeeded: handle.rawValue >> 8))
         slots[slot].pdu.append(contentsOf: value)
         return dropped
     }

@@ -40,7 +40,7 @@ extension PeripheralHost {
     /// controller has stopped the advertising that took the connection by now (§7.8.9,
     /// §7.8.56). With legacy advertising the link is the one device's; with sets, the LE
     /// Advertising Set Terminated that follows (§7.8.56, §7.7.65.18) says whose it is.
-    func connected(status: UInt8, handle: UInt16, role: UInt8, central: BDAddress, at time: Double) {
+    func connected(status: UInt8, handle: ConnectionHandle, role: UInt8, central: BDAddress, at time: Double) {
         guard status == 0, role == 0x01 else { return }  // 0x01: we are the peripheral
         guard usesAdvertisingSets else {
             hosted[0].advertisingEnabled = false
@@ -70,13 +70,13 @@ extension PeripheralHost {
         }
     }
 
-    func assign(_ handle: UInt16, toSet set: UInt8, central: BDAddress, at time: Double) {
+    func assign(_ handle: ConnectionHandle, toSet set: UInt8, central: BDAddress, at time: Double) {
         assign(handle, to: Int(set), central: central, at: time)
         if connections[handle] != nil { followNewestLink(Int(set)) }
     }
 
     /// The link becomes the device's; a device already connected turns a second central away.
-    func assign(_ handle: UInt16, to index: Int, central: BDAddress, at time: Double) {
+    func assign(_ handle: ConnectionHandle, to index: Int, central: BDAddress, at time: Double) {
         if let current = hosted[index].connectionHandle, current != handle {
             link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)
             return
@@ -89,7 +89,7 @@ extension PeripheralHost {
 
     /// Disconnection Complete (§7.7.5): the controller flushed what it held for the link,
     /// so those buffers are free again (§4.3).
-    func disconnected(handle: UInt16, reason: UInt8, at time: Double) {
+    func disconnected(handle: ConnectionHandle, reason: UInt8, at time: Double) {
         link.linkClosed(handle: handle)
         reassembler.reset(handle: handle)
         unassignedLinks[handle] = nil
@@ -129,7 +129,7 @@ extension PeripheralHost {
         }
     }
 
-    func handleL2CAP(_ payload: [UInt8], channel: L2CAPChannelID, handle: UInt16, device: any VirtualPeripheral,
+    func handleL2CAP(_ payload: [UInt8], channel: L2CAPChannelID, handle: ConnectionHandle, device: any VirtualPeripheral,
                      at time: Double) {
         switch channel {
         case .att:
@@ -158,7 +158,7 @@ extension PeripheralHost {
     /// | Code (1) | Identifier (1) | Length (2) | Reason (2) |
     /// +----------+----------------+------------+------------+
     /// ```
-    func rejectSignalingRequest(_ payload: [UInt8], handle: UInt16) {
+    func rejectSignalingRequest(_ payload: [UInt8], handle: ConnectionHandle) {
         guard payload.count >= 2 else { return }
         let requests: Set<UInt8> = [0x06, 0x0A, 0x12, 0x14, 0x17, 0x19]
         guard requests.contains(payload[0]) else { return }

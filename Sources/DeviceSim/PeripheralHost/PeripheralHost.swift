@@ -55,7 +55,7 @@ public final class PeripheralHost {
     /// The devices this host serves (known after `start`), in advertising-handle order.
     public var hostedDevices: [any VirtualPeripheral] { hosted.map(\.device) }
     /// The link to the first hosted device's central, if any.
-    public var connectionHandle: UInt16? { hosted.first?.connectionHandle }
+    public var connectionHandle: ConnectionHandle? { hosted.first?.connectionHandle }
 
     /// How the devices go on the air.
     public enum AdvertisingMode: Equatable, Sendable {
@@ -67,12 +67,12 @@ public final class PeripheralHost {
 
     var hosted: [HostedDevice] = []
     /// Connection handle -> index in `hosted`.
-    var connections: [UInt16: Int] = [:]
+    var connections: [ConnectionHandle: Int] = [:]
     /// Links whose connection complete event came, waiting for the LE Advertising Set
     /// Terminated that names their set: handle -> central.
-    var unassignedLinks: [UInt16: BDAddress] = [:]
+    var unassignedLinks: [ConnectionHandle: BDAddress] = [:]
     /// The other order, for a controller that reports the set first: handle -> set.
-    var terminatedSets: [UInt16: UInt8] = [:]
+    var terminatedSets: [ConnectionHandle: UInt8] = [:]
     /// Where the next tick starts handing out ACL buffers, so that no device starves the others.
     var nextSender = 0
     var reassembler = L2CAPReassembler()
@@ -262,7 +262,7 @@ public final class PeripheralHost {
 
     /// Sends `payload` on an L2CAP channel of the link (framed and cut to the controller's
     /// buffers by `HCIHostLink`).
-    func enqueue(_ payload: [UInt8], channel: L2CAPChannelID, handle: UInt16) {
+    func enqueue(_ payload: [UInt8], channel: L2CAPChannelID, handle: ConnectionHandle) {
         statistics.aclPacketsSent += (payload.count + L2CAPBasicHeader.size + link.aclDataLength - 1) / link.aclDataLength
         link.send(l2cap: payload, channel: channel, handle: handle)
     }
@@ -323,7 +323,7 @@ struct HostedDevice {
     let device: any VirtualPeripheral
     /// Its advertising set (index in `PeripheralHost.hosted`); unused with legacy advertising.
     let advertisingHandle: UInt8
-    var connectionHandle: UInt16?
+    var connectionHandle: ConnectionHandle?
     var advertisingEnabled = false
     /// No advertising before this time (a scripted link drop keeps the device silent).
     var advertiseAfter = 0.0

@@ -18,8 +18,8 @@ public final class OfflineRun {
     let packetsPerEvent = 8
     /// Per device (in `simulation.devices` order): its connection handle while connected,
     /// and when it reconnects after a scripted drop.
-    var links: [UInt16?]
-    var nextHandle: UInt16 = 0x0040
+    var links: [ConnectionHandle?]
+    var nextHandle = ConnectionHandle(0x0040)
     var reconnectAt: [Double?]
     public private(set) var notificationCount = 0
     /// The ACL packet being recorded, reused: one record per notification.
@@ -78,7 +78,7 @@ public final class OfflineRun {
     func connect(_ index: Int, at time: Double) throws(WireError) {
         let device = simulation.devices[index]
         let handle = nextHandle
-        nextHandle = nextHandle == 0x0EFF ? 0x0040 : nextHandle + 1
+        nextHandle = nextHandle == .maximum ? ConnectionHandle(0x0040) : ConnectionHandle(nextHandle.rawValue + 1)
         links[index] = handle
         var event = ByteWriter()
         HCIEvent.LEConnectionComplete(connectionHandle: handle, role: 0, peerAddressType: AddressType.randomDevice.rawValue,
@@ -90,7 +90,7 @@ public final class OfflineRun {
         try discover(device, handle: handle, at: time)
     }
 
-    func disconnect(_ index: Int, handle: UInt16, at time: Double) {
+    func disconnect(_ index: Int, handle: ConnectionHandle, at time: Double) {
         let device = simulation.devices[index]
         links[index] = nil
         var event = ByteWriter()
@@ -106,7 +106,7 @@ public final class OfflineRun {
     /// its range, and a write of each CCCD found (Vol 3, Part G, §4.3.1, §4.4.1, §4.6.1,
     /// §4.7.1, §4.12.3): the exchange a host has, so that tools that follow it (btmon,
     /// tshark) see one. No reads: this host only subscribes.
-    func discover(_ device: DeviceFirmware, handle: UInt16, at time: Double) throws(WireError) {
+    func discover(_ device: DeviceFirmware, handle: ConnectionHandle, at time: Double) throws(WireError) {
         let client = GATTClientLink(handle: handle, address: device.address, addressType: AddressType.randomDevice.rawValue,
                                     clientMTU: 247, wantsSubscription: { _ in true }, wantsRead: { _ in false })
         var clock = time + 0.000_5
@@ -120,14 +120,14 @@ public final class OfflineRun {
 
     /// Sends a request PDU to the device and records both it and the response.
     @discardableResult
-    func request(_ device: DeviceFirmware, handle: UInt16, at time: Double, _ pdu: [UInt8]) -> [UInt8]? {
+    func request(_ device: DeviceFirmware, handle: ConnectionHandle, at time: Double, _ pdu: [UInt8]) -> [UInt8]? {
         acl(handle: handle, pdu, .sent, at: time)
         guard let response = device.attributeRequest(pdu, handle: handle, at: time) else { return nil }
         acl(handle: handle, response, .received, at: time + 0.000_2)
         return response
     }
 
-    func acl(handle: UInt16, _ pdu: [UInt8], _ direction: PacketDirection, at time: Double) {
+    func acl(handle: ConnectionHandle, _ pdu: [UInt8], _ direction: PacketDirection, at time: Double) {
         guard capture != nil else { return }
         packet.bytes.removeAll(keepingCapacity: true)
         ACLDataHeader.encodeHeader(handle: handle, boundary: direction == .sent ? .firstNonFlushable : .firstFlushable,

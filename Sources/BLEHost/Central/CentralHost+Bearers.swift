@@ -8,6 +8,23 @@ extension CentralHost {
     /// Whether ATT goes over bearers (kernel-managed adapter) rather than ACL.
     public var isKernelManaged: Bool { connector != nil }
 
+    /// Whether `event` is one of the kernel's own link events, which a raw HCI socket
+    /// (`bluez:hciN`) receives copies of: LE Meta events pass its filter whole, so the LE
+    /// Connection Complete of the link the kernel made for a bearer arrives too, with the
+    /// kernel's handle. The kernel answers these (connection parameter requests included);
+    /// the host's links come from its bearers (``connectThroughBearer(_:_:at:)``) and end
+    /// when a bearer closes. Taken as the host's own, they set every link up twice: two
+    /// GATT clients, two Exchange MTU requests per link (btmon, 2026-12-02).
+    static func belongsToKernel(_ event: HCIEvent) -> Bool {
+        switch event {
+        case .leConnectionComplete, .leEnhancedConnectionComplete, .disconnectionComplete,
+             .leRemoteConnectionParameterRequest, .leConnectionUpdateComplete:
+            true
+        default:
+            false
+        }
+    }
+
     /// Sends an ATT PDU on a link, over its bearer or as ACL.
     func sendATT(_ pdu: [UInt8], handle: UInt16) {
         guard let bearer = bearers[handle] else {

@@ -10,6 +10,7 @@ extension CentralHost {
             return
         }
         let now = clock()
+        if isKernelManaged && Self.belongsToKernel(event) { return }
         switch event {
         case .commandComplete(let complete):
             if let status = complete.status, status != 0 { commandFailed(complete.opcode, status: status, at: now) }

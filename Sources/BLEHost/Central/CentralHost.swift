@@ -127,14 +127,20 @@ public final class CentralHost {
         }
         let address = try decode(LocalBDAddress.self, try execute(.readBDAddress), .readBDAddress)
         controllerAddress = address.address
-        if !isKernelManaged { try setUpBuffersAndAddress() }
+        // A kernel-managed adapter's ACL flow control is the kernel's, but its buffers are the
+        // controller's all the same: read them (read-only commands) so the start-up log
+        // reports the controller's figures, not the host link's defaults of 1 x 27 bytes.
+        try setUpBuffers()
+        if !isKernelManaged, let random = configuration.ownRandomAddress {
+            _ = try execute(.leSetRandomAddress(random))
+        }
         let features = try decode(LELocalSupportedFeatures.self, try execute(.leReadLocalSupportedFeatures),
                                   .leReadLocalSupportedFeatures)
         usesExtendedCommands = features.leFeatures & Self.extendedAdvertisingFeature != 0
         try startScanning()
     }
 
-    func setUpBuffersAndAddress() throws(HCIHostError) {
+    func setUpBuffers() throws(HCIHostError) {
         let buffers = try decode(LEBufferSize.self, try execute(.leReadBufferSize), .leReadBufferSize)
         if buffers.leACLDataPacketLength == 0 || buffers.totalNumLEACLDataPackets == 0 {
             // No dedicated LE buffers: LE shares the BR/EDR ones (§7.8.2).
@@ -142,9 +148,6 @@ public final class CentralHost {
             link.setACLBuffers(length: Int(shared.aclDataPacketLength), count: Int(shared.totalNumACLDataPackets))
         } else {
             link.setACLBuffers(length: Int(buffers.leACLDataPacketLength), count: Int(buffers.totalNumLEACLDataPackets))
-        }
-        if let random = configuration.ownRandomAddress {
-            _ = try execute(.leSetRandomAddress(random))
         }
     }
 

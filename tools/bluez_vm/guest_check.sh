@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs inside the virtual machine that tools/bluez_vm/run.sh boots (a stock Debian kernel with
+# Bluetooth as modules, the host's filesystem visible): links a kernel adapter (hci0, through
+# /dev/vhci) to a Bumble controller on TCP, hosts the simulated quickstart devices on a second
+# Bumble controller of the same link (`gaitway sim --hci tcp-client:`), and runs the gateway
+# once per BlueZ mode. What the checks need is copied to OUT: per mode NAME (bluez, user)
+#
+#   NAME.db                 the gateway's database (written on the guest's tmpfs, not the 9p share)
+#   NAME-gateway.log/.rc    its JSON log lines and exit status
+#   NAME-btmon.btsnoop      btmon's capture of the run (the kernel's monitor channel)
+#   NAME-sim.btsnoop        the simulator's own HCI traffic (what the devices sent)
+#   NAME-truth.jsonl        the simulator's ground truth (beats)
+#   NAME-sim.log
+#
+# and controllers.log, dmesg.txt, and `finished` last (its absence: the check did not run through).
+#
+# Usage: guest_check.sh OUT GAITWAY PYTHON [DURATION]
+# The kernel-managed mode runs first: when the HCI user channel closes, Bumble keeps writing
+# into the downed vhci device and hci0 disappears (found on Debian's 6.1 kernel, 2026-12-02).
+set -uo pipefail
+
+out="$1" gaitway="$2" python="$3" duration="${4:-20}"
+work=/tmp/gaitway-check
+port=9100
+mkdir -p "$work" "$out"
+say() { printf 'guest: %s %s\n' "$(date -u +%T)" "$*" | tee -a "$out/guest.log" >&2; }
+
+# Waits up to $2 seconds for the command $1 to succeed.
+wait_for() {
+    local i
+    for ((i = 0; i < $2; i++)); do eval "$1" && return 0; sleep 1; done
+    return 1
+}
+
+say "kernel $(uname -r)"
+ip link set lo up
+modprobe bluetooth && modprobe hci_vhci || { say "no Bluetooth modules in this kernel"; exit 1; }
+cd "$work"
+"$python" -m bumble.apps.controllers vhci "tcp-server:127.0.0.1:$port" >"$work/controllers.log" 2>&1 &
+# Python under emulation is slow to start: about 30 s at one vCPU.
+wait_for '[ -e /sys/class/bluetooth/hci0 ]' 120 || { say "hci0 never appeared"; cp "$work/controllers.log" "$out/"; exit 1; }
+sleep 2
+# Bumble's controller has the address 00:00:00:00:00:00; the kernel powers on an LE-only
+# adapter only with a public or static random address.
+btmgmt --index 0 static-addr C0:11:22:33:44:55 >/dev/null
+btmgmt --index 0 le on >/dev/null
+btmgmt --index 0 power on >/dev/null
+btmgmt --index 0 info >"$work/adapter.txt" 2>&1
+say "hci0 powered on"
+
+# One gateway run: mode NAME on transport HCI, with a simulator of its own and btmon.
+run_mode() {
+    local name="$1" hci="$2" sim btmon rc
+    "$gaitway" sim --scenario quickstart --hci "tcp-client:127.0.0.1:$port" --duration $((duration + 60)) \
+        --btsnoop "$work/$name-sim.btsnoop" --truth "$work/$name-truth.jsonl" >"$work/$name-sim.log" 2>&1 &
+    sim=$!
+    wait_for "grep -q advertising '$work/$name-sim.log'" 60 || say "$name: the simulator is not advertising"
+    btmon -w "$work/$name-btmon.btsnoop" >/dev/null 2>&1 &
+    btmon=$!
+    sleep 1
+    say "$name: gateway --hci $hci --duration $duration"
+    timeout --signal=INT $((duration + 60)) "$gaitway" gateway --hci "$hci" --duration "$duration" \
+        --db "$work/$name.db" --no-status 2>"$work/$name-gateway.log"
+    rc=$?
+    echo "$rc" >"$work/$name-gateway.rc"
+    say "$name: gateway exit status $rc"
+    sleep 1
+    kill -INT "$btmon" "$sim" 2>/dev/null
+    wait "$btmon" "$sim" 2>/dev/null
+    cp "$work/$name".db "$work/$name"-* "$out/"
+}
+
+run_mode bluez bluez:hci0
+# The user channel takes only an adapter that is down.
+btmgmt --index 0 power off >/dev/null
+run_mode user hci-socket:0
+
+cp "$work/controllers.log" "$work/adapter.txt" "$out/"
+dmesg >"$out/dmesg.txt"
+date -u +%FT%TZ >"$out/finished"

@@ -8,11 +8,10 @@
 #   NAME.db                 the gateway's database (written on the guest's tmpfs, not the 9p share)
 #   NAME-gateway.log/.rc    its JSON log lines and exit status
 #   NAME-btmon.btsnoop      btmon's capture of the run (the kernel's monitor channel)
-#   NAME-sim.btsnoop        the simulator's own HCI traffic (what the devices sent)
-#   NAME-truth.jsonl        the simulator's ground truth (beats)
-#   NAME-sim.log
 #
-# and controllers.log, dmesg.txt, and `finished` last (its absence: the check did not run through).
+# and for both runs sim.btsnoop (the simulator's own HCI traffic: what the devices sent),
+# truth.jsonl (its ground truth: beats), sim.log, controllers.log, adapter.txt, dmesg.txt, and
+# `finished` last (its absence: the check did not run through).
 #
 # Usage: guest_check.sh OUT GAITWAY PYTHON [DURATION]
 # The kernel-managed mode runs first: when the HCI user channel closes, Bumble keeps writing
@@ -48,26 +47,32 @@ btmgmt --index 0 power on >/dev/null
 btmgmt --index 0 info >"$work/adapter.txt" 2>&1
 say "hci0 powered on"
 
-# One gateway run: mode NAME on transport HCI, with a simulator of its own and btmon.
+# The simulated devices, for both runs: started once (under emulation the simulator and
+# Bumble take minutes to come up at one vCPU on a loaded machine). Its capture and ground
+# truth cover both runs; after a gateway disconnects, the devices advertise again.
+"$gaitway" sim --scenario quickstart --hci "tcp-client:127.0.0.1:$port" --duration 86400 \
+    --btsnoop "$work/sim.btsnoop" --truth "$work/truth.jsonl" >"$work/sim.log" 2>&1 &
+sim=$!
+wait_for "grep -q advertising '$work/sim.log'" 300 || say "the simulator is not advertising"
+say "simulator advertising"
+
+# One gateway run: mode NAME on transport HCI, with btmon recording the kernel's monitor channel.
 run_mode() {
-    local name="$1" hci="$2" sim btmon rc
-    "$gaitway" sim --scenario quickstart --hci "tcp-client:127.0.0.1:$port" --duration $((duration + 60)) \
-        --btsnoop "$work/$name-sim.btsnoop" --truth "$work/$name-truth.jsonl" >"$work/$name-sim.log" 2>&1 &
-    sim=$!
-    wait_for "grep -q advertising '$work/$name-sim.log'" 60 || say "$name: the simulator is not advertising"
+    local name="$1" hci="$2" btmon rc
     btmon -w "$work/$name-btmon.btsnoop" >/dev/null 2>&1 &
     btmon=$!
     sleep 1
     say "$name: gateway --hci $hci --duration $duration"
-    timeout --signal=INT $((duration + 60)) "$gaitway" gateway --hci "$hci" --duration "$duration" \
+    timeout --signal=INT $((duration + 120)) "$gaitway" gateway --hci "$hci" --duration "$duration" \
         --db "$work/$name.db" --no-status 2>"$work/$name-gateway.log"
     rc=$?
     echo "$rc" >"$work/$name-gateway.rc"
     say "$name: gateway exit status $rc"
     sleep 1
-    kill -INT "$btmon" "$sim" 2>/dev/null
-    wait "$btmon" "$sim" 2>/dev/null
-    cp "$work/$name".db "$work/$name"-* "$out/"
+    kill -INT "$btmon" 2>/dev/null
+    wait "$btmon" 2>/dev/null
+    # A clean stop folds the write-ahead log back into the database; copy it all the same.
+    cp "$work/$name".db* "$work/$name"-* "$out/"
 }
 
 run_mode bluez bluez:hci0
@@ -75,6 +80,8 @@ run_mode bluez bluez:hci0
 btmgmt --index 0 power off >/dev/null
 run_mode user hci-socket:0
 
-cp "$work/controllers.log" "$work/adapter.txt" "$out/"
+kill -INT "$sim" 2>/dev/null
+wait "$sim" 2>/dev/null
+cp "$work/controllers.log" "$work/adapter.txt" "$work/sim.log" "$work/sim.btsnoop" "$work/truth.jsonl" "$out/"
 dmesg >"$out/dmesg.txt"
 date -u +%FT%TZ >"$out/finished"

@@ -5,10 +5,12 @@
 # (see guest_check.sh). tools/bootstrap.sh installs what it needs.
 #
 # Usage: tools/bluez_vm/run.sh OUT GAITWAY [DURATION]
+# GAITWAY_VM_CPUS: virtual CPUs (default 2: the controllers, the simulator and the gateway are
+# three busy processes; TCG runs each vCPU on a host thread).
 # Exit status: 0 when the check ran through (its results are for the caller to judge), 1 when
 # it did not, 77 when this machine cannot run it (no qemu, kernel image or virtme-ng).
 #
-# Software emulation (--disable-kvm), one vCPU: where /dev/kvm exists here it is a PVM hypervisor
+# Software emulation (--disable-kvm), where /dev/kvm exists here it is a PVM hypervisor
 # (kvm_pvm) that boots only PVM-aware guest kernels (a stock kernel hangs after "Probing EDD").
 set -uo pipefail
 
@@ -24,10 +26,10 @@ command -v qemu-system-x86_64 >/dev/null || { say "skip: no qemu-system-x86_64 (
 command -v btmon >/dev/null && command -v btmgmt >/dev/null || { say "skip: no btmon/btmgmt (apt-get install bluez)"; exit 77; }
 
 rm -rf "$out"/*
-say "booting $kernel (software emulation, 1 vCPU)"
+say "booting $kernel (software emulation, ${GAITWAY_VM_CPUS:-2} vCPUs)"
 # vng calls virtme-run from PATH. The guest sees the host's filesystem read-only, with
 # throw-away overlays on /tmp and the like: OUT is shared writable (--rwdir).
-PATH="$venv/bin:$PATH" timeout 900 "$venv/bin/vng" --disable-kvm --run "$kernel" --cpus 1 --memory 2G \
+PATH="$venv/bin:$PATH" timeout 1200 "$venv/bin/vng" --disable-kvm --run "$kernel" --cpus "${GAITWAY_VM_CPUS:-2}" --memory 2G \
     --rwdir "$out" \
     --exec "bash $repo/tools/bluez_vm/guest_check.sh $out $gaitway $venv/bin/python $duration" </dev/null
 status=$?

@@ -52,11 +52,40 @@ extension CentralHost {
             connectFailed(address, status: HCIStatusCode.connectionFailedToBeEstablished, at: clock())
             return
         }
-        nextBearerHandle = nextBearerHandle == 0x0EFF ? 1 : nextBearerHandle + 1
-        while links[nextBearerHandle] != nil { nextBearerHandle += 1 }
-        bearers[nextBearerHandle] = bearer
-        connectionComplete(status: 0, handle: nextBearerHandle, role: 0x00, address: address,
-                           addressType: device.addressType, at: clock())
+        pendingBearers[address] = (bearer, now)
+        pollPendingBearers(at: clock())
+    }
+
+    /// Bearers whose link came up become links; failed ones, and ones still pending after
+    /// `connectTimeout`, are closed (which cancels the kernel's attempt) and backed off.
+    /// The kernel creates links in the background, so several attempts are under way at
+    /// once and the loop goes on reading meanwhile (a blocking connect took ~4 s per device).
+    func pollPendingBearers(at now: Double) {
+        for (address, pending) in pendingBearers.sorted(by: { $0.key < $1.key }) {
+            let established: Bool
+            do throws(TransportError) {
+                established = try pending.bearer.connectionEstablished()
+            } catch {
+                pendingBearers[address] = nil
+                pending.bearer.close()
+                delegate?.central(self, event: .unexpectedPacket("ATT bearer to \(address): \(error)"), at: now)
+                // Connection Failed to be Established (0x3E): the kernel's reason is in the log.
+                connectFailed(address, status: HCIStatusCode.connectionFailedToBeEstablished, at: now)
+                continue
+            }
+            if established {
+                pendingBearers[address] = nil
+                nextBearerHandle = nextBearerHandle == 0x0EFF ? 1 : nextBearerHandle + 1
+                while links[nextBearerHandle] != nil { nextBearerHandle += 1 }
+                bearers[nextBearerHandle] = pending.bearer
+                connectionComplete(status: 0, handle: nextBearerHandle, role: 0x00, address: address,
+                                   addressType: devices[address]?.addressType ?? 0, at: now)
+            } else if now - pending.since > configuration.connectTimeout {
+                pendingBearers[address] = nil
+                pending.bearer.close()
+                connectFailed(address, status: HCIStatusCode.connectionFailedToBeEstablished, at: now)
+            }
+        }
     }
 
     /// Reads whatever PDUs the bearers have, without waiting.

@@ -36,6 +36,8 @@ public final class CentralHost {
     /// Kernel-managed mode: how to open a device's ATT bearer, and the open ones by handle.
     public let connector: ATTBearerConnector?
     var bearers: [UInt16: any ATTBearer] = [:]
+    /// Kernel-managed mode: bearers whose link the kernel is still creating, and since when.
+    var pendingBearers: [BDAddress: (bearer: any ATTBearer, since: Double)] = [:]
     var nextBearerHandle: UInt16 = 0
     var bearerBuffer = [UInt8](repeating: 0, count: 1024)
     var reassembler = L2CAPReassembler()
@@ -108,9 +110,10 @@ public final class CentralHost {
             tick(at: now)
             try flush()
             // With bearers the HCI socket carries only adverts: wait less, the bearers are polled.
-            var wait = bearers.isEmpty ? 0.05 : 0.005
+            var wait = bearers.isEmpty && pendingBearers.isEmpty ? 0.05 : 0.005
             if let endTime { wait = min(wait, max(0, endTime - now)) }
             guard try receive(timeout: wait) else { return }
+            if !pendingBearers.isEmpty { pollPendingBearers(at: clock()) }
             if !bearers.isEmpty { pollBearers() }
         }
     }
@@ -176,6 +179,8 @@ public final class CentralHost {
 
     /// Best effort on the way out: disconnect every link and stop scanning.
     func finish() {
+        for pending in pendingBearers.values { pending.bearer.close() }
+        pendingBearers = [:]
         for handle in bearers.keys.sorted() { closeBearer(handle, at: clock()) }
         for handle in links.keys.sorted() {
             link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)

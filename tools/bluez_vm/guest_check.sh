@@ -13,12 +13,14 @@
 # truth.jsonl (its ground truth: beats), sim.log, controllers.log, adapter.txt, dmesg.txt, and
 # `finished` last (its absence: the check did not run through).
 #
-# Usage: guest_check.sh OUT GAITWAY PYTHON [DURATION]
+# Usage: guest_check.sh OUT GAITWAY PYTHON [DURATION [LINK]]
+# LINK: virtual (default: the simulator's virtual controller as hci0) or bumble (two Bumble
+# controllers on one link, the simulator hosting the devices on the second; see below).
 # The kernel-managed mode runs first: when the HCI user channel closes, Bumble keeps writing
 # into the downed vhci device and hci0 disappears (found on Debian's 6.1 kernel, 2026-12-02).
 set -uo pipefail
 
-out="$1" gaitway="$2" python="$3" duration="${4:-20}"
+out="$1" gaitway="$2" python="$3" duration="${4:-60}" link="${5:-virtual}"
 work=/tmp/gaitway-check
 port=9100
 mkdir -p "$work" "$out"
@@ -35,26 +37,49 @@ say "kernel $(uname -r)"
 ip link set lo up
 modprobe bluetooth && modprobe hci_vhci || { say "no Bluetooth modules in this kernel"; exit 1; }
 cd "$work"
-"$python" -m bumble.apps.controllers vhci "tcp-server:127.0.0.1:$port" >"$work/controllers.log" 2>&1 &
-# Python under emulation is slow to start: about 30 s at one vCPU.
-wait_for '[ -e /sys/class/bluetooth/hci0 ]' 120 || { say "hci0 never appeared"; cp "$work/controllers.log" "$out/"; exit 1; }
+case "$link" in
+virtual)
+    # hci0 is the simulator's own virtual controller: Bumble's hci_bridge opens /dev/vhci (the
+    # kernel's side) and relays it to `gaitway sim --hci tcp-server:`. The devices are the
+    # controller's peripherals, each on its own link.
+    "$gaitway" sim --scenario quickstart --hci "tcp-server:127.0.0.1:$port" --duration 86400 \
+        --btsnoop "$work/sim.btsnoop" --truth "$work/truth.jsonl" >"$work/sim.log" 2>&1 &
+    sim=$!
+    wait_for "grep -q 'waiting for a host' '$work/sim.log'" 300 || { say "the simulator is not listening"; cp "$work/sim.log" "$out/"; exit 1; }
+    "$python" -m bumble.apps.hci_bridge vhci "tcp-client:127.0.0.1:$port" >"$work/controllers.log" 2>&1 &
+    ;;
+bumble)
+    # hci0 is a Bumble controller; the simulator hosts the devices on a second one of the same
+    # link. Bumble's controller keys LE links by the peer's address (controller.py,
+    # on_link_acl_data: le_connections[sender_address]), so the devices' controller sees one
+    # central on four links and hands all its data to the newest: only the device connected
+    # last is served (bumble 0.0.236, found here 2026-12-02).
+    "$python" -m bumble.apps.controllers vhci "tcp-server:127.0.0.1:$port" >"$work/controllers.log" 2>&1 &
+    ;;
+*)
+    say "unknown link $link (virtual or bumble)"; exit 1 ;;
+esac
+# Python under emulation is slow to start: 30 s to minutes on a loaded machine.
+wait_for '[ -e /sys/class/bluetooth/hci0 ]' 300 || { say "hci0 never appeared"; cp "$work"/*.log "$out/"; exit 1; }
 sleep 2
 # Bumble's controller has the address 00:00:00:00:00:00; the kernel powers on an LE-only
 # adapter only with a public or static random address.
-btmgmt --index 0 static-addr C0:11:22:33:44:55 >/dev/null
-btmgmt --index 0 le on >/dev/null
-btmgmt --index 0 power on >/dev/null
-btmgmt --index 0 info >"$work/adapter.txt" 2>&1
-say "hci0 powered on"
+timeout 60 btmgmt --index 0 static-addr C0:11:22:33:44:55 >/dev/null
+timeout 60 btmgmt --index 0 le on >/dev/null
+timeout 60 btmgmt --index 0 power on >/dev/null
+timeout 60 btmgmt --index 0 info >"$work/adapter.txt" 2>&1
+say "hci0 powered on ($link link)"
 
-# The simulated devices, for both runs: started once (under emulation the simulator and
-# Bumble take minutes to come up at one vCPU on a loaded machine). Its capture and ground
-# truth cover both runs; after a gateway disconnects, the devices advertise again.
-"$gaitway" sim --scenario quickstart --hci "tcp-client:127.0.0.1:$port" --duration 86400 \
-    --btsnoop "$work/sim.btsnoop" --truth "$work/truth.jsonl" >"$work/sim.log" 2>&1 &
-sim=$!
-wait_for "grep -q advertising '$work/sim.log'" 300 || say "the simulator is not advertising"
-say "simulator advertising"
+if [[ "$link" == bumble ]]; then
+    # The simulated devices, for both runs: started once (under emulation the simulator and
+    # Bumble take minutes to come up on a loaded machine). Its capture and ground truth
+    # cover both runs; after a gateway disconnects, the devices advertise again.
+    "$gaitway" sim --scenario quickstart --hci "tcp-client:127.0.0.1:$port" --duration 86400 \
+        --btsnoop "$work/sim.btsnoop" --truth "$work/truth.jsonl" >"$work/sim.log" 2>&1 &
+    sim=$!
+    wait_for "grep -q advertising '$work/sim.log'" 300 || say "the simulator is not advertising"
+fi
+say "simulator running"
 
 # One gateway run: mode NAME on transport HCI, with btmon recording the kernel's monitor channel.
 run_mode() {
@@ -77,7 +102,7 @@ run_mode() {
 
 run_mode bluez bluez:hci0
 # The user channel takes only an adapter that is down.
-btmgmt --index 0 power off >/dev/null
+timeout 60 btmgmt --index 0 power off >/dev/null
 run_mode user hci-socket:0
 
 kill -INT "$sim" 2>/dev/null

@@ -5,6 +5,7 @@
 # (see guest_check.sh). tools/bootstrap.sh installs what it needs.
 #
 # Usage: tools/bluez_vm/run.sh OUT GAITWAY [DURATION]
+# GAITWAY_VM_LINK: what hci0 is, virtual (default) or bumble (guest_check.sh says why virtual).
 # GAITWAY_VM_CPUS: virtual CPUs (default 2: the controllers, the simulator and the gateway are
 # three busy processes; TCG runs each vCPU on a host thread).
 # Exit status: 0 when the check ran through (its results are for the caller to judge), 1 when
@@ -15,7 +16,7 @@
 set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-out="$(mkdir -p "$1" && cd "$1" && pwd)" gaitway="$(realpath "$2")" duration="${3:-20}"
+out="$(mkdir -p "$1" && cd "$1" && pwd)" gaitway="$(realpath "$2")" duration="${3:-60}"
 venv="${GAITWAY_VENV:-$repo/.venv}"
 say() { printf 'bluez_vm: %s\n' "$*" >&2; }
 
@@ -26,12 +27,14 @@ command -v qemu-system-x86_64 >/dev/null || { say "skip: no qemu-system-x86_64 (
 command -v btmon >/dev/null && command -v btmgmt >/dev/null || { say "skip: no btmon/btmgmt (apt-get install bluez)"; exit 77; }
 
 rm -rf "$out"/*
+# bash reads a script as it runs: the guest runs a copy, so editing the checkout meanwhile is safe.
+cp "$repo/tools/bluez_vm/guest_check.sh" "$out/guest_check.sh"
 say "booting $kernel (software emulation, ${GAITWAY_VM_CPUS:-2} vCPUs)"
 # vng calls virtme-run from PATH. The guest sees the host's filesystem read-only, with
 # throw-away overlays on /tmp and the like: OUT is shared writable (--rwdir).
 PATH="$venv/bin:$PATH" timeout 1200 "$venv/bin/vng" --disable-kvm --run "$kernel" --cpus "${GAITWAY_VM_CPUS:-2}" --memory 2G \
     --rwdir "$out" \
-    --exec "bash $repo/tools/bluez_vm/guest_check.sh $out $gaitway $venv/bin/python $duration" </dev/null
+    --exec "bash $out/guest_check.sh $out $gaitway $venv/bin/python $duration ${GAITWAY_VM_LINK:-virtual}" </dev/null
 status=$?
 if [[ ! -f "$out/finished" ]]; then
     say "the check did not run through (vng exit status $status)"

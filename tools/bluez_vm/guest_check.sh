@@ -39,14 +39,14 @@ modprobe bluetooth && modprobe hci_vhci || { say "no Bluetooth modules in this k
 cd "$work"
 case "$link" in
 virtual)
-    # hci0 is the simulator's own virtual controller: Bumble's hci_bridge opens /dev/vhci (the
-    # kernel's side) and relays it to `gaitway sim --hci tcp-server:`. The devices are the
-    # controller's peripherals, each on its own link.
+    # hci0 is the simulator's own virtual controller: vhci_relay.py connects to
+    # `gaitway sim --hci tcp-server:` and then opens /dev/vhci (the kernel's side). The devices
+    # are the controller's peripherals, each on its own link.
     "$gaitway" sim --scenario quickstart --hci "tcp-server:127.0.0.1:$port" --duration 86400 \
         --btsnoop "$work/sim.btsnoop" --truth "$work/truth.jsonl" >"$work/sim.log" 2>&1 &
     sim=$!
     wait_for "grep -q 'waiting for a host' '$work/sim.log'" 300 || { say "the simulator is not listening"; cp "$work/sim.log" "$out/"; exit 1; }
-    "$python" -m bumble.apps.hci_bridge vhci "tcp-client:127.0.0.1:$port" >"$work/controllers.log" 2>&1 &
+    "$python" "$(dirname "$0")/vhci_relay.py" 127.0.0.1 "$port" >"$work/controllers.log" 2>&1 &
     ;;
 bumble)
     # hci0 is a Bumble controller; the simulator hosts the devices on a second one of the same
@@ -105,7 +105,9 @@ run_mode bluez bluez:hci0
 timeout 60 btmgmt --index 0 power off >/dev/null
 run_mode user hci-socket:0
 
+# The simulator stops on SIGINT, closing its capture; it gets 20 s before SIGKILL.
 kill -INT "$sim" 2>/dev/null
+wait_for "! kill -0 $sim 2>/dev/null" 20 || { say "the simulator ignored SIGINT"; kill -KILL "$sim"; }
 wait "$sim" 2>/dev/null
 cp "$work/controllers.log" "$work/adapter.txt" "$work/sim.log" "$work/sim.btsnoop" "$work/truth.jsonl" "$out/"
 dmesg >"$out/dmesg.txt"

@@ -28,7 +28,7 @@ command -v btmon >/dev/null && command -v btmgmt >/dev/null || { say "skip: no b
 
 rm -rf "$out"/*
 # bash reads a script as it runs: the guest runs a copy, so editing the checkout meanwhile is safe.
-cp "$repo/tools/bluez_vm/guest_check.sh" "$out/guest_check.sh"
+cp "$repo/tools/bluez_vm/guest_check.sh" "$repo/tools/bluez_vm/vhci_relay.py" "$out/"
 say "booting $kernel (software emulation, ${GAITWAY_VM_CPUS:-2} vCPUs)"
 # vng calls virtme-run from PATH. The guest sees the host's filesystem read-only, with
 # throw-away overlays on /tmp and the like: OUT is shared writable (--rwdir).

@@ -50,15 +50,7 @@ import Testing
     func host(delay: Double, seconds: Double) throws -> (host: CentralHost, recorder: CentralHostSimulatorTests.Recorder,
                                                             opened: [(address: BDAddress, bearer: SlowBearer)],
                                                             wristbands: Set<BDAddress>) {
-        let catalog = try ProtocolCatalog.bundled()
-        let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")), options: .init(catalog: catalog))
-        let simulation = try Simulation(scenario: scenario, catalog: catalog)
-        let controller = VirtualController(configuration: .init(seed: 7), peripherals: simulation.devices)
-        // The kernel sets the event masks when it brings the adapter up (as in CentralHostBearerTests).
-        controller.receive(hostPacket: .command, HCICommand.setEventMask(0x2000_0000_0000_9FFF).encoded)
-        controller.receive(hostPacket: .command, HCICommand.leSetEventMask(0x1FFF).encoded)
-        _ = controller.takeOutgoing()
-        let virtual = VirtualControllerTransport(controller: controller, pace: .virtual)
+        let (catalog, simulation, virtual) = try CentralHostBearerTests.kernelManagedQuickstart()
         var opened: [(address: BDAddress, bearer: SlowBearer)] = []
         let connector: ATTBearerConnector = { address, _ in
             let device = try #require(simulation.devices.first { $0.address == address })

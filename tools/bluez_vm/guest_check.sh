@@ -62,9 +62,14 @@ esac
 # Python under emulation is slow to start: 30 s to minutes on a loaded machine.
 wait_for '[ -e /sys/class/bluetooth/hci0 ]' 300 || { say "hci0 never appeared"; cp "$work"/*.log "$out/"; exit 1; }
 sleep 2
-# Bumble's controller has the address 00:00:00:00:00:00; the kernel powers on an LE-only
-# adapter only with a public or static random address.
-timeout 60 btmgmt --index 0 static-addr C0:11:22:33:44:55 >/dev/null
+if [[ "$link" == bumble ]]; then
+    # Bumble's controller has the address 00:00:00:00:00:00; the kernel powers on an LE-only
+    # adapter only with a public or static random address. (The virtual controller has a
+    # public one. With a static address on it, the kernel's identity address becomes the
+    # static one and an ATT socket bound to the public address gets EHOSTUNREACH: a known
+    # defect of BlueZATTSocket, found here 2026-12-02.)
+    timeout 60 btmgmt --index 0 static-addr C0:11:22:33:44:55 >/dev/null
+fi
 timeout 60 btmgmt --index 0 le on >/dev/null
 timeout 60 btmgmt --index 0 power on >/dev/null
 timeout 60 btmgmt --index 0 info >"$work/adapter.txt" 2>&1

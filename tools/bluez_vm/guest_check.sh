@@ -92,6 +92,15 @@ run_mode() {
     btmon -w "$work/$name-btmon.btsnoop" >/dev/null 2>&1 &
     btmon=$!
     sleep 1
+    if [[ "$name" == user ]]; then
+        # The user channel takes only an adapter that is down (btmon records it). Not with
+        # `btmgmt power off`: the kernel then disables advertising first, LE Set Extended
+        # Advertising Enable (0x2039), which the virtual controller (a central's controller)
+        # refuses, and hci0 stays up ("Opcode 0x2039 failed: -56", /tmp/bzvm-out4). The
+        # HCIDEVDOWN ioctl of `hciconfig hci0 down` (hci_sock.c) closes the device without that.
+        timeout 60 hciconfig hci0 down >"$work/user-power-off.txt" 2>&1
+        timeout 60 btmgmt --index 0 info >>"$work/user-power-off.txt" 2>&1
+    fi
     say "$name: gateway --hci $hci --duration $duration"
     timeout --signal=INT $((duration + 120)) "$gaitway" gateway --hci "$hci" --duration "$duration" \
         --db "$work/$name.db" --no-status 2>"$work/$name-gateway.log"
@@ -106,14 +115,12 @@ run_mode() {
 }
 
 run_mode bluez bluez:hci0
-# The user channel takes only an adapter that is down.
-timeout 60 btmgmt --index 0 power off >/dev/null
 run_mode user hci-socket:0
 
 # The simulator stops on SIGINT, closing its capture; it gets 20 s before SIGKILL.
 kill -INT "$sim" 2>/dev/null
 wait_for "! kill -0 $sim 2>/dev/null" 20 || { say "the simulator ignored SIGINT"; kill -KILL "$sim"; }
 wait "$sim" 2>/dev/null
-cp "$work/controllers.log" "$work/adapter.txt" "$work/sim.log" "$work/sim.btsnoop" "$work/truth.jsonl" "$out/"
+cp "$work/controllers.log" "$work/adapter.txt" "$work/user-power-off.txt" "$work/sim.log" "$work/sim.btsnoop" "$work/truth.jsonl" "$out/"
 dmesg >"$out/dmesg.txt"
 date -u +%FT%TZ >"$out/finished"

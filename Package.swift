@@ -105,5 +105,8 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: lifetimes
         ),
+        // The `gaitway` command line as users meet it: the built executable's exit status,
+        // messages and files (an executable target cannot be imported), and the time parser.
+        .testTarget(name: "GaitwayCLITests", dependencies: ["Dissector"], swiftSettings: lifetimes),
     ]
 )

@@ -48,7 +48,7 @@ struct GatewayCommand: AsyncParsableCommand {
     var db: String?
 
     @Option(name: .customLong("allow"), help: ArgumentHelp(
-        "Connect only to devices matching: an address (AA:BB:CC:DD:EE:FF), a service UUID (180D), or a name pattern (* and ?). Repeatable.",
+        "Connect only to devices matching: an address (AA:BB:CC:DD:EE:FF), a service UUID (180D), or a name pattern (* and ?; without them, a name prefix). Repeatable.",
         valueName: "ADDR|UUID|NAME"))
     var allow: [String] = []
 
@@ -67,7 +67,7 @@ struct GatewayCommand: AsyncParsableCommand {
                                valueName: "FILE"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Record the HCI traffic as a btsnoop capture (replay it with --hci btsnoop:FILE).",
+    @Option(help: ArgumentHelp("Record the HCI traffic as a btsnoop capture (replay it with --hci btsnoop:FILE; not with a replay).",
                                valueName: "FILE"))
     var btsnoop: String?
 
@@ -88,7 +88,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let settings = try GatewaySettings(command: self)
         let catalog = try protocols.loadCatalog()
         let spec: TransportSpec
-        do { spec = try TransportSpec(parsing: settings.hci) } catch { throw CleanExit.failure("--hci \(settings.hci): \(error)") }
+        do { spec = try TransportSpec(parsing: settings.hci) } catch { throw CleanExit.failure("--hci: \(error)") }
         var capture: HCICaptureFile?
         if let btsnoop {
             do { capture = try HCICaptureFile(path: btsnoop) } catch { throw CleanExit.failure("--btsnoop \(btsnoop): \(error)") }
@@ -118,18 +118,20 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         let counts = try? store.counts()
         do { try store.close() } catch { logger.error("\(error)") }
-        if summary.failure != nil, !databaseExisted,
-           counts.map({ $0.samples == 0 && $0.rawPayloads == 0 && $0.devices == 0 && $0.events == 0 }) == true {
-            // A run that failed before it stored anything (a controller that cannot be
-            // opened at all) leaves no empty database behind, as a refused start does not.
+        // A run that failed before it stored anything (a controller that cannot be opened at
+        // all) leaves no empty database behind, as a refused start does not.
+        let removed = summary.failure != nil && !databaseExisted
+            && counts.map({ $0.samples == 0 && $0.rawPayloads == 0 && $0.devices == 0 && $0.events == 0 }) == true
+        if removed {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: settings.db + suffix) }
         }
         let stored = counts.map { "\($0.samples) in \(settings.db)" } ?? settings.db
+        let next = removed ? "Nothing stored: \(settings.db), created by this run, is removed."
+            : "Query: gaitway query --db \(settings.db) --quantity heart_rate"
         logger.info("""
             gateway stopped: \(summary.devices) devices heard, \(summary.statistics.values) values and \
             \(summary.statistics.advertisements) advertisements received, \(summary.committed) samples committed \
-            (\(stored)), \(summary.statistics.malformedPayloads) malformed. \
-            Query: gaitway query --db \(settings.db) --quantity heart_rate
+            (\(stored)), \(summary.statistics.malformedPayloads) malformed. \(next)
             """)
         if let failure = summary.failure { throw CleanExit.failure(failure) }
     }

@@ -48,7 +48,13 @@ struct GatewaySettings {
         if let value = command.commitInterval {
             commitInterval = problems.check(value, "--commit-interval \(NumberArgument.format(value))", Self.commitInterval) ?? commitInterval
         }
-        checkTogether(btsnoop: command.btsnoop, allowSource: command.allow.isEmpty ? "\(command.config ?? ""): allow" : "--allow",
+        // Where each checked value came from, for the messages: a flag, else the file.
+        func source(_ flag: String, _ given: Bool, _ key: String) -> String {
+            given || command.config == nil ? flag : "\(command.config ?? ""): \(key)"
+        }
+        checkTogether(btsnoop: command.btsnoop, sources: (hci: source("--hci", command.hci != nil, "hci"),
+                                                          db: source("--db", command.db != nil, "db"),
+                                                          allow: source("--allow", !command.allow.isEmpty, "allow")),
                       problems: &problems)
         try problems.throwIfAny()
     }
@@ -120,26 +126,27 @@ struct GatewaySettings {
     /// The checks of settings whatever their source: the transport parses, its files and
     /// scenario exist, every --allow entry means something, and the database and capture
     /// files can be created.
-    func checkTogether(btsnoop: String?, allowSource: String, problems: inout SettingsProblems) {
+    func checkTogether(btsnoop: String?, sources: (hci: String, db: String, allow: String),
+                       problems: inout SettingsProblems) {
         switch Result(catching: { try TransportSpec(parsing: hci) }) {
         case .failure(let error):
-            problems.add("--hci \(hci): \(error)")
+            problems.add("\(sources.hci): \(error)")
         case .success(.btsnoop(let path)):
-            if let problem = FileArgument.problem(path, option: "--hci btsnoop:", mustExist: true) { problems.add(problem) }
+            if let problem = FileArgument.problem(path, option: "\(sources.hci) btsnoop:", mustExist: true) { problems.add(problem) }
             if btsnoop != nil {
                 problems.add("--btsnoop: a replay (--hci btsnoop:) sends nothing to a controller, so there is nothing to record")
             }
         case .success(.simulator(let name)):
             if let name, ScenarioLoader.locate(name) == nil {
-                problems.add("--hci sim:\(name): no such scenario (a name in Simulators/ or a YAML file)")
+                problems.add("\(sources.hci) sim:\(name): no such scenario (a name in Simulators/ or a YAML file)")
             }
         case .success:
             break
         }
         for entry in allow {
-            if let problem = Self.allowProblem(entry) { problems.add("\(allowSource) '\(entry)': \(problem)") }
+            if let problem = Self.allowProblem(entry) { problems.add("\(sources.allow) '\(entry)': \(problem)") }
         }
-        if let problem = FileArgument.problem(db, option: "--db", mustExist: false) { problems.add(problem) }
+        if let problem = FileArgument.problem(db, option: sources.db, mustExist: false) { problems.add(problem) }
         if let btsnoop, let problem = FileArgument.problem(btsnoop, option: "--btsnoop", mustExist: false) {
             problems.add(problem)
         }

@@ -50,7 +50,8 @@ final class StatusService: Service, @unchecked Sendable {
                 lastSummary = snapshot.time
                 let statistics = snapshot.statistics
                 logger.info("""
-                    \(snapshot.connected) connected, \(snapshot.heard) heard, \(statistics.values) values, \
+                    \(snapshot.connected) connected, \(snapshot.devices.count { $0.waiting }) waiting, \
+                    \(snapshot.heard) heard, \(statistics.values) values, \
                     \(snapshot.committedSamples) samples committed, \(statistics.malformedPayloads) malformed
                     """, metadata: snapshot.pendingBatches > 1 ? ["pending_batches": "\(snapshot.pendingBatches)"] : [:])
             }

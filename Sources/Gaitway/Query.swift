@@ -12,8 +12,9 @@ struct QueryCommand: ParsableCommand {
         abstract: "Print stored samples from a gateway database as JSON lines or CSV.",
         discussion: """
             One line per sample on standard output, in order of gateway time (then device \
-            address, quantity, channel, and order of arrival):
-              {"time": "2026-11-22T03:01:12.250Z", "address": "C1:4D:AE:E4:8F:BD", "quantity": "heart_rate", "value": 72, "unit": "bpm"}
+            address, quantity, channel, and order of arrival); one, shown over two lines:
+              {"time": "2026-11-22T03:01:12.250Z", "address": "C1:4D:AE:E4:8F:BD",
+               "quantity": "heart_rate", "value": 72, "unit": "bpm"}
             or, with --format csv, under the header time,address,quantity,channel,value,unit. \
             Times are the gateway's clock in UTC, printed to the millisecond (truncated); \
             samples from devices with a clock of their own are placed by the gateway's \
@@ -24,28 +25,27 @@ struct QueryCommand: ParsableCommand {
             in the shortest form that reads back the same.
 
             Without filters every stored sample is printed. --device (an address, in any \
-            letter case) and --quantity (a name as --list shows it) select exactly; --from is \
-            inclusive, --to exclusive; --limit stops after that many lines. When nothing \
-            matches, standard error lists the devices and quantities the database holds, \
-            and the exit status is still 0. --list prints those instead of samples, one JSON \
-            line per device ("device", "name", "first_seen", "last_seen", "samples") and per \
-            quantity ("quantity", "unit").
+            letter case, : or - between the octets) and --quantity (a name as --list shows \
+            it) select exactly; --from is inclusive, --to exclusive; --limit stops after that \
+            many lines. When nothing matches, standard error lists the devices and quantities \
+            the database holds, and the exit status is still 0. --list prints those instead \
+            of samples, one JSON line per device ("device", "name", "first_seen", \
+            "last_seen", "samples") and per quantity ("quantity", "unit").
 
-            --from and --to take (a negative number may follow the option directly: --from -5):
-              2026-11-22T03:00:00Z     a date-time; T, t or a space before the time; seconds \
-            optional (2026-11-22T03:00Z); a fraction after . or , (microseconds; further \
-            digits dropped)
-              2026-11-22T04:00+01:00   an offset from UTC (+hh:mm, +hhmm, +hh); no zone means UTC
-              2026-11-22               a date: midnight UTC
-              1795305600, -5, 1.7e9    seconds since 1970-01-01T00:00:00Z
-            Times from 0000-01-01 to 9999-12-31 (UTC). Impossible dates and times (February \
-            30, hour 24, minute 60) are refused, and so are leap seconds (23:59:60): the \
-            gateway's clock is POSIX time, which has none.
+            --from and --to take times from 0000-01-01 to 9999-12-31 (UTC) as:
+              2026-11-22T03:00:00Z    date and time; T, t or a space between them; seconds
+                                      optional (2026-11-22T03:00Z); a fraction after . or ,
+                                      to the microsecond (further digits dropped)
+              2026-11-22T04:00+01:00  an offset from UTC (+hh:mm, +hhmm, +hh); none: UTC
+              2026-11-22              a date: midnight UTC
+              1795305600, -5, 1.7e9   seconds since 1970-01-01T00:00:00Z (--from -5 works)
+            Impossible dates and times (February 30, hour 24, minute 60) are refused, and \
+            so are leap seconds (23:59:60): the gateway's clock is POSIX time, which has none.
 
             Examples:
               gaitway query --db gaitway.db --list
               gaitway query --db gaitway.db --quantity heart_rate
-              gaitway query --db gaitway.db --device C1:4D:AE:E4:8F:BD --from 2026-11-22T08:00:00Z --format csv
+              gaitway query --device C1:4D:AE:E4:8F:BD --from 2026-11-22T08:00Z --format csv
             """
     )
 
@@ -86,6 +86,9 @@ struct QueryCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let device, BDAddress(device) == nil {
+            throw ValidationError("--device '\(device)' is not a Bluetooth address (AA:BB:CC:DD:EE:FF; --list shows those stored)")
+        }
         if let from, let to, from >= to {
             throw ValidationError("--from \(ISO8601Time.format(micros: from, fractionDigits: 6)) is not before --to "
                 + "\(ISO8601Time.format(micros: to, fractionDigits: 6)): no time is in that range")
@@ -122,7 +125,9 @@ struct QueryCommand: ParsableCommand {
             do { try Self.list(store, to: &output) } catch { throw CleanExit.failure("\(error)") }
             return
         }
-        let query = SampleQuery(address: device?.uppercased(), quantity: quantity, from: from, to: to, limit: limit)
+        // Stored as BDAddress prints them: upper case, colons.
+        let address = device.flatMap(BDAddress.init).map(\.description)
+        let query = SampleQuery(address: address, quantity: quantity, from: from, to: to, limit: limit)
         if format == .csv { output.write("time,address,quantity,channel,value,unit") }
         var count = 0
         do {

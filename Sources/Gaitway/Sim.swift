@@ -22,7 +22,7 @@ struct Sim: ParsableCommand {
             the controller has sets, or only the first wristband on a controller with legacy \
             advertising alone.
 
-            Scenarios: quickstart, gym-100, parkinson-clinic, fault-storm, replay-gaitpdb, \
+            Scenarios: quickstart, gym-100, parkinson-clinic, fault-storm, replay-gaitpdb, replay-ppg, \
             replay-rr (in Simulators/), or the path of your own YAML file (Simulators/README.md).
 
             Examples:
@@ -45,7 +45,7 @@ struct Sim: ParsableCommand {
     var duration: Double?
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Scale the scenario to this many devices (1 to 1000000, and no more than the memory available holds: about 50 kB each).",
+        "Scale the scenario to this many devices: 1 to 1000000, and no more than the memory available holds (64 kB each).",
         valueName: "N"),
             transform: { text throws(NumberArgument.Invalid) in try NumberArgument.integer(text, in: 1...Self.maximumDevices) })
     var devices: Int?
@@ -118,6 +118,8 @@ struct Sim: ParsableCommand {
         let simulation = try Simulation(scenario: resolved, catalog: catalog, truth: truthSink)
         let captureFile = try btsnoop.map(Self.create)
         let run = OfflineRun(simulation: simulation, captureFile: captureFile)
+        // Int(_:) of seconds below cannot trap: the scenario's duration is at most 30 days
+        // (--duration is read against that bound; DeviceSim's parser bounds a file's).
         let terminal = isatty(STDERR_FILENO) != 0
         let started = Date()
         try run.run(duration: seconds) { time in

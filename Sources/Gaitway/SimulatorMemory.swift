@@ -6,17 +6,19 @@ import Glibc
 /// need instead of being found out by the kernel's OOM killer an hour later.
 enum SimulatorMemory {
     /// Peak resident memory per simulated device. Measured with the debug build on this
-    /// package's dev machine (2026-12-02):
+    /// package's 2-core dev machine (2026-12-02):
     ///
-    ///     /usr/bin/time -v gaitway sim --scenario gym-100 --devices N --duration 30
+    ///     /usr/bin/time -v gaitway sim --scenario gym-100 --devices N --duration S
     ///
-    /// Maximum resident set size: 42,224 kB at N = 100, 89,676 kB at N = 1000: 52.7 kB per
-    /// device (the buffers grow over the first ~20 simulated seconds, then stay: 1000
+    /// Maximum resident set size, S = 30: 42,224 kB at N = 100, 89,676 kB at N = 1000
+    /// (52.7 kB per device); S = 60: 42,560 kB and 91,564 kB (54.4 kB per device);
+    /// parkinson-clinic, S = 30: 39,112 kB and 91,588 kB (58.3 kB per device). The
+    /// per-device buffers fill over the first ~20 simulated seconds, then stay (1000
     /// devices peak at 61,456 kB after 1 s, 85,008 kB after 10 s). Rounded up to 64 kB so
     /// that a refused count is surely too many, not about right.
     static let bytesPerDevice = 64 * 1024
-    /// What the process holds before its first device (the specs, the scenario, the
-    /// runtime): 42 MB at 100 devices less their share, rounded up.
+    /// What the process holds besides its devices (the specs, the scenario, the runtime):
+    /// 42,560 kB at 100 devices less their 5,440 kB is 36 MB; rounded up.
     static let baseBytes = 48 * 1024 * 1024
 
     /// The memory `devices` devices need, in bytes (no overflow: devices is at most 1e6).

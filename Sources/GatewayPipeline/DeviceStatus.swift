@@ -1,7 +1,7 @@
 import BLEWire
 
-/// What the gateway knows of one device right now: link state, the latest value of each
-/// quantity, and its malformed-payload record. The status display shows it.
+/// What the gateway knows of one device right now: link state and quality, the latest value
+/// of each quantity with its time, and its malformed-payload record. The status display shows it.
 public struct DeviceStatus: Sendable {
     public var address: BDAddress
     public var name: String?
@@ -9,8 +9,17 @@ public struct DeviceStatus: Sendable {
     /// Subscriptions are in place (discovery finished).
     public var subscribed = false
     public var lastSeen: Double?
+    /// RSSI of the device's last advertising report (dBm); a connected device usually stops
+    /// advertising, so this is its strength when last heard advertising.
+    public var rssi: Int8?
+    /// Links to the device that ended after they were up (drops and remote closes alike).
+    public var drops = 0
+    /// Notifications lost on its links, from the jumps of its payloads' `sequence` fields.
+    public var sequenceGaps = 0
+    /// It waits for a link: the controller holds as many as it can (``ConnectionQueue``).
+    public var waiting = false
     /// Latest value per quantity (a channel's own value for arrays: cell 0 for forces).
-    public private(set) var latest: [String: (value: Double, unit: String?)] = [:]
+    public var latest: [String: LatestValue] = [:]
     public var malformed = 0
     public var quarantinedAt: Double?
     /// Outcomes of the last `window` payloads (a ring; true: malformed), for the quarantine rule.
@@ -20,9 +29,9 @@ public struct DeviceStatus: Sendable {
 
     public init(address: BDAddress) { self.address = address }
 
-    mutating func latest(_ quantity: String, _ value: Double, unit: String?, channel: Int) {
+    mutating func latest(_ quantity: String, _ value: Double, unit: String?, channel: Int, at time: Double) {
         guard channel <= 0 else { return }
-        latest[quantity] = (value, unit)
+        latest[quantity] = LatestValue(value: value, unit: unit, time: time)
     }
 
     /// Records a payload that decoded.
@@ -44,6 +53,20 @@ public struct DeviceStatus: Sendable {
             recentNext = (recentNext + 1) % window
         }
         if !good { recentBad += 1 }
+    }
+}
+
+/// A quantity's latest value and when it arrived (gateway seconds), so that a display can
+/// give its age.
+public struct LatestValue: Sendable, Equatable {
+    public var value: Double
+    public var unit: String?
+    public var time: Double
+
+    public init(value: Double, unit: String?, time: Double) {
+        self.value = value
+        self.unit = unit
+        self.time = time
     }
 }
 

@@ -48,7 +48,16 @@ public final class GatewayIngest: CentralHostDelegate {
 
     public private(set) var statistics = GatewayStatistics()
     /// Per device: what the status display shows.
-    public var devices: [BDAddress: DeviceStatus] { states.mapValues(\.status) }
+    public var devices: [BDAddress: DeviceStatus] {
+        let waiting = host?.waitingDevices ?? []
+        return states.mapValues { state in
+            var status = state.status
+            status.waiting = waiting.contains(status.address)
+            return status
+        }
+    }
+    /// The host whose events arrive here: it knows which devices wait for a link.
+    weak var host: CentralHost?
 
     var batch = StoreBatch()
     var lastCommit: Double?
@@ -61,10 +70,13 @@ public final class GatewayIngest: CentralHostDelegate {
     var states: [BDAddress: DeviceIngestState] = [:]
     var characteristicFormats: [BluetoothUUID: PayloadFormat] = [:]
     var advertisedFormats: [String: PayloadFormat] = [:]
+    var formatCount: Int { characteristicFormats.count + advertisedFormats.count }
 
     final class DeviceIngestState {
         var status: DeviceStatus
         var clock: DeviceClockFit?
+        /// By ``PayloadFormat/slot``: what the status tracks of each format the device sends.
+        var formats: [FormatStatus] = []
         /// The address as text, made once: `description` builds a new string each time.
         let addressText: String
 
@@ -74,18 +86,32 @@ public final class GatewayIngest: CentralHostDelegate {
         }
     }
 
+    /// Per device and format. The status takes a format's values at most four times a
+    /// second, gated per format, not per device: a wristband's PPG bursts arrive every
+    /// 40 ms, and one device-wide gate let them take nearly every refresh, so its SpO2 (one
+    /// payload a second) seldom reached the status; an insole's RSC cadence met the same
+    /// fate behind its force frames, on one foot or the other as the phases fell.
+    struct FormatStatus {
+        var refreshedAt = -Double.infinity
+        /// The last `sequence` field received on this link (gaps are lost notifications).
+        var lastSequence: Int64?
+    }
+
     /// A Protocols spec with its reusable sample sink, the role of each of its fields and
     /// the UUID text rows carry.
     final class PayloadFormat {
         let spec: ProtocolSpec
-        var sink: PayloadSampleSink
+        var sink: SequencedSampleSink
         let uuidText: String
+        /// Its index among the ingest's formats (``DeviceIngestState/statusRefreshedAt``).
+        let slot: Int
         /// By field index (``PayloadSample/field``): what the field is to the timestamp stage.
         let roles: [FieldRole]
 
-        init(spec: ProtocolSpec, uuidText: String) {
+        init(spec: ProtocolSpec, uuidText: String, slot: Int) {
             self.spec = spec
-            sink = PayloadSampleSink(program: spec.program)
+            self.slot = slot
+            sink = SequencedSampleSink(program: spec.program)
             self.uuidText = uuidText
             roles = spec.program.fields.map { FieldRole(quantity: $0.quantity, unit: $0.unit) }
         }
@@ -140,6 +166,10 @@ public final class GatewayIngest: CentralHostDelegate {
     public func central(_ host: CentralHost, advertisement data: RawSpan, from address: BDAddress, rssi: Int8,
                         at time: Double) {
         ingestAdvertisement(data, from: address, at: time)
+        // Every device heard gets its strength, with a format of ours or not (a band's
+        // adverts carry only its name and services; it shows with its RSSI before and
+        // while it connects).
+        state(address).status.rssi = rssi
     }
 
     // MARK: Ingest
@@ -157,7 +187,7 @@ public final class GatewayIngest: CentralHostDelegate {
                 statistics.unknownFormats += 1
                 return
             }
-            format = PayloadFormat(spec: spec, uuidText: characteristic.description)
+            format = PayloadFormat(spec: spec, uuidText: characteristic.description, slot: formatCount)
             characteristicFormats[characteristic] = format
         }
         ingest(value, format: format, address: address, source: kind.rawValue, at: time)
@@ -195,6 +225,7 @@ public final class GatewayIngest: CentralHostDelegate {
     }
 
     public func central(_ host: CentralHost, event: CentralEvent, at time: Double) {
+        self.host = host
         let micros = Self.micros(time)
         switch event {
         case .connected(let peer):
@@ -209,6 +240,11 @@ public final class GatewayIngest: CentralHostDelegate {
             logger.info("\(event)")
         case .disconnected(let peer, let reason):
             states[peer.address]?.status.connected = false
+            states[peer.address]?.status.drops += 1
+            // A new link may restart the device's counters: gaps are counted within a link.
+            if let device = states[peer.address] {
+                for slot in device.formats.indices { device.formats[slot].lastSequence = nil }
+            }
             batch.appendEvent(gatewayTimeMicros: micros, address: peer.address.description,
                               kind: DeviceEventKind.disconnected, detail: HCIStatusCode.describe(reason))
             logger.info("\(event)")
@@ -217,6 +253,8 @@ public final class GatewayIngest: CentralHostDelegate {
             logger.info("\(event)")
         case .connecting, .backoff, .connectionParametersUpdated:
             logger.debug("\(event)")
+        case .devicesWaiting, .waitingChanged:
+            logger.info("\(event)")
         case .controllerReady, .connectFailed, .attError, .attTimeout, .commandFailed, .unexpectedPacket:
             logger.log(level: event.isWarning ? .warning : .info, "\(event)")
         }
@@ -236,7 +274,7 @@ public final class GatewayIngest: CentralHostDelegate {
         let formatKey = spec.name + " " + uuidText
         let format: PayloadFormat
         if let known = advertisedFormats[formatKey] { format = known } else {
-            format = PayloadFormat(spec: spec, uuidText: uuidText)
+            format = PayloadFormat(spec: spec, uuidText: uuidText, slot: formatCount)
             advertisedFormats[formatKey] = format
         }
         ingest(data, format: format, address: address, source: RawPayloadSource.advertisement, at: time)
@@ -272,16 +310,28 @@ public final class GatewayIngest: CentralHostDelegate {
         timestamp(format, device: device, arrival: time)
 
         // Stage 3: fan-out. The status display reads the latest values once a second:
-        // refreshing them four times a second keeps string-keyed updates off the per-sample path.
-        let refreshStatus = time - (device.status.lastSeen ?? -.infinity) >= 0.25
+        // refreshing each format's four times a second keeps string-keyed updates off the
+        // per-sample path.
+        let slot = format.slot
+        if device.formats.count <= slot {
+            device.formats += repeatElement(FormatStatus(), count: slot + 1 - device.formats.count)
+        }
+        if let sequence = format.sink.sequence {
+            if let last = device.formats[slot].lastSequence {
+                device.status.sequenceGaps += sequenceGap(from: last, to: sequence)
+            }
+            device.formats[slot].lastSequence = sequence
+        }
+        let refreshStatus = time - device.formats[slot].refreshedAt >= 0.25
+        if refreshStatus { device.formats[slot].refreshedAt = time }
         for sample in timed {
             batch.appendSample(gatewayTimeMicros: sample.gatewayMicros, deviceTimeMicros: sample.deviceMicros,
                                address: name, quantity: sample.quantity, unit: sample.unit, channel: sample.channel,
                                value: sample.value)
-            if refreshStatus { device.status.latest(sample.quantity, sample.value, unit: sample.unit, channel: sample.channel) }
+            if refreshStatus { device.status.latest(sample.quantity, sample.value, unit: sample.unit, channel: sample.channel, at: time) }
         }
         statistics.samples += timed.count
-        if refreshStatus { device.status.lastSeen = time }
+        device.status.lastSeen = time
         if !consumers.isEmpty {
             timed.withUnsafeBufferPointer { samples in
                 for consumer in consumers { consumer.consume(samples, from: address) }
@@ -292,7 +342,7 @@ public final class GatewayIngest: CentralHostDelegate {
     /// Puts the decoded samples of `format.sink` on the gateway clock, into ``timed``.
     func timestamp(_ format: PayloadFormat, device: DeviceIngestState, arrival time: Double) {
         let micros = Self.micros(time)
-        let samples = format.sink.samples
+        let samples = format.sink.samples.samples
         let roles = format.roles
         // The device clock, if the payload has one: its first element's time, and how far
         // apart frames (or elements of a repeated field) are.

@@ -152,16 +152,8 @@ import Testing
     /// what Bumble does (and the replay runs on a fresh one).
     @Test func liveBumbleTranscript() throws {
         guard Reference.pythonAvailable(for: "live Bumble GATT client transcript") else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Reference.python)
-        process.arguments = [Reference.path("tools/gatt_client_check.py")]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
-        let live = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let live = try Reference.run(Reference.python, [Reference.path("tools/gatt_client_check.py")])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(live == Self.transcript)
         _ = try Self.replay(live)
     }

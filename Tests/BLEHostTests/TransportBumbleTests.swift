@@ -37,9 +37,10 @@ import Testing
         try bumble.run()
         defer { ChildProcess.kill(bumble) }
 
-        // Bumble takes about a second to start listening: retry the connection until then.
+        // Bumble takes about a second to start listening (much longer on a loaded machine):
+        // retry the connection until then, while it runs.
         let spec = try TransportSpec(parsing: "tcp-client:127.0.0.1:\(ports[0])")
-        guard let controller = try Self.connect(spec, while: bumble, until: ContinuousClock.now + .seconds(2.5)) else {
+        guard let controller = try Self.connect(spec, while: bumble, until: ContinuousClock.now + .seconds(30)) else {
             ChildProcess.kill(bumble)
             let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             Issue.record("Bumble's controller did not start listening on \(ports[0]): \(stderr)")

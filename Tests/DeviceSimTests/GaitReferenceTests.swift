@@ -14,22 +14,14 @@ import Testing
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("gait-intervals-\(UUID().uuidString).txt")
         try intervals.map { String($0) }.joined(separator: "\n").write(to: input, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: input) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Reference.python)
-        process.arguments = [Reference.path("tools/gait_reference.py"), input.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus == 3 {
+        let result = try Reference.execute(Reference.python, [Reference.path("tools/gait_reference.py"), input.path])
+        let message = result.errorText
+        if result.status == 3 {
             Reference.missing(message)
             return nil
         }
-        guard process.terminationStatus == 0,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+        guard result.status == 0,
+              let object = try JSONSerialization.jsonObject(with: result.output) as? [String: Any],
               let alpha = object["alpha"] as? Double else {
             Issue.record("gait_reference.py failed: \(message)")
             return nil

@@ -184,23 +184,13 @@ enum HeartReference {
         let manifest = folder.appendingPathComponent("manifest.json")
         try JSONSerialization.data(withJSONObject: jobs).write(to: manifest)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Reference.python)
-        process.arguments = [Reference.path("tools/heart_reference.py"), "batch", manifest.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errorData, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            if stderr.contains("No module named 'neurokit2'") { return .missing }
-            return .failed("exit \(process.terminationStatus): \(stderr)")
+        let result = try Reference.execute(Reference.python, [Reference.path("tools/heart_reference.py"), "batch", manifest.path])
+        guard result.status == 0 else {
+            if result.errorText.contains("No module named 'neurokit2'") { return .missing }
+            return .failed("exit \(result.status): \(result.errorText)")
         }
 
-        let object = try JSONSerialization.jsonObject(with: outputData) as? [String: Any] ?? [:]
+        let object = try JSONSerialization.jsonObject(with: result.output) as? [String: Any] ?? [:]
         var results = Results()
         let decoder = JSONDecoder()
         for name in series.keys {

@@ -102,18 +102,7 @@ import Testing
             Reference.missing("tshark missing: run tools/bootstrap.sh")
             return
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Reference.path("tools/tshark_hr.py"), run.capture.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let lines = try String(decoding: output, as: UTF8.self).split(separator: "\n").map { line in
-            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        }
+        let lines = try Reference.jsonLines(Reference.run("/usr/bin/python3", [Reference.path("tools/tshark_hr.py"), run.capture.path]))
         try #require(lines.count == decoded.count, "tshark sees as many Heart Rate Measurements as gaitway decode")
         for (line, value) in zip(lines, decoded) {
             let theirs = try #require(line["fields"] as? [String: Any])

@@ -70,32 +70,22 @@ import Testing
         }
         thread.start()
 
-        let central = Process()
-        central.executableURL = URL(fileURLWithPath: Reference.python)
-        central.arguments = [Reference.path("tools/bumble_central_check.py"),
-                             "tcp-client:127.0.0.1:\(centralPort)"] + arguments
-        central.currentDirectoryURL = Reference.repository
-        let output = Pipe(), errors = Pipe()
-        central.standardOutput = output
-        central.standardError = errors
         // Bumble's central retries nothing: start it once the controllers listen (the host got in).
         for _ in 0..<100 where !shared.connected.load(ordering: .relaxed) {
             if shared.outcome.withLock({ $0.error != nil }) { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        try central.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        central.waitUntilExit()
+        let central = try Reference.execute(Reference.python, [Reference.path("tools/bumble_central_check.py"),
+                                                               "tcp-client:127.0.0.1:\(centralPort)"] + arguments)
         shared.stop.store(true, ordering: .relaxed)
         #expect(finished.wait(timeout: .now() + 10) == .success, "host thread did not stop")
 
-        let text = String(decoding: outputData, as: UTF8.self)
+        let text = central.outputText
         print("bumble_central_check.py: \(text)")
+        let errors = central.errorText.suffix(3000).description
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                                "output: \(text) \(String(decoding: errorData, as: UTF8.self).suffix(3000))")
-        return Run(outcome: shared.outcome.withLock { $0 }, json: json, status: central.terminationStatus,
-                   errors: String(decoding: errorData, as: UTF8.self).suffix(3000).description,
+                                "output: \(text) \(errors)")
+        return Run(outcome: shared.outcome.withLock { $0 }, json: json, status: central.status, errors: errors,
                    hosted: hosted.withLock { $0 })
     }
 

@@ -57,24 +57,14 @@ import Testing
         }
         thread.start()
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Reference.python)
-        process.arguments = [Reference.path("tools/bumble_central_check.py"),
-                             "tcp-client:127.0.0.1:\(port)", "--notifications", "3", "--timeout", "40"]
-        process.currentDirectoryURL = Reference.repository
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let central = try Reference.execute(Reference.python, [Reference.path("tools/bumble_central_check.py"),
+                                                               "tcp-client:127.0.0.1:\(port)", "--notifications", "3", "--timeout", "40"])
         shared.stop.store(true, ordering: .relaxed)
         server.close()
         #expect(finished.wait(timeout: .now() + 10) == .success, "controller thread did not stop")
-        let text = String(decoding: outputData, as: UTF8.self)
+        let text = central.outputText
         print("bumble_central_check.py: \(text)")
-        #expect(process.terminationStatus == 0, "bumble_central_check.py: \(text) \(String(decoding: errorData, as: UTF8.self).suffix(3000))")
+        #expect(central.status == 0, "bumble_central_check.py: \(text) \(central.errorText.suffix(3000))")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "output: \(text)")
         let outcome = shared.outcome.withLock { $0 }
         #expect(outcome.error == nil, "runner: \(outcome.error ?? "")")

@@ -49,10 +49,21 @@ public enum Reference {
         return false
     }
 
-    /// Runs a program in the repository's root, returning its standard output; throws with its
-    /// standard error on failure.
-    @discardableResult
-    public static func run(_ program: String, _ arguments: [String]) throws -> String {
+    /// What a finished child process left: its exit status and everything it wrote.
+    public struct ProcessOutput: Sendable {
+        public var status: Int32
+        /// Whether a signal ended it (a crash) rather than an exit.
+        public var crashed: Bool
+        public var output: Data
+        public var errors: Data
+        public var outputText: String { String(decoding: output, as: UTF8.self) }
+        public var errorText: String { String(decoding: errors, as: UTF8.self) }
+    }
+
+    /// Runs a program in the repository's root to its end, collecting its standard output and
+    /// error. Standard error is read on a thread of its own: a child that fills one pipe while
+    /// we wait on the other would block forever.
+    public static func execute(_ program: String, _ arguments: [String]) throws -> ProcessOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -62,8 +73,6 @@ public enum Reference {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        // Standard error is read on its own thread: a child that fills one pipe while we wait
-        // on the other would block forever.
         let errorData = Mutex(Data())
         let errorsRead = DispatchSemaphore(value: 0)
         Thread {
@@ -74,12 +83,20 @@ public enum Reference {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         errorsRead.wait()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        return ProcessOutput(status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal,
+                             output: outputData, errors: errorData.withLock { $0 })
+    }
+
+    /// Runs a program as ``execute(_:_:)`` does, returning its standard output; throws with its
+    /// standard error when it does not exit 0.
+    @discardableResult
+    public static func run(_ program: String, _ arguments: [String]) throws -> String {
+        let result = try execute(program, arguments)
+        guard result.status == 0, !result.crashed else {
             throw ProcessFailure(command: ([program] + arguments).joined(separator: " "),
-                                 status: process.terminationStatus,
-                                 stderr: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
+                                 status: result.status, stderr: result.errorText)
         }
-        return String(decoding: outputData, as: UTF8.self)
+        return result.outputText
     }
 
     public struct ProcessFailure: Error, CustomStringConvertible {

@@ -49,8 +49,12 @@ import Testing
         let simulatedSeconds = 60.0, speed = 10.0
         let done = DispatchSemaphore(value: 0)
         let failure = Mutex<String?>(nil)
+        // The gateway runs until the controller has played the whole scenario, not for
+        // simulatedSeconds / speed of wall time: on a loaded machine the controller runs
+        // slower than 10× and a fixed wall-clock run would stop before the last beats.
+        let finished = Atomic<Bool>(false)
         let thread = Thread {
-            defer { done.signal() }
+            defer { finished.store(true, ordering: .releasing); done.signal() }
             do {
                 guard try server.waitForHost(timeout: .seconds(20)) else {
                     failure.withLock { $0 = "no host connected" }
@@ -70,7 +74,7 @@ import Testing
             GatewayController(transport: try TransportSpec.tcpClient(host: "127.0.0.1", port: port).open(timeout: .seconds(5)),
                               clock: GatewayController.wallClock, reopens: false)
         }
-        try runner.run(duration: simulatedSeconds / speed)
+        try runner.run(duration: 90) { finished.load(ordering: .acquiring) }
         #expect(done.wait(timeout: .now() + 20) == .success, "the controller thread did not stop")
         server.close()
         #expect(failure.withLock { $0 } == nil, "virtual controller: \(failure.withLock { $0 } ?? "")")

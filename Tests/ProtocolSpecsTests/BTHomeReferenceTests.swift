@@ -243,20 +243,7 @@ enum BTHomeReference {
     }
 
     static func runReference() throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["tools/bthome_reference.py", corpusPath]
-        process.currentDirectoryURL = Reference.repository
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0,
-                     "bthome_reference.py exited \(process.terminationStatus): \(String(decoding: errorData, as: UTF8.self))")
-        return String(decoding: outputData, as: UTF8.self)
+        try Reference.run(python, ["tools/bthome_reference.py", corpusPath])
     }
 
     static func decode(_ spec: ProtocolSpec, _ bytes: [UInt8]) -> RecordedDecode {

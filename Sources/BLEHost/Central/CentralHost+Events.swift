@@ -59,13 +59,20 @@ extension CentralHost {
 
     func commandFailed(_ opcode: HCIOpcode, status: UInt8, at now: Double) {
         statistics.failedCommands += 1
-        delegate?.central(self, event: .commandFailed(opcode: opcode.rawValue, status: status), at: now)
         if opcode == .leCreateConnection || opcode == .leExtendedCreateConnection, let attempt = initiating {
             // The attempt never started: no Connection Complete will come.
             initiating = nil
-            connectFailed(attempt.address, status: status, at: now)
             setScanning(true)
+            if queue.refused(status: status, links: links.count, at: now) {
+                // No room for another link: the device waits, it did not fail.
+                statistics.refusedForRoom += 1
+                return
+            }
+            delegate?.central(self, event: .commandFailed(opcode: opcode.rawValue, status: status), at: now)
+            connectFailed(attempt.address, status: status, at: now)
+            return
         }
+        delegate?.central(self, event: .commandFailed(opcode: opcode.rawValue, status: status), at: now)
     }
 
     // MARK: Advertising and selection
@@ -91,12 +98,18 @@ extension CentralHost {
     }
 
     var connectionLimit: Int {
-        min(configuration.maxConnections ?? Int.max, learnedConnectionLimit ?? Int.max)
+        min(configuration.maxConnections ?? Int.max, queue.learnedLimit ?? Int.max)
+    }
+
+    /// The limit as of `now`: a learned one lapses now and then to be probed again.
+    func connectionLimit(at now: Double) -> Int {
+        min(configuration.maxConnections ?? Int.max, queue.limit(at: now) ?? Int.max)
     }
 
     /// Starts a connection to the next wanted device that is due, one attempt at a time.
     func connectNext(at now: Double) {
-        guard links.count + pendingBearers.count < connectionLimit else { return }
+        // Kernel-managed attempts under way hold a link each already.
+        guard links.count + pendingBearers.count < connectionLimit(at: now) else { return }
         // The address order makes attempts repeatable; a busy radio is fair to every device
         // because each one that fails waits its backoff.
         guard let (address, device) = devices
@@ -170,8 +183,9 @@ extension CentralHost {
         if initiating?.address == address || status != 0 { initiating = nil }
         setScanning(true)
         guard status == 0 else {
-            if status == HCIStatusCode.connectionLimitExceeded || status == HCIStatusCode.memoryCapacityExceeded {
-                learnedConnectionLimit = links.count
+            if queue.refused(status: status, links: links.count, at: now) {
+                statistics.refusedForRoom += 1
+                return
             }
             connectFailed(address, status: status, at: now)
             return

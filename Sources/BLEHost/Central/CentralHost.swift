@@ -44,8 +44,10 @@ public final class CentralHost {
     var devices: [BDAddress: SeenDevice] = [:]
     var initiating: (address: BDAddress, since: Double, cancelled: Bool)?
     var scanningEnabled = false
-    /// The controller turned a connection away for lack of room: no more than this many.
-    var learnedConnectionLimit: Int?
+    /// The controller's link limit once it turned a connection away for lack of room, and
+    /// the devices that wait for a link.
+    public internal(set) var queue = ConnectionQueue()
+    var lastWaitCheck = -Double.infinity
     var started = false
 
     /// Event_Mask (Vol 4, Part E, §7.3.1): Disconnection Complete (bit 4), Encryption
@@ -217,7 +219,26 @@ public final class CentralHost {
             }
         }
         if initiating == nil { connectNext(at: now) }
+        if now - lastWaitCheck >= 1 { updateWaitList(at: now) }
     }
+
+    /// The devices waiting for a link: while the host holds as many links as it may, every
+    /// wanted, connectable device without one. Checked once a second.
+    func updateWaitList(at now: Double) {
+        lastWaitCheck = now
+        let limit = connectionLimit
+        var waiting: Set<BDAddress> = []
+        if links.count >= limit, limit < Int.max {
+            for (address, device) in devices
+            where device.connectable && device.connectedHandle == nil && isWanted(address, device) {
+                waiting.insert(address)
+            }
+        }
+        if let event = queue.update(waiting: waiting, limit: limit, at: now) { delegate?.central(self, event: event, at: now) }
+    }
+
+    /// The devices that wait for a link (as of the last check, at most a second old).
+    public var waitingDevices: Set<BDAddress> { queue.waiting }
 
     // MARK: Start-up commands
 
@@ -266,6 +287,8 @@ public struct CentralHostStatistics: Sendable, Equatable {
     public var connectionAttempts = 0
     public var connections = 0
     public var failedConnections = 0
+    /// Attempts the controller refused for lack of room (the device then waits for a link).
+    public var refusedForRoom = 0
     public var disconnections = 0
     public var notifications = 0
     public var indications = 0

@@ -45,6 +45,18 @@ public enum CentralEvent: Sendable, Equatable, CustomStringConvertible {
     case connectionParametersUpdated(handle: UInt16, interval: Double)
     case commandFailed(opcode: UInt16, status: UInt8)
     case unexpectedPacket(String)
+    /// The controller holds `limit` links and has no room for more: these devices wait
+    /// for a link to free up (``ConnectionQueue``). Reported once.
+    case devicesWaiting(limit: Int, waiting: [BDAddress])
+    /// The wait list since the last report: `waiting` devices wait now; `joined` started
+    /// waiting, `left` stopped (connected, or no longer heard). Reported at a low rate.
+    case waitingChanged(limit: Int, waiting: Int, joined: [BDAddress], left: [BDAddress])
+
+    /// `3 started waiting (A B C)`, or `none started waiting`.
+    static func list(_ what: String, _ addresses: [BDAddress]) -> String {
+        addresses.isEmpty ? "none \(what)"
+            : "\(addresses.count) \(what) (" + addresses.map(\.description).joined(separator: " ") + ")"
+    }
 
     public var description: String {
         switch self {
@@ -63,6 +75,14 @@ public enum CentralEvent: Sendable, Equatable, CustomStringConvertible {
         case let .connectionParametersUpdated(handle, interval): "handle \(handle): connection interval \(interval * 1000) ms"
         case let .commandFailed(opcode, status): "HCI command 0x\(String(opcode, radix: 16)) failed: \(HCIStatusCode.describe(status))"
         case .unexpectedPacket(let what): "unexpected packet: \(what)"
+        case let .devicesWaiting(limit, waiting):
+            "the controller holds \(limit) links, its limit: \(waiting.count) devices wait for a free link: "
+                + waiting.map(\.description).joined(separator: " ")
+        case let .waitingChanged(limit, waiting, joined, left):
+            waiting == 0
+                ? "no device waits for a link any more (limit \(limit))"
+                : "\(waiting) devices wait for a link (limit \(limit)); since the last report "
+                    + Self.list("started waiting", joined) + ", " + Self.list("stopped", left)
         }
     }
 }

@@ -71,50 +71,33 @@ extension ATTPDU {
         }
     }
 
-    // MARK: Read By Type Response
+    // MARK: Read By Type and Read By Group Type Responses
 
     /// The Attribute Data List of a Read By Type Response (§3.4.4.2): entries of one
-    /// size, stated once by the Length octet.
+    /// size, stated once by the Length octet; each a handle and a (possibly truncated) value.
     ///
     /// ```
     /// +--------+------------------------------------------+
     /// | Length | Handle (2) | Value (Length - 2) | ...   |
     /// +--------+------------------------------------------+
     /// ```
-    public struct AttributeDataList: Equatable, Hashable, Sendable {
-        /// The Length octet: bytes per entry, handle included.
-        public var entrySize: Int
-        public var entries: Range<Int>
+    public typealias AttributeDataList = AttributeDataEntries<ReadByTypeEntry>
 
-        public init(entrySize: Int, entries: Range<Int>) {
-            self.entrySize = entrySize
-            self.entries = entries
-        }
-
-        public var count: Int { entrySize > 0 ? entries.count / entrySize : 0 }
-
-        /// Calls `body` with each handle and its (possibly truncated, §3.4.4.2) value.
-        public func forEach(in pdu: RawSpan, _ body: (_ handle: UInt16, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
-            var cursor = try listCursor(pdu, entries)
-            while !cursor.isAtEnd {
-                let handle = try cursor.readUInt16("handle")
-                let value = try cursor.readSpan(entrySize &- 2, "attribute value")
-                try body(handle, value)
-            }
-        }
-    }
-
-    // MARK: Read By Group Type Response
-
-    /// The Attribute Data List of a Read By Group Type Response (§3.4.4.10).
+    /// The Attribute Data List of a Read By Group Type Response (§3.4.4.10); the value of a
+    /// service group is its UUID.
     ///
     /// ```
     /// +--------+--------------------------------------------------------------+
     /// | Length | Handle (2) | End Group Handle (2) | Value (Length - 4) | ... |
     /// +--------+--------------------------------------------------------------+
     /// ```
-    public struct GroupDataList: Equatable, Hashable, Sendable {
-        /// The Length octet: bytes per entry, both handles included.
+    public typealias GroupDataList = AttributeDataEntries<ReadByGroupTypeEntry>
+
+    /// An Attribute Data List: entries of `Length` octets each, the `Entry.Key` (handles) first
+    /// and the value after it. Read By Type and Read By Group Type Responses differ only in
+    /// their key, so one type frames and walks both.
+    public struct AttributeDataEntries<Entry: AttributeDataEntryFormat>: Equatable, Hashable, Sendable {
+        /// The Length octet: bytes per entry, key included.
         public var entrySize: Int
         public var entries: Range<Int>
 
@@ -125,14 +108,14 @@ extension ATTPDU {
 
         public var count: Int { entrySize > 0 ? entries.count / entrySize : 0 }
 
-        /// Calls `body` with each group's handle range and value (for services, the UUID).
-        public func forEach(in pdu: RawSpan, _ body: (_ group: ATTHandleRange, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
+        /// Calls `body` with each entry's key (a handle, or a group's handle range) and its
+        /// value (possibly truncated, §3.4.4.2; for services, the UUID).
+        public func forEach(in pdu: RawSpan, _ body: (_ key: Entry.Key, _ value: RawSpan) throws(WireError) -> Void) throws(WireError) {
             var cursor = try listCursor(pdu, entries)
             while !cursor.isAtEnd {
-                let start = try cursor.readUInt16("attribute handle")
-                let end = try cursor.readUInt16("end group handle")
-                let value = try cursor.readSpan(entrySize &- 4, "attribute value")
-                try body(ATTHandleRange(start: start, end: end), value)
+                let key = try Entry.readKey(&cursor)
+                let value = try cursor.readSpan(entrySize &- Entry.keySize, "attribute value")
+                try body(key, value)
             }
         }
     }
@@ -223,4 +206,31 @@ func listCursor(_ pdu: RawSpan, _ range: Range<Int>) throws(WireError) -> ByteCu
         throw WireError(.att, .truncated(field: "ATT list", needed: range.upperBound, available: pdu.byteCount), at: 0)
     }
     return ByteCursor(pdu.extracting(range), layer: .att, base: range.lowerBound)
+}
+
+/// What precedes the value in each entry of an Attribute Data List (Vol 3, Part F, §3.4.4.2,
+/// §3.4.4.10).
+public protocol AttributeDataEntryFormat: Sendable {
+    associatedtype Key: Equatable, Sendable
+    /// Octets of the key: the smallest Length an entry can have.
+    static var keySize: Int { get }
+    static func readKey(_ cursor: inout ByteCursor) throws(WireError) -> Key
+}
+
+/// A Read By Type Response entry: the attribute handle, then the value.
+public enum ReadByTypeEntry: AttributeDataEntryFormat {
+    public static var keySize: Int { 2 }
+    public static func readKey(_ cursor: inout ByteCursor) throws(WireError) -> UInt16 {
+        try cursor.readUInt16("handle")
+    }
+}
+
+/// A Read By Group Type Response entry: the attribute handle and the end group handle, then the value.
+public enum ReadByGroupTypeEntry: AttributeDataEntryFormat {
+    public static var keySize: Int { 4 }
+    public static func readKey(_ cursor: inout ByteCursor) throws(WireError) -> ATTHandleRange {
+        let start = try cursor.readUInt16("attribute handle")
+        let end = try cursor.readUInt16("end group handle")
+        return ATTHandleRange(start: start, end: end)
+    }
 }

@@ -75,27 +75,27 @@ extension ATTPDU {
     /// The type goes out in 16 bits when it has a 16-bit alias, otherwise in 128
     /// (32-bit UUIDs are not allowed in ATT, §3.2.1).
     public static func encodeReadByTypeRequest(_ range: ATTHandleRange, type: BluetoothUUID, into writer: inout ByteWriter) {
-        writer.write(ATTOpcode.readByTypeRequest.rawValue)
-        writer.write(range.start)
-        writer.write(range.end)
-        writer.writeShortest(type)
+        encodeTypedRangeRequest(.readByTypeRequest, range, type: type, into: &writer)
     }
 
     /// - Throws: `.invalidValue` (layer `.att`) when the values differ in length or one
     ///   is longer than 253 bytes: the single Length octet cannot describe them.
     public static func encodeReadByTypeResponse(_ entries: [(handle: UInt16, value: [UInt8])], into writer: inout ByteWriter) throws(WireError) {
-        let valueLength = entries.first?.value.count ?? 0
-        try checkUniformLength(entries.lazy.map(\.value.count), fixedPart: 2, at: writer.count)
-        writer.write(ATTOpcode.readByTypeResponse.rawValue)
-        writer.write(UInt8(truncatingIfNeeded: 2 + valueLength))
-        for entry in entries {
+        try encodeAttributeDataList(.readByTypeResponse, entries, handlesSize: 2, value: \.value, into: &writer) { entry, writer in
             writer.write(entry.handle)
-            writer.write(contentsOf: entry.value)
         }
     }
 
+    /// The group type goes out in 16 or 128 bits, as in ``encodeReadByTypeRequest(_:type:into:)``.
     public static func encodeReadByGroupTypeRequest(_ range: ATTHandleRange, type: BluetoothUUID, into writer: inout ByteWriter) {
-        writer.write(ATTOpcode.readByGroupTypeRequest.rawValue)
+        encodeTypedRangeRequest(.readByGroupTypeRequest, range, type: type, into: &writer)
+    }
+
+    /// Read By Type and Read By Group Type Requests (§3.4.4.1, §3.4.4.9) share their layout:
+    /// opcode, Starting Handle, Ending Handle, Attribute (Group) Type in 2 or 16 octets.
+    private static func encodeTypedRangeRequest(_ opcode: ATTOpcode, _ range: ATTHandleRange, type: BluetoothUUID,
+                                                into writer: inout ByteWriter) {
+        writer.write(opcode.rawValue)
         writer.write(range.start)
         writer.write(range.end)
         writer.writeShortest(type)
@@ -104,14 +104,26 @@ extension ATTPDU {
     /// - Throws: `.invalidValue` (layer `.att`) when the values differ in length or one
     ///   is longer than 251 bytes.
     public static func encodeReadByGroupTypeResponse(_ entries: [(group: ATTHandleRange, value: [UInt8])], into writer: inout ByteWriter) throws(WireError) {
-        let valueLength = entries.first?.value.count ?? 0
-        try checkUniformLength(entries.lazy.map(\.value.count), fixedPart: 4, at: writer.count)
-        writer.write(ATTOpcode.readByGroupTypeResponse.rawValue)
-        writer.write(UInt8(truncatingIfNeeded: 4 + valueLength))
-        for entry in entries {
+        try encodeAttributeDataList(.readByGroupTypeResponse, entries, handlesSize: 4, value: \.value, into: &writer) { entry, writer in
             writer.write(entry.group.start)
             writer.write(entry.group.end)
-            writer.write(contentsOf: entry.value)
+        }
+    }
+
+    /// The Attribute Data Lists of Read By Type and Read By Group Type Responses (§3.4.4.2,
+    /// §3.4.4.10): opcode, one Length octet for every entry (its handles plus its value), then
+    /// each entry's handles (`writeHandles`) and value.
+    private static func encodeAttributeDataList<Entry>(
+        _ opcode: ATTOpcode, _ entries: [Entry], handlesSize: Int, value: (Entry) -> [UInt8],
+        into writer: inout ByteWriter, writeHandles: (Entry, inout ByteWriter) -> Void
+    ) throws(WireError) {
+        let valueLength = entries.first.map { value($0).count } ?? 0
+        try checkUniformLength(entries.map { value($0).count }, fixedPart: handlesSize, at: writer.count)
+        writer.write(opcode.rawValue)
+        writer.write(UInt8(truncatingIfNeeded: handlesSize + valueLength))
+        for entry in entries {
+            writeHandles(entry, &writer)
+            writer.write(contentsOf: value(entry))
         }
     }
 

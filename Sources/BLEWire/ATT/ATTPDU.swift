@@ -210,10 +210,10 @@ public enum ATTPDU: Equatable, Hashable, Sendable {
                 ? .readByTypeRequest(range: range, type: type)
                 : .readByGroupTypeRequest(range: range, type: type)
         case .readByTypeResponse:
-            let (size, entries) = try Self.readLengthPrefixedList(&cursor, minimumEntrySize: 2)
+            let (size, entries) = try Self.readLengthPrefixedList(&cursor, minimumEntrySize: ReadByTypeEntry.keySize)
             self = .readByTypeResponse(AttributeDataList(entrySize: size, entries: entries))
         case .readByGroupTypeResponse:
-            let (size, entries) = try Self.readLengthPrefixedList(&cursor, minimumEntrySize: 4)
+            let (size, entries) = try Self.readLengthPrefixedList(&cursor, minimumEntrySize: ReadByGroupTypeEntry.keySize)
             self = .readByGroupTypeResponse(GroupDataList(entrySize: size, entries: entries))
         case .readRequest:
             self = .readRequest(handle: try cursor.readUInt16("attribute handle"))

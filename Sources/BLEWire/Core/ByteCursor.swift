@@ -52,10 +52,7 @@ public struct ByteCursor: ~Escapable {
 
     @inlinable
     public mutating func readUInt16(_ field: StaticString = "u16") throws(WireError) -> UInt16 {
-        try require(2, for: field)
-        let value = bytes.unsafeLoadUnaligned(fromUncheckedByteOffset: position, as: UInt16.self)
-        position &+= 2
-        return UInt16(littleEndian: value)
+        UInt16(littleEndian: try readRaw(UInt16.self, field))
     }
 
     /// A 24-bit little-endian integer (e.g. Class of Device, PLX Device and Sensor Status).
@@ -70,35 +67,33 @@ public struct ByteCursor: ~Escapable {
 
     @inlinable
     public mutating func readUInt32(_ field: StaticString = "u32") throws(WireError) -> UInt32 {
-        try require(4, for: field)
-        let value = bytes.unsafeLoadUnaligned(fromUncheckedByteOffset: position, as: UInt32.self)
-        position &+= 4
-        return UInt32(littleEndian: value)
+        UInt32(littleEndian: try readRaw(UInt32.self, field))
     }
 
     @inlinable
     public mutating func readUInt64(_ field: StaticString = "u64") throws(WireError) -> UInt64 {
-        try require(8, for: field)
-        let value = bytes.unsafeLoadUnaligned(fromUncheckedByteOffset: position, as: UInt64.self)
-        position &+= 8
-        return UInt64(littleEndian: value)
+        UInt64(littleEndian: try readRaw(UInt64.self, field))
     }
 
     /// A big-endian 32-bit integer (btsnoop headers are big-endian, unlike Bluetooth).
     @inlinable
     public mutating func readUInt32BE(_ field: StaticString = "u32be") throws(WireError) -> UInt32 {
-        try require(4, for: field)
-        let value = bytes.unsafeLoadUnaligned(fromUncheckedByteOffset: position, as: UInt32.self)
-        position &+= 4
-        return UInt32(bigEndian: value)
+        UInt32(bigEndian: try readRaw(UInt32.self, field))
     }
 
     @inlinable
     public mutating func readUInt64BE(_ field: StaticString = "u64be") throws(WireError) -> UInt64 {
-        try require(8, for: field)
-        let value = bytes.unsafeLoadUnaligned(fromUncheckedByteOffset: position, as: UInt64.self)
-        position &+= 8
-        return UInt64(bigEndian: value)
+        UInt64(bigEndian: try readRaw(UInt64.self, field))
+    }
+
+    /// The next `MemoryLayout<T>.size` bytes as they lie in memory (byte order still to be
+    /// fixed by the caller): one bounds check, then an unchecked unaligned load.
+    @inlinable @inline(__always)
+    mutating func readRaw<T: FixedWidthInteger & BitwiseCopyable>(_ type: T.Type, _ field: StaticString) throws(WireError) -> T {
+        try require(MemoryLayout<T>.size, for: field)
+        let value = bytes.unsafeLoadUnaligned(fromUncheckedByteOffset: position, as: T.self)
+        position &+= MemoryLayout<T>.size
+        return value
     }
 
     @inlinable

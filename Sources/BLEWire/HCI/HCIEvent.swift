@@ -133,16 +133,8 @@ public enum HCIEvent: Equatable, Sendable {
                 writer.write(UInt8(truncatingIfNeeded: event.count))
                 writer.write(packet, range: event.entries)
             }
-        case .leAdvertisingReport(let event):
-            writer.writeLEMetaEvent(subevent: LEAdvertisingReports.subevent) { writer in
-                writer.write(UInt8(truncatingIfNeeded: event.count))
-                writer.write(packet, range: event.reports)
-            }
-        case .leExtendedAdvertisingReport(let event):
-            writer.writeLEMetaEvent(subevent: LEExtendedAdvertisingReports.subevent) { writer in
-                writer.write(UInt8(truncatingIfNeeded: event.count))
-                writer.write(packet, range: event.reports)
-            }
+        case .leAdvertisingReport(let event): event.encode(into: &writer, copyingFrom: packet)
+        case .leExtendedAdvertisingReport(let event): event.encode(into: &writer, copyingFrom: packet)
         case .leMetaOther(let subevent, let parameters):
             writer.writeLEMetaEvent(subevent: subevent) { writer in writer.write(packet, range: parameters) }
         case .other(let code, let parameters):

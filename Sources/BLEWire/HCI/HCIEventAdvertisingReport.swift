@@ -28,7 +28,101 @@ public enum LEAdvertisingDataStatus: UInt8, Sendable {
     case reserved = 3
 }
 
+/// One report of an LE advertising report event, legacy (§7.7.65.2) or extended (§7.7.65.13):
+/// both events carry Num_Reports and then the reports one after the other, each with its AD
+/// data inside, so one list type (``LEAdvertisingReportList``) frames and walks both.
+public protocol LEAdvertisingReportRecord: Equatable, Sendable {
+    /// The LE Meta subevent code of the event that carries this kind of report.
+    static var subevent: UInt8 { get }
+    /// Where the AD data lies within the event packet (ignored when encoding).
+    var data: Range<Int> { get }
+    /// Reads one report; `cursor` spans the whole event packet so `data` is relative to it.
+    init(parsing cursor: inout ByteCursor) throws(WireError)
+    /// Appends the report with `data` as its AD data.
+    func encode(data: some Collection<UInt8>, into writer: inout ByteWriter)
+}
+
+/// The reports of an LE advertising report event (legacy or extended, by `Report`):
+///
+/// ```
+/// +----------+-----------------+-----------+-----------+-----
+/// | Subevent | Num_Reports (1) | report[0] | report[1] | ...
+/// +----------+-----------------+-----------+-----------+-----
+/// ```
+///
+/// Parsing validates every report's bounds and records where the reports lie; ``forEach(in:base:_:)``
+/// then walks them in place.
+public struct LEAdvertisingReportList<Report: LEAdvertisingReportRecord>: Equatable, Sendable {
+    /// The LE Meta subevent code: 0x02 (legacy) or 0x0D (extended).
+    public static var subevent: UInt8 { Report.subevent }
+
+    /// Num_Reports.
+    public var count: Int
+    /// Where the reports lie within the event packet.
+    public var reports: Range<Int>
+
+    public init(count: Int, reports: Range<Int>) {
+        self.count = count
+        self.reports = reports
+    }
+
+    /// Checks every report's bounds; `cursor` spans the whole event packet.
+    init(parsing cursor: inout ByteCursor) throws(WireError) {
+        count = Int(try cursor.readUInt8("Num_Reports"))
+        let start = cursor.position
+        for _ in 0..<count { _ = try Report(parsing: &cursor) }
+        reports = start..<cursor.position
+    }
+
+    /// Calls `body` with each report and its AD data. `packet` is the event packet this
+    /// value was parsed from; `base` its offset in the stream, for errors. Inlinable, so that a
+    /// scanner in another module walks its reports specialised to their concrete type.
+    @inlinable
+    public func forEach(in packet: RawSpan, base: Int = 0,
+                        _ body: (Report, _ data: RawSpan) throws(WireError) -> Void) throws(WireError) {
+        var cursor = ByteCursor(packet, layer: .hci, base: base)
+        try cursor.skip(reports.lowerBound, "advertising reports")
+        for _ in 0..<count {
+            let report = try Report(parsing: &cursor)
+            try body(report, packet.extracting(report.data))
+        }
+    }
+
+    /// Appends the event packet again, its reports copied from `packet` (the packet this value
+    /// was parsed from).
+    func encode(into writer: inout ByteWriter, copyingFrom packet: RawSpan) {
+        writer.writeLEMetaEvent(subevent: Self.subevent) { writer in
+            writer.write(UInt8(truncatingIfNeeded: count))
+            writer.write(packet, range: reports)
+        }
+    }
+
+    /// Appends an event packet with these reports and AD data (the reports' `data` ranges are
+    /// ignored).
+    public static func encode(_ reports: [(report: Report, data: [UInt8])], into writer: inout ByteWriter) {
+        writer.writeLEMetaEvent(subevent: subevent) { writer in
+            writer.write(UInt8(truncatingIfNeeded: reports.count))
+            for entry in reports { entry.report.encode(data: entry.data, into: &writer) }
+        }
+    }
+
+    /// Appends an event packet with a single report.
+    public static func encode(_ report: Report, data: some Collection<UInt8>, into writer: inout ByteWriter) {
+        writer.writeLEMetaEvent(subevent: subevent) { writer in
+            writer.write(1 as UInt8)
+            report.encode(data: data, into: &writer)
+        }
+    }
+}
+
 extension HCIEvent {
+    /// HCI_LE_Advertising_Report (Core Specification v5.4, Vol 4, Part E, §7.7.65.2): subevent
+    /// 0x02, 0x01 ... 0x19 reports (see ``LEAdvertisingReport``).
+    public typealias LEAdvertisingReports = LEAdvertisingReportList<LEAdvertisingReport>
+
+    /// HCI_LE_Extended_Advertising_Report (Vol 4, Part E, §7.7.65.13): subevent 0x0D,
+    /// 0x01 ... 0x0A reports (see ``LEExtendedAdvertisingReport``).
+    public typealias LEExtendedAdvertisingReports = LEAdvertisingReportList<LEExtendedAdvertisingReport>
     /// One report of HCI_LE_Advertising_Report.
     ///
     /// ```
@@ -36,8 +130,9 @@ extension HCIEvent {
     /// | Event_Type (1) | Address_Type (1) | Address (6) | Data_Length (1) | Data (len) | RSSI (1) |
     /// +----------------+------------------+-------------+-----------------+------------+----------+
     /// ```
-    public struct LEAdvertisingReport: Equatable, Sendable {
+    public struct LEAdvertisingReport: LEAdvertisingReportRecord {
         public static let fixedSize = 10
+        public static var subevent: UInt8 { 0x02 }
 
         public var eventType: LEAdvertisingEventType
         /// 0x00 public, 0x01 random, 0x02 public identity, 0x03 random (static) identity
@@ -62,7 +157,7 @@ extension HCIEvent {
         public var knownAddressType: AddressType? { AddressType(rawValue: addressType) }
 
         /// Reads one report; `cursor` spans the whole event packet so `data` is relative to it.
-        init(parsing cursor: inout ByteCursor) throws(WireError) {
+        public init(parsing cursor: inout ByteCursor) throws(WireError) {
             eventType = try cursor.readHCIEnum(LEAdvertisingEventType.self, "Event_Type")
             addressType = try cursor.readUInt8("Address_Type")
             address = try cursor.readAddress("Address")
@@ -71,72 +166,13 @@ extension HCIEvent {
             rssi = try cursor.readInt8("RSSI")
         }
 
-        func encode(data: some Collection<UInt8>, into writer: inout ByteWriter) {
+        public func encode(data: some Collection<UInt8>, into writer: inout ByteWriter) {
             writer.write(eventType.rawValue)
             writer.write(addressType)
             writer.write(address)
             writer.write(UInt8(truncatingIfNeeded: data.count))
             writer.write(contentsOf: data)
             writer.write(rssi)
-        }
-    }
-
-    /// HCI_LE_Advertising_Report (Core Specification v5.4, Vol 4, Part E, §7.7.65.2).
-    ///
-    /// ```
-    /// +----------+-----------------+----------------------------------+
-    /// | Subevent | Num_Reports (1) | report[i] (see LEAdvertisingReport)
-    /// |   0x02   |  0x01 ... 0x19  |                                  |
-    /// +----------+-----------------+----------------------------------+
-    /// ```
-    public struct LEAdvertisingReports: Equatable, Sendable {
-        public static let subevent: UInt8 = 0x02
-
-        /// Num_Reports.
-        public var count: Int
-        /// Where the reports lie within the event packet.
-        public var reports: Range<Int>
-
-        public init(count: Int, reports: Range<Int>) {
-            self.count = count
-            self.reports = reports
-        }
-
-        /// Checks every report's bounds; `cursor` spans the whole event packet.
-        init(parsing cursor: inout ByteCursor) throws(WireError) {
-            count = Int(try cursor.readUInt8("Num_Reports"))
-            let start = cursor.position
-            for _ in 0..<count { _ = try LEAdvertisingReport(parsing: &cursor) }
-            reports = start..<cursor.position
-        }
-
-        /// Calls `body` with each report and its AD data. `packet` is the event packet this
-        /// value was parsed from; `base` its offset in the stream, for errors.
-        public func forEach(in packet: RawSpan, base: Int = 0,
-                            _ body: (LEAdvertisingReport, _ data: RawSpan) throws(WireError) -> Void) throws(WireError) {
-            var cursor = ByteCursor(packet, layer: .hci, base: base)
-            try cursor.skip(reports.lowerBound, "advertising reports")
-            for _ in 0..<count {
-                let report = try LEAdvertisingReport(parsing: &cursor)
-                try body(report, packet.extracting(report.data))
-            }
-        }
-
-        /// Appends an HCI_LE_Advertising_Report event packet with these reports and AD data
-        /// (the reports' `data` ranges are ignored).
-        public static func encode(_ reports: [(report: LEAdvertisingReport, data: [UInt8])], into writer: inout ByteWriter) {
-            writer.writeLEMetaEvent(subevent: subevent) { writer in
-                writer.write(UInt8(truncatingIfNeeded: reports.count))
-                for entry in reports { entry.report.encode(data: entry.data, into: &writer) }
-            }
-        }
-
-        /// Appends an event packet with a single report.
-        public static func encode(_ report: LEAdvertisingReport, data: some Collection<UInt8>, into writer: inout ByteWriter) {
-            writer.writeLEMetaEvent(subevent: subevent) { writer in
-                writer.write(1 as UInt8)
-                report.encode(data: data, into: &writer)
-            }
         }
     }
 
@@ -153,8 +189,9 @@ extension HCIEvent {
     /// Event_Type bits: 0 connectable, 1 scannable, 2 directed, 3 scan response,
     ///                  4 legacy PDU, 5-6 data status
     /// ```
-    public struct LEExtendedAdvertisingReport: Equatable, Sendable {
+    public struct LEExtendedAdvertisingReport: LEAdvertisingReportRecord {
         public static let fixedSize = 24
+        public static var subevent: UInt8 { 0x0D }
 
         /// The Event_Type bit field; see the computed properties.
         public var eventType: UInt16
@@ -210,7 +247,7 @@ extension HCIEvent {
         public var knownAddressType: AddressType? { AddressType(rawValue: addressType) }
 
         /// Reads one report; `cursor` spans the whole event packet so `data` is relative to it.
-        init(parsing cursor: inout ByteCursor) throws(WireError) {
+        public init(parsing cursor: inout ByteCursor) throws(WireError) {
             eventType = try cursor.readUInt16("Event_Type")
             addressType = try cursor.readUInt8("Address_Type")
             address = try cursor.readAddress("Address")
@@ -226,7 +263,7 @@ extension HCIEvent {
             data = try cursor.readRange(length, "Data")
         }
 
-        func encode(data: some Collection<UInt8>, into writer: inout ByteWriter) {
+        public func encode(data: some Collection<UInt8>, into writer: inout ByteWriter) {
             writer.write(eventType)
             writer.write(addressType)
             writer.write(address)
@@ -242,65 +279,5 @@ extension HCIEvent {
             writer.write(contentsOf: data)
         }
     }
-
-    /// HCI_LE_Extended_Advertising_Report (Core Specification v5.4, Vol 4, Part E, §7.7.65.13).
-    ///
-    /// ```
-    /// +----------+-----------------+------------------------------------------+
-    /// | Subevent | Num_Reports (1) | report[i] (see LEExtendedAdvertisingReport)
-    /// |   0x0D   |  0x01 ... 0x0A  |                                          |
-    /// +----------+-----------------+------------------------------------------+
-    /// ```
-    public struct LEExtendedAdvertisingReports: Equatable, Sendable {
-        public static let subevent: UInt8 = 0x0D
-
-        /// Num_Reports.
-        public var count: Int
-        /// Where the reports lie within the event packet.
-        public var reports: Range<Int>
-
-        public init(count: Int, reports: Range<Int>) {
-            self.count = count
-            self.reports = reports
-        }
-
-        /// Checks every report's bounds; `cursor` spans the whole event packet.
-        init(parsing cursor: inout ByteCursor) throws(WireError) {
-            count = Int(try cursor.readUInt8("Num_Reports"))
-            let start = cursor.position
-            for _ in 0..<count { _ = try LEExtendedAdvertisingReport(parsing: &cursor) }
-            reports = start..<cursor.position
-        }
-
-        /// Calls `body` with each report and its AD data. `packet` is the event packet this
-        /// value was parsed from; `base` its offset in the stream, for errors.
-        public func forEach(in packet: RawSpan, base: Int = 0,
-                            _ body: (LEExtendedAdvertisingReport, _ data: RawSpan) throws(WireError) -> Void) throws(WireError) {
-            var cursor = ByteCursor(packet, layer: .hci, base: base)
-            try cursor.skip(reports.lowerBound, "advertising reports")
-            for _ in 0..<count {
-                let report = try LEExtendedAdvertisingReport(parsing: &cursor)
-                try body(report, packet.extracting(report.data))
-            }
-        }
-
-        /// Appends an HCI_LE_Extended_Advertising_Report event packet with these reports and
-        /// AD data (the reports' `data` ranges are ignored).
-        public static func encode(_ reports: [(report: LEExtendedAdvertisingReport, data: [UInt8])],
-                                  into writer: inout ByteWriter) {
-            writer.writeLEMetaEvent(subevent: subevent) { writer in
-                writer.write(UInt8(truncatingIfNeeded: reports.count))
-                for entry in reports { entry.report.encode(data: entry.data, into: &writer) }
-            }
-        }
-
-        /// Appends an event packet with a single report.
-        public static func encode(_ report: LEExtendedAdvertisingReport, data: some Collection<UInt8>,
-                                  into writer: inout ByteWriter) {
-            writer.writeLEMetaEvent(subevent: subevent) { writer in
-                writer.write(1 as UInt8)
-                report.encode(data: data, into: &writer)
-            }
-        }
-    }
 }
+

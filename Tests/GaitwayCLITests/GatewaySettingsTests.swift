@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// `gaitway gateway`'s settings as an operator gets them wrong: every problem at once,
+/// plain messages, and nothing left on disk by a start that fails.
+@Suite struct GatewaySettingsTests {
+    /// Four problems in the config file and four in the flags: all eight are reported in one
+    /// run (the gateway used to stop at the first), and no database is created.
+    @Test func everyProblemOfTheFileAndTheFlagsIsReported() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("gateway.yaml")
+        try Data("""
+            hci: sim:no-such-scenario
+            max-connections: 0
+            duration: -3
+            colour: blue
+            """.utf8).write(to: config)
+        let database = directory.appendingPathComponent("gateway.db").path
+        let run = try GaitwayRun.run([
+            "gateway", "--config", config.path, "--db", database, "--commit-interval", "-1", "--duration", "1e13",
+            "--allow", "", "--allow", "AA:BB:CC:DD:EE:GG",
+        ], in: directory, timeout: 20)
+        #expect(run.exited(1), "status \(run.status): \(run.errors)")
+        for message in [
+            "8 problems in the gateway's settings",
+            "gateway.yaml: hci sim:no-such-scenario: no such scenario",
+            "gateway.yaml:2: 'max-connections' 0: must be a whole number from 1 to 3839",
+            "gateway.yaml:3: 'duration' -3: must be seconds, more than 0 and at most 315360000",
+            "gateway.yaml:4: unknown setting 'colour'",
+            "--commit-interval -1: must be seconds, more than 0 and at most 3600",
+            "--duration 10000000000000: must be seconds",
+            "--allow '': an empty entry matches no device",
+            "--allow 'AA:BB:CC:DD:EE:GG': not a Bluetooth address",
+        ] {
+            #expect(run.errors.contains(message), "no '\(message)' in: \(run.errors)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: database))
+    }
+
+    @Test(arguments: [
+        ("", "an empty entry matches no device"),
+        (" ", "an empty entry matches no device"),
+        ("AA:BB:CC", "not a Bluetooth address"),
+        ("AA:BB:CC:DD:EE:FF:00", "not a Bluetooth address"),
+        ("0x18G0", "not a service UUID"),
+        ("0000180d-0000-1000-8000-00805f9b34fz", "not a service UUID"),
+        (" Gaitway*", "spaces at the start or end"),
+    ])
+    func allowEntriesThatMatchNothingAreRefused(_ entry: String, _ message: String) throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("gateway.db").path
+        let run = try GaitwayRun.run(["gateway", "--allow", entry, "--db", database, "--duration", "1"], timeout: 20)
+        #expect(run.exited(1), "status \(run.status): \(run.errors)")
+        #expect(run.errors.contains("--allow '\(entry)': \(message)"), "\(run.errors)")
+        #expect(!FileManager.default.fileExists(atPath: database))
+    }
+
+    /// Addresses, UUIDs and name patterns are still taken (the run starts and stops at --duration).
+    @Test(.timeLimit(.minutes(1))) func validAllowEntriesAreTaken() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try GaitwayRun.run([
+            "gateway", "--allow", "C1:4D:AE:E4:8F:BD", "--allow", "180D", "--allow", "Gaitway Insole*",
+            "--db", directory.appendingPathComponent("gateway.db").path, "--duration", "1", "--no-status",
+        ], timeout: 30)
+        #expect(run.exited(0), "status \(run.status): \(run.errors)")
+    }
+
+    /// A directory where a file belongs: named as such, without Foundation's or SQLite's codes.
+    @Test(arguments: ["--db", "--config", "--btsnoop"])
+    func aDirectoryGivenAsAFile(_ option: String) throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var arguments = ["gateway", option, directory.path, "--duration", "1"]
+        if option != "--db" { arguments += ["--db", directory.appendingPathComponent("gateway.db").path] }
+        let run = try GaitwayRun.run(arguments, in: directory, timeout: 20)
+        #expect(run.exited(1), "status \(run.status): \(run.errors)")
+        #expect(run.errors.contains("\(option) \(directory.path) is a directory, not a file"), "\(run.errors)")
+        for code in ["SQLite", "NSCocoaErrorDomain", "Error Domain", "errno", "Code="] {
+            #expect(!run.errors.contains(code), "\(run.errors)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("gateway.db").path))
+    }
+
+    /// Starts that fail on what was given leave no database: these used to open (create)
+    /// the store first and fail after.
+    @Test(arguments: [
+        (["--hci", "btsnoop:/nonexistent/capture.btsnoop"], "no such file"),
+        (["--hci", "sim:no-such-scenario"], "no such scenario"),
+        (["--hci", "tcp-client:127.0.0.1"], "--hci: invalid transport 'tcp-client:127.0.0.1'"),
+        (["--btsnoop", "/nonexistent/folder/out.btsnoop"], "the folder /nonexistent/folder does not exist"),
+    ])
+    func aFailedStartLeavesNoDatabase(_ arguments: [String], _ message: String) throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("gateway.db").path
+        let run = try GaitwayRun.run(["gateway", "--db", database, "--duration", "2"] + arguments, in: directory,
+                                     timeout: 20)
+        #expect(run.exited(1), "status \(run.status): \(run.errors)")
+        #expect(run.errors.contains(message), "\(run.errors)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+
+    /// A run that fails at once at run time (here a scenario file the simulator cannot load,
+    /// found only when the controller is opened) removes the empty database it created, and
+    /// one that existed before is kept.
+    @Test(.timeLimit(.minutes(1))) func aRunThatFailsBeforeStoringRemovesTheDatabaseItCreated() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scenario = directory.appendingPathComponent("broken.yaml")
+        try Data("name: broken\npersonas: 7\n".utf8).write(to: scenario)
+        let database = directory.appendingPathComponent("gateway.db").path
+        let arguments = ["gateway", "--hci", "sim:\(scenario.path)", "--db", database, "--duration", "5", "--no-status"]
+        let run = try GaitwayRun.run(arguments, in: directory, timeout: 30)
+        #expect(run.exited(1), "status \(run.status): \(run.errors)")
+        #expect(run.errors.contains("created by this run, is removed"), "\(run.errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["broken.yaml"])
+
+        #expect(FileManager.default.createFile(atPath: database, contents: nil))
+        let again = try GaitwayRun.run(arguments, in: directory, timeout: 30)
+        #expect(again.exited(1), "status \(again.status): \(again.errors)")
+        #expect(FileManager.default.fileExists(atPath: database))
+    }
+}

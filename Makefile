@@ -37,11 +37,13 @@ demo: deps build
 	@echo "(the whole store: gaitway query --db $(DEMO_DB) --format csv; a capture: gaitway decode $(CAPTURE))"
 
 # A short fuzz run of every fuzz target, then the unit, reference (Bumble, tshark, NeuroKit2,
-# bthome-ble) and end-to-end tests. GAITWAY_REQUIRE_REFERENCES makes a missing reference tool a failure.
+# bthome-ble) and end-to-end tests. GAITWAY_REQUIRE_REFERENCES makes a missing reference tool a failure;
+# GAITWAY_REQUIRE_VM a machine that cannot boot the kernel Bluetooth check (BlueZKernelTests:
+# qemu, linux-image-amd64, virtme-ng; tools/bluez_vm/run.sh).
 test: deps fuzz-smoke unit-tests
 
 unit-tests:
-	GAITWAY_REQUIRE_REFERENCES=1 $(SWIFT) test
+	GAITWAY_REQUIRE_REFERENCES=1 GAITWAY_REQUIRE_VM=1 $(SWIFT) test
 
 # libFuzzer targets (Fuzz/): a short smoke run of each; `make fuzz FUZZ_RUNS=...` for long runs.
 fuzz-smoke:

@@ -7,7 +7,11 @@
 #         libbluetooth-dev BlueZ headers and libbluetooth.so for the CBlueZ system library
 #         libsqlite3-dev   SQLite headers for GatewayStore
 #         python3-venv     python3 + venv/ensurepip for .venv
-#   venv: .venv at the repository root, from tools/requirements.txt (pinned: bumble, ...)
+#         qemu-system-x86  the virtual machine of tools/bluez_vm/run.sh (BlueZKernelTests)
+#         linux-image-amd64  the kernel it boots: Bluetooth and hci_vhci as modules
+#         busybox-static   the initramfs virtme-ng builds to load that kernel's modules
+#   venv: .venv at the repository root, from tools/requirements.txt (pinned: bumble, ...),
+#         tools/requirements-reference.txt and tools/requirements-vm.txt (virtme-ng)
 #
 # Non-interactive: runs as root (or through sudo when it is there), answers tshark's debconf
 # question ("should non-superusers be able to capture packets?") with "no" before installing,
@@ -24,8 +28,10 @@ venv="${GAITWAY_VENV:-$repo/.venv}"
 requirements="$repo/tools/requirements.txt"
 # Reference analysis tools (NeuroKit2 and its numeric stack), kept apart from the BLE tools.
 reference_requirements="$repo/tools/requirements-reference.txt"
+# virtme-ng, for the kernel Bluetooth check in a virtual machine (tools/bluez_vm/).
+vm_requirements="$repo/tools/requirements-vm.txt"
 python="${GAITWAY_PYTHON:-/usr/bin/python3}"
-apt_packages=(tshark bluez libbluetooth-dev libsqlite3-dev python3-venv)
+apt_packages=(tshark bluez libbluetooth-dev libsqlite3-dev python3-venv qemu-system-x86 linux-image-amd64 busybox-static)
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
@@ -65,7 +71,7 @@ fi
 
 # --- Python venv ---------------------------------------------------------------------------
 stamp="$venv/.gaitway-requirements.sha256"
-want="$(cat "$requirements" "$reference_requirements" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$requirements" "$reference_requirements" "$vm_requirements" | sha256sum | cut -d' ' -f1)"
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     exit 0
 fi
@@ -80,7 +86,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 say "installing Python packages from tools/requirements*.txt into $venv"
 "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-    -r "$requirements" -r "$reference_requirements" >&2
+    -r "$requirements" -r "$reference_requirements" -r "$vm_requirements" >&2
 "$venv/bin/python" -m pip freeze --disable-pip-version-check | sed 's/^/bootstrap:   /' >&2
 echo "$want" >"$stamp"
 say "done"

@@ -93,7 +93,9 @@ public final class TransportOpener: ControllerOpener {
             // the kernel keeps the adapter and its links, bluetoothd keeps running.
             let connector: ATTBearerConnector = { address, type in
                 let kind = BlueZAddress.LEAddressType(AddressType(rawValue: type) ?? .publicDevice)
-                return try BlueZATTSocket.connect(to: address, addressType: kind, adapter: index, timeout: .seconds(5))
+                // Without waiting: the central host polls the link and gives up after its
+                // connectTimeout, several devices connecting at once.
+                return try BlueZATTSocket.startConnecting(to: address, addressType: kind, adapter: index)
             }
             let transport = try Self.permanentIfUnsupported { () throws(TransportError) in try spec.open() }
             return GatewayController(transport: transport, clock: GatewayController.wallClock, reopens: true,

@@ -179,17 +179,22 @@ import Testing
         func close() { inner.close() }
     }
 
-    @Test func scansWithoutSettingUpTheControllerAndRunsGATTOverBearers() throws {
+    /// Quickstart behind a virtual controller the kernel has brought up: the event masks
+    /// (extended advertising reports included) are set before any socket of ours is open.
+    static func kernelManagedQuickstart() throws -> (catalog: ProtocolCatalog, simulation: Simulation,
+                                                     virtual: VirtualControllerTransport) {
         let catalog = try ProtocolCatalog.bundled()
         let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")), options: .init(catalog: catalog))
         let simulation = try Simulation(scenario: scenario, catalog: catalog)
         let controller = VirtualController(configuration: .init(seed: 7), peripherals: simulation.devices)
-        // What the kernel does when it brings an adapter up: the event masks (extended
-        // advertising reports included), before any socket of ours is open.
         controller.receive(hostPacket: .command, HCICommand.setEventMask(0x2000_0000_0000_9FFF).encoded)
         controller.receive(hostPacket: .command, HCICommand.leSetEventMask(0x1FFF).encoded)
         _ = controller.takeOutgoing()
-        let virtual = VirtualControllerTransport(controller: controller, pace: .virtual)
+        return (catalog, simulation, VirtualControllerTransport(controller: controller, pace: .virtual))
+    }
+
+    @Test func scansWithoutSettingUpTheControllerAndRunsGATTOverBearers() throws {
+        let (catalog, simulation, virtual) = try Self.kernelManagedQuickstart()
         let transport = CommandLog(virtual)
         var opened: [BDAddress] = []
         let connector: ATTBearerConnector = { address, _ in

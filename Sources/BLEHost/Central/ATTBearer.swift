@@ -11,10 +11,20 @@ public protocol ATTBearer: AnyObject {
     /// throws `.closed` when the link is gone.
     func receive(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration?) throws(TransportError) -> Int
     func close()
+    /// False while the link is still being created (a connector that returned without
+    /// waiting), true once it is up; throws why when the attempt failed. Does not wait.
+    func connectionEstablished() throws(TransportError) -> Bool
+}
+
+extension ATTBearer {
+    /// A bearer its connector returned connected.
+    public func connectionEstablished() throws(TransportError) -> Bool { true }
 }
 
 extension BlueZATTSocket: ATTBearer {}
 
-/// Opens an ATT bearer to a device (blocking, with the bearer's own timeout): how a
-/// central host connects when the kernel manages the adapter.
+/// Opens an ATT bearer to a device: how a central host connects when the kernel manages the
+/// adapter. It may return before the link is up (`BlueZATTSocket.startConnecting`): the host
+/// then asks ``ATTBearer/connectionEstablished()`` between reads, several attempts under way
+/// at once, and gives up after `CentralConfiguration.connectTimeout`.
 public typealias ATTBearerConnector = (_ address: BDAddress, _ addressType: UInt8) throws -> any ATTBearer

@@ -10,6 +10,7 @@ extension CentralHost {
             return
         }
         let now = clock()
+        if isKernelManaged && Self.belongsToKernel(event) { return }
         switch event {
         case .commandComplete(let complete):
             if let status = complete.status, status != 0 { commandFailed(complete.opcode, status: status, at: now) }
@@ -107,12 +108,13 @@ extension CentralHost {
 
     /// Starts a connection to the next wanted device that is due, one attempt at a time.
     func connectNext(at now: Double) {
-        guard links.count < connectionLimit(at: now) else { return }
+        // Kernel-managed attempts under way hold a link each already.
+        guard links.count + pendingBearers.count < connectionLimit(at: now) else { return }
         // The address order makes attempts repeatable; a busy radio is fair to every device
         // because each one that fails waits its backoff.
         guard let (address, device) = devices
             .filter({ $0.value.connectable && $0.value.connectedHandle == nil && $0.value.retryAt <= now
-                      && isWanted($0.key, $0.value) })
+                      && pendingBearers[$0.key] == nil && isWanted($0.key, $0.value) })
             .min(by: { $0.key < $1.key }) else { return }
         if isKernelManaged {
             connectThroughBearer(address, device, at: now)

@@ -36,6 +36,8 @@ public final class CentralHost {
     /// Kernel-managed mode: how to open a device's ATT bearer, and the open ones by handle.
     public let connector: ATTBearerConnector?
     var bearers: [ConnectionHandle: any ATTBearer] = [:]
+    /// Kernel-managed mode: bearers whose link the kernel is still creating, and since when.
+    var pendingBearers: [BDAddress: (bearer: any ATTBearer, since: Double)] = [:]
     var nextBearerHandle = ConnectionHandle(0)
     var bearerBuffer = [UInt8](repeating: 0, count: 1024)
     var reassembler = L2CAPReassembler()
@@ -110,9 +112,10 @@ public final class CentralHost {
             tick(at: now)
             try flush()
             // With bearers the HCI socket carries only adverts: wait less, the bearers are polled.
-            var wait = bearers.isEmpty ? 0.05 : 0.005
+            var wait = bearers.isEmpty && pendingBearers.isEmpty ? 0.05 : 0.005
             if let endTime { wait = min(wait, max(0, endTime - now)) }
             guard try receive(timeout: wait) else { return }
+            if !pendingBearers.isEmpty { pollPendingBearers(at: clock()) }
             if !bearers.isEmpty { pollBearers() }
         }
     }
@@ -129,14 +132,20 @@ public final class CentralHost {
         }
         let address = try decode(LocalBDAddress.self, try execute(.readBDAddress), .readBDAddress)
         controllerAddress = address.address
-        if !isKernelManaged { try setUpBuffersAndAddress() }
+        // A kernel-managed adapter's ACL flow control is the kernel's, but its buffers are the
+        // controller's all the same: read them (read-only commands) so the start-up log
+        // reports the controller's figures, not the host link's defaults of 1 x 27 bytes.
+        try setUpBuffers()
+        if !isKernelManaged, let random = configuration.ownRandomAddress {
+            _ = try execute(.leSetRandomAddress(random))
+        }
         let features = try decode(LELocalSupportedFeatures.self, try execute(.leReadLocalSupportedFeatures),
                                   .leReadLocalSupportedFeatures)
         usesExtendedCommands = features.leFeatures & Self.extendedAdvertisingFeature != 0
         try startScanning()
     }
 
-    func setUpBuffersAndAddress() throws(HCIHostError) {
+    func setUpBuffers() throws(HCIHostError) {
         let buffers = try decode(LEBufferSize.self, try execute(.leReadBufferSize), .leReadBufferSize)
         if buffers.leACLDataPacketLength == 0 || buffers.totalNumLEACLDataPackets == 0 {
             // No dedicated LE buffers: LE shares the BR/EDR ones (§7.8.2).
@@ -144,9 +153,6 @@ public final class CentralHost {
             link.setACLBuffers(length: Int(shared.aclDataPacketLength), count: Int(shared.totalNumACLDataPackets))
         } else {
             link.setACLBuffers(length: Int(buffers.leACLDataPacketLength), count: Int(buffers.totalNumLEACLDataPackets))
-        }
-        if let random = configuration.ownRandomAddress {
-            _ = try execute(.leSetRandomAddress(random))
         }
     }
 
@@ -175,6 +181,8 @@ public final class CentralHost {
 
     /// Best effort on the way out: disconnect every link and stop scanning.
     func finish() {
+        for pending in pendingBearers.values { pending.bearer.close() }
+        pendingBearers = [:]
         for handle in bearers.keys.sorted() { closeBearer(handle, at: clock()) }
         for handle in links.keys.sorted() {
             link.send(command: HCICommand.disconnect(handle: handle, reason: HCIStatusCode.remoteUserTerminated).encoded)

@@ -52,22 +52,50 @@ public final class BlueZATTSocket: Sendable {
         self.adapter = adapter
     }
 
-    /// Connects to `peer`'s ATT channel.
+    /// Connects to `peer`'s ATT channel, waiting for the link.
+    ///
+    /// ``startConnecting(to:addressType:adapter:security:)``, then a wait of up to `timeout`
+    /// (nil: as long as the kernel does, about 20 s for an LE connection) for the link, as
+    /// `l2cap_sock_connect` in the kernel's net/bluetooth/l2cap_sock.c expects; the socket is
+    /// then made blocking again.
+    public static func connect(to peer: BDAddress, addressType: BlueZAddress.LEAddressType, adapter: UInt16? = nil,
+                               security: SecurityLevel? = nil, timeout: Duration? = nil) throws(TransportError) -> BlueZATTSocket {
+        let deadline = SystemCall.deadline(after: timeout)
+        let socket = try startConnecting(to: peer, addressType: addressType, adapter: adapter, security: security)
+        // Closing the socket on the way out cancels the kernel's connection attempt.
+        var keep = false
+        defer { if !keep { socket.close() } }
+        let descriptor = socket.stream.number
+        guard try SystemCall.waitWritable(descriptor, until: deadline, target: socket.target) else {
+            throw BlueZSystemCall.failure("connect", socket.target, adapter: adapter, step: .connectATT, errno: ETIMEDOUT)
+        }
+        guard try socket.connectionEstablished() else {
+            throw BlueZSystemCall.failure("connect", socket.target, adapter: adapter, step: .connectATT, errno: ETIMEDOUT)
+        }
+        try SystemCall.setNonBlocking(descriptor, false, target: socket.target)
+        keep = true
+        return socket
+    }
+
+    /// Starts connecting to `peer`'s ATT channel and returns at once, the kernel creating the
+    /// LE link in the background: ask ``connectionEstablished()`` until it says true (or
+    /// throws why not), and ``close()`` to give up, which cancels the attempt. Several
+    /// attempts may be under way at once; the kernel queues them (it initiates one LE
+    /// connection at a time, `hci_conn.c`).
     ///
     /// The socket is bound to the ATT CID on adapter hci`adapter`'s address (nil: any adapter,
-    /// `BDADDR_ANY`) as an LE public address, then connected without blocking, waiting up to
-    /// `timeout` (nil: as long as the kernel does, about 20 s for an LE connection), as
-    /// `l2cap_sock_connect` in the kernel's net/bluetooth/l2cap_sock.c expects.
+    /// `BDADDR_ANY`) as an LE public address, then connected without blocking. It stays
+    /// non-blocking: ``receive(into:timeout:)`` waits with `poll` either way, and a send
+    /// that finds no room waits for it.
     ///
     /// - Parameters:
     ///   - addressType: public or random, as the peer advertised it (`AddressType` of its
     ///     advertising report converts with `LEAddressType.init(_:)`); the wrong one times out.
     ///   - security: a level to reach before the connection is reported (nil: the kernel's
     ///     default, `BT_SECURITY_LOW`).
-    public static func connect(to peer: BDAddress, addressType: BlueZAddress.LEAddressType, adapter: UInt16? = nil,
-                               security: SecurityLevel? = nil, timeout: Duration? = nil) throws(TransportError) -> BlueZATTSocket {
+    public static func startConnecting(to peer: BDAddress, addressType: BlueZAddress.LEAddressType, adapter: UInt16? = nil,
+                                       security: SecurityLevel? = nil) throws(TransportError) -> BlueZATTSocket {
         let target = (adapter.map { TransportSpec.bluez(index: $0).description } ?? "bluez") + "/att/\(peer)/\(addressType)"
-        let deadline = SystemCall.deadline(after: timeout)
         let type = Int32(SOCK_SEQPACKET.rawValue | SOCK_NONBLOCK.rawValue)
         let descriptor = try BlueZSystemCall.openSocket(type: type, protocol: BTPROTO_L2CAP, target: target, adapter: adapter)
         var keep = false
@@ -94,20 +122,29 @@ public final class BlueZATTSocket: Sendable {
             guard code == EINPROGRESS || code == EINTR else {
                 throw BlueZSystemCall.failure("connect", target, adapter: adapter, step: .connectATT, errno: code)
             }
-            // Closing the socket on the way out cancels the kernel's connection attempt.
-            guard try SystemCall.waitWritable(descriptor, until: deadline, target: target) else {
-                throw BlueZSystemCall.failure("connect", target, adapter: adapter, step: .connectATT, errno: ETIMEDOUT)
-            }
-            guard let pending = BlueZSystemCall.option(descriptor, SOL_SOCKET, SO_ERROR, initial: Int32(0)) else {
-                throw SystemCall.failure("getsockopt(SO_ERROR)", target)
-            }
-            if pending != 0 {
-                throw BlueZSystemCall.failure("connect", target, adapter: adapter, step: .connectATT, errno: pending)
-            }
         }
-        try SystemCall.setNonBlocking(descriptor, false, target: target)
         keep = true
         return BlueZATTSocket(descriptor: descriptor, peer: peer, addressType: addressType, adapter: adapter, target: target)
+    }
+
+    /// Whether a connection from ``startConnecting(to:addressType:adapter:security:)`` is up:
+    /// false while the kernel is still creating the link, true once it is (the socket is
+    /// writable and `SO_ERROR` is 0); throws the kernel's reason when the attempt failed
+    /// (`ETIMEDOUT` after about 20 s without an answer, `ECONNREFUSED`, ...). Does not wait.
+    /// Ask it only until it says true: on a link whose send buffer is full it says false.
+    public func connectionEstablished() throws(TransportError) -> Bool {
+        let descriptor = stream.number
+        guard descriptor >= 0 else { throw .closed }
+        guard try SystemCall.waitWritable(descriptor, until: SystemCall.deadline(after: .zero), target: target) else {
+            return false
+        }
+        guard let pending = BlueZSystemCall.option(descriptor, SOL_SOCKET, SO_ERROR, initial: Int32(0)) else {
+            throw SystemCall.failure("getsockopt(SO_ERROR)", target)
+        }
+        if pending != 0 {
+            throw BlueZSystemCall.failure("connect", target, adapter: adapter, step: .connectATT, errno: pending)
+        }
+        return true
     }
 
     // MARK: MTU

@@ -54,13 +54,25 @@ extension GatewayStore {
                                       gateway_times, device_times, channels, sample_values)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        let firstLater = try db.cachedStatement(
+            sql: "SELECT MIN(start_us) FROM sample_chunk WHERE device_id = ? AND quantity_id = ? AND end_us >= ?")
         for group in groups {
             let deviceID: Int64 = group[0]
             let quantityID: Int64 = group[1]
+            // Chunks left alone (ending at or after the bound) keep their ids, which are lower
+            // than the merged chunks' new ones: a merged sample at the same time as one of
+            // theirs would then come after it. So only chunks that end before every chunk left
+            // alone starts are merged, and no tie can cross the two. Lowering the bound leaves
+            // more chunks alone, so it is lowered until it stays.
+            var groupBound = bound
+            while let later = try Int64.fetchOne(firstLater, arguments: [deviceID, quantityID, groupBound]),
+                  later < groupBound {
+                groupBound = later
+            }
             var pending: [PendingSample] = []
             var merged: [Int64] = []
             var sawSmall = false
-            let rows = try Row.fetchCursor(select, arguments: [deviceID, quantityID, bound])
+            let rows = try Row.fetchCursor(select, arguments: [deviceID, quantityID, groupBound])
             while let row = try rows.next() {
                 let count: Int = row[2]
                 // A leading run of full chunks stays: nothing before it moves past it.

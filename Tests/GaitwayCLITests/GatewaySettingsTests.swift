@@ -58,7 +58,7 @@ import Testing
     }
 
     /// Addresses, UUIDs and name patterns are still taken (the run starts and stops at --duration).
-    @Test(.timeLimit(.minutes(1))) func validAllowEntriesAreTaken() throws {
+    @Test(.timeLimit(.minutes(3))) func validAllowEntriesAreTaken() throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = try GaitwayRun.run([
@@ -107,7 +107,7 @@ import Testing
     /// A run that fails at once at run time (here a scenario file the simulator cannot load,
     /// found only when the controller is opened) removes the empty database it created, and
     /// one that existed before is kept.
-    @Test(.timeLimit(.minutes(1))) func aRunThatFailsBeforeStoringRemovesTheDatabaseItCreated() throws {
+    @Test(.timeLimit(.minutes(3))) func aRunThatFailsBeforeStoringRemovesTheDatabaseItCreated() throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let scenario = directory.appendingPathComponent("broken.yaml")

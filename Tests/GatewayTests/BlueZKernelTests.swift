@@ -131,7 +131,9 @@ import Testing
                         _ body: () throws -> Void) rethrows {
         switch mode {
         case .kernel:
-            try withKnownIssue(Comment(rawValue: kernelScanningDefect), sourceLocation: sourceLocation, body)
+            // Intermittent: on a quiet machine some runs connect every device (2026-12-02).
+            try withKnownIssue(Comment(rawValue: kernelScanningDefect), isIntermittent: true,
+                               sourceLocation: sourceLocation, body)
         case .user where userChannelLoss:
             try withKnownIssue(Comment(rawValue: userChannelLossDefect), isIntermittent: true,
                                sourceLocation: sourceLocation, body)

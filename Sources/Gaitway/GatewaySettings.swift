@@ -60,7 +60,7 @@ struct GatewaySettings {
             given || command.config == nil ? flag : "\(command.config ?? ""): \(key)"
         }
         if let text = command.keepRaw {
-            keepRaw = problems.check(text, "--keep-raw \(text)", Self.keepRaw) .flatMap(Self.seconds(in:))
+            keepRaw = problems.check(text, "--keep-raw \(text)", Self.keepRaw).flatMap(Self.seconds(in:))
         }
         if let text = command.maxDBSize {
             maxDBSize = problems.check(text, "--max-db-size \(text)", Self.maxDBSize).flatMap(Self.bytes(in:))

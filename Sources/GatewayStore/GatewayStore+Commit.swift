@@ -112,6 +112,10 @@ extension GatewayStore {
             }
         }
 
+        if !batch.metricRecords.isEmpty {
+            try insertMetricRecords(batch, into: db, deviceIDs: deviceIDs)
+        }
+
         if !batch.deviceNames.isEmpty {
             let statement = try db.cachedStatement(sql: "UPDATE device SET name = ? WHERE id = ?")
             for (device, name) in batch.deviceNames {

@@ -86,6 +86,16 @@ import Darwin
 ///              kind TEXT NOT NULL,        -- connected|disconnected|quarantined|released|reboot|...
 ///              detail TEXT)
 ///   INDEX device_event_by_device_time(device_id, gateway_time_us)
+/// metric(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,   -- stride_time, rmssd, ...
+///        unit TEXT NOT NULL)                                    -- UCUM: s, ms, /min, %, ...
+/// wearer(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)   -- as the gateway config names them
+/// metric_record(id INTEGER PRIMARY KEY, metric_id INTEGER NOT NULL,
+///               time_us INTEGER NOT NULL,    -- the event (a stride's initial contact) or window start
+///               end_us INTEGER,              -- the window's end; NULL for an instant
+///               device_id INTEGER, wearer_id INTEGER,   -- exactly one of them
+///               value REAL NOT NULL, quality REAL)      -- quality 0...1 or NULL
+///   INDEX metric_record_by_metric_time(metric_id, time_us)
+///   INDEX metric_record_by_time(time_us)
 /// ```
 ///
 /// Within a chunk, elements are sorted at commit: samples by time, then channel, then

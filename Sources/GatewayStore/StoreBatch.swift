@@ -46,13 +46,19 @@ public struct StoreBatch: Sendable {
     /// The bytes of every raw payload, back to back; `PendingRaw.byteRange` points in.
     var rawBytes: [UInt8] = []
     var events: [PendingEvent] = []
+    /// Metric records, and the metric names (with units) and wearers they refer to.
+    var metricRecords: [PendingMetricRecord] = []
+    var metrics = InternTable()
+    var metricUnits: [String] = []
+    var wearers = InternTable()
     /// Names learnt for devices (address key -> name), last one wins.
     var deviceNames: [Int32: String] = [:]
 
     /// Samples refused by ``appendSample(gatewayTimeMicros:deviceTimeMicros:address:quantity:unit:channel:value:)``
     /// because their value was NaN: not a measurement, and not comparable, so it is kept
-    /// out of the store (and counted here, so the pipeline can report it).
-    public private(set) var rejectedSampleCount = 0
+    /// out of the store (and counted here, so the pipeline can report it). Metric records
+    /// with a NaN or infinite value count here too.
+    public internal(set) var rejectedSampleCount = 0
 
     /// An empty batch.
     public init() {}
@@ -146,7 +152,7 @@ public struct StoreBatch: Sendable {
 
     /// Whether there is nothing to commit.
     public var isEmpty: Bool {
-        samples.isEmpty && raws.isEmpty && events.isEmpty && deviceNames.isEmpty
+        samples.isEmpty && raws.isEmpty && events.isEmpty && deviceNames.isEmpty && metricRecords.isEmpty
     }
 
     /// Number of samples appended (NaN values excluded).
@@ -175,12 +181,16 @@ public struct StoreBatch: Sendable {
         rawBytes.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
         deviceNames.removeAll(keepingCapacity: true)
+        metricRecords.removeAll(keepingCapacity: true)
+        metrics.removeAll()
+        metricUnits.removeAll(keepingCapacity: true)
+        wearers.removeAll()
         rejectedSampleCount = 0
     }
 
     // MARK: Interning
 
-    private mutating func internDevice(_ address: String) -> Int32 {
+    mutating func internDevice(_ address: String) -> Int32 {
         let (key, isNew) = addresses.intern(address)
         if isNew {
             deviceFirstSeen.append(.max)

@@ -11,6 +11,8 @@ import GRDB
 enum StoreSchema {
     /// Identifier of the first migration; later ones are appended after it.
     static let initialMigration = "v1-chunks: devices, quantities, payload kinds, sample and raw chunks, events"
+    /// Metric records (gait, heart, activity) of devices and wearers.
+    static let metricsMigration = "v2-metrics: metrics, wearers, metric records"
 
     /// All migrations, in order.
     static var migrator: DatabaseMigrator {
@@ -78,6 +80,35 @@ enum StoreSchema {
                     detail TEXT
                 );
                 CREATE INDEX device_event_by_device_time ON device_event(device_id, gateway_time_us);
+                """)
+        }
+        migrator.registerMigration(metricsMigration) { db in
+            // One row per record: a stride, a 5-min HRV window, a sleep epoch. Tens of
+            // records per device and minute at most, so rows (not chunks) are small enough,
+            // and the uplink can follow them by id. Exactly one of device_id, wearer_id.
+            try db.execute(sql: """
+                CREATE TABLE metric (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    unit TEXT NOT NULL
+                );
+                CREATE TABLE wearer (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE
+                );
+                CREATE TABLE metric_record (
+                    id INTEGER PRIMARY KEY,
+                    metric_id INTEGER NOT NULL,
+                    time_us INTEGER NOT NULL,
+                    end_us INTEGER,
+                    device_id INTEGER,
+                    wearer_id INTEGER,
+                    value REAL NOT NULL,
+                    quality REAL,
+                    CHECK ((device_id IS NULL) != (wearer_id IS NULL))
+                );
+                CREATE INDEX metric_record_by_metric_time ON metric_record(metric_id, time_us);
+                CREATE INDEX metric_record_by_time ON metric_record(time_us);
                 """)
         }
         return migrator

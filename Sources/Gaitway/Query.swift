@@ -9,7 +9,7 @@ import GatewayStore
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Print stored samples from a gateway database as JSON lines or CSV.",
+        abstract: "Print stored samples or metric records from a gateway database as JSON lines or CSV.",
         discussion: """
             One line per sample on standard output, in order of gateway time (then device \
             address, quantity, channel, and order of arrival); one, shown over two lines:
@@ -30,7 +30,20 @@ struct QueryCommand: ParsableCommand {
             many lines. When nothing matches, standard error lists the devices and quantities \
             the database holds, and the exit status is still 0. --list prints those instead \
             of samples, one JSON line per device ("device", "name", "first_seen", \
-            "last_seen", "samples") and per quantity ("quantity", "unit").
+            "last_seen", "samples"), per quantity ("quantity", "unit"), per metric ("metric", \
+            "unit", "records") and per wearer ("wearer").
+
+            --metric NAME prints metric records instead of samples (what the gateway computed: \
+            stride_time, cadence, rmssd, ...; --list shows the stored ones), one line each in \
+            order of time:
+              {"time": "2026-11-22T03:01:12.250Z", "end": null, "address": "C1:4D:AE:E4:8F:BD",
+               "metric": "stride_time", "value": 1.08, "unit": "s", "quality": 0.95}
+            "time" is the event (a stride's initial contact) or the start of the window the \
+            record summarises, "end" that window's end (null for an event); a record of a \
+            wearer (both feet, or several devices) has "wearer" in place of "address"; \
+            "quality" (0 to 1) is left out where the metric has none. With --format csv: \
+            time,end,address,wearer,metric,value,unit,quality. --device, --wearer, --from, --to \
+            and --limit filter as for samples (--from/--to on "time").
 
             --from and --to take times from 0000-01-01 to 9999-12-31 (UTC) as:
               2026-11-22T03:00:00Z    date and time; T, t or a space between them; seconds
@@ -46,6 +59,7 @@ struct QueryCommand: ParsableCommand {
               gaitway query --db gaitway.db --list
               gaitway query --db gaitway.db --quantity heart_rate
               gaitway query --device C1:4D:AE:E4:8F:BD --from 2026-11-22T08:00Z --format csv
+              gaitway query --metric cadence --wearer ada
             """
     )
 
@@ -60,6 +74,13 @@ struct QueryCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Only this quantity (heart_rate, rr_interval, plantar_force, ...).", valueName: "NAME"))
     var quantity: String?
+
+    @Option(help: ArgumentHelp("Metric records of this metric (stride_time, cadence, rmssd, ...) instead of samples.",
+                               valueName: "NAME"))
+    var metric: String?
+
+    @Option(help: ArgumentHelp("With --metric: only records of this wearer.", valueName: "NAME"))
+    var wearer: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("From this time (inclusive).", valueName: "TIME"),
             transform: Self.time)
@@ -93,8 +114,16 @@ struct QueryCommand: ParsableCommand {
             throw ValidationError("--from \(ISO8601Time.format(micros: from, fractionDigits: 6)) is not before --to "
                 + "\(ISO8601Time.format(micros: to, fractionDigits: 6)): no time is in that range")
         }
+        if wearer != nil && metric == nil {
+            throw ValidationError("--wearer selects metric records: give --metric NAME too (--list shows the metrics stored)")
+        }
+        if metric != nil && quantity != nil {
+            throw ValidationError("--metric prints metric records and --quantity samples: give one of them")
+        }
         if list {
             var given: [String] = []
+            if metric != nil { given.append("--metric") }
+            if wearer != nil { given.append("--wearer") }
             if device != nil { given.append("--device") }
             if quantity != nil { given.append("--quantity") }
             if from != nil { given.append("--from") }
@@ -127,6 +156,13 @@ struct QueryCommand: ParsableCommand {
         }
         // Stored as BDAddress prints them: upper case, colons.
         let address = device.flatMap(BDAddress.init).map(\.description)
+        if let metric {
+            let query = MetricRecordQuery(metric: metric, address: address, wearer: wearer, from: from, to: to, limit: limit)
+            do { try Self.printMetricRecords(query, from: store, format: format, to: &output) } catch {
+                throw CleanExit.failure("\(error)")
+            }
+            return
+        }
         let query = SampleQuery(address: address, quantity: quantity, from: from, to: to, limit: limit)
         if format == .csv { output.write("time,address,quantity,channel,value,unit") }
         var count = 0
@@ -167,6 +203,12 @@ struct QueryCommand: ParsableCommand {
         }
         for quantity in try store.quantities() {
             output.write("{\"quantity\": \(string(quantity.name)), \"unit\": \(quantity.unit.map(string) ?? "null")}")
+        }
+        for metric in try store.metrics() {
+            output.write("{\"metric\": \(string(metric.name)), \"unit\": \(string(metric.unit)), \"records\": \(metric.recordCount)}")
+        }
+        for wearer in try store.wearers() {
+            output.write("{\"wearer\": \(string(wearer))}")
         }
     }
 

@@ -70,7 +70,7 @@ let package = Package(
             name: "Gaitway",
             dependencies: [
                 "BLEWire", "ProtocolSpecs", "Dissector", "BLEHost", "DeviceSim", "GatewayPipeline", "GatewayStore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"), "Yams",
+                "WearMetrics", .product(name: "ArgumentParser", package: "swift-argument-parser"), "Yams",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import ArgumentParser
 import BLEHost
 import BLEWire
 import DeviceSim
+import GatewayPipeline
 import Foundation
 import Yams
 
@@ -21,6 +22,8 @@ struct GatewaySettings {
     var keepRaw: Double?
     /// The database's quota in bytes (`--max-db-size`); nil: none.
     var maxDBSize: Int64?
+    /// Who wears which devices (config file only: `wearers:`), for the per-wearer metrics.
+    var wearers: [Wearer] = []
 
     /// The smallest quota: the schema and one commit interval of a busy gateway fit.
     static let minimumDBSize: Int64 = 1_000_000
@@ -141,9 +144,11 @@ struct GatewaySettings {
                 } else {
                     must("a size like 500MB, 2GB or 1GiB")
                 }
+            case "wearers":
+                wearers = Self.wearers(value, path: path, problems: &problems)
             default:
                 problems.add("\(path):\((key.mark?.line).map(String.init) ?? "?"): unknown setting '\(name)' "
-                    + "(known: hci, db, allow, max-connections, duration, commit-interval, keep-raw, max-db-size)")
+                    + "(known: hci, db, allow, max-connections, duration, commit-interval, keep-raw, max-db-size, wearers)")
             }
         }
     }

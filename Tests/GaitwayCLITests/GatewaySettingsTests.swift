@@ -125,3 +125,69 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: database))
     }
 }
+
+/// `wearers:` in the gateway's config file, as an operator gets it wrong.
+@Suite struct GatewayWearerSettingsTests {
+    @Test func everyProblemOfTheWearersIsReportedWithItsLine() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("gateway.yaml")
+        try Data("""
+            duration: 1
+            wearers:
+              - name: ada
+                left-insole: D2:EE:5A:DE:B3:1A
+                right-insole: C9:06:E8:87:15:43
+                age: 67
+                sex: female
+                height-cm: 165
+                weight-kg: 60
+                resting-hr: 58
+                max-hr: 165
+              - name: ada
+                wristband: ED:9C:F4:86:CF:62
+              - name: bo
+                wristband: D2:EE:5A:DE:B3:1A
+                height-cm: 1.8
+                sex: other
+                resting-hr: 170
+                max-hr: 160
+                shoe-size: 44
+              - left-insole: C9:06:E8:87
+              - name: cy
+            """.utf8).write(to: config)
+        let database = directory.appendingPathComponent("gateway.db").path
+        let run = try GaitwayRun.run(["gateway", "--config", config.path, "--db", database], in: directory, timeout: 20)
+        #expect(run.exited(1), "status \(run.status): \(run.errors)")
+        for message in [
+            "9 problems in the gateway's settings",
+            "gateway.yaml:12: wearer 'ada' is already named at line 3",
+            "gateway.yaml:16: 'height-cm' must be a number of centimetres from 50 to 250",
+            "gateway.yaml:17: 'sex' must be female or male",
+            "gateway.yaml:20: unknown wearer setting 'shoe-size'",
+            "gateway.yaml:15: D2:EE:5A:DE:B3:1A (wristband of 'bo') is already worn by 'ada'",
+            "gateway.yaml:14: 'resting-hr' 170 must be below 'max-hr' 160",
+            "gateway.yaml:21: 'left-insole' must be a Bluetooth address",
+            "gateway.yaml:21: a wearer needs a name",
+            "gateway.yaml:22: wearer 'cy' wears no device",
+        ] {
+            #expect(run.errors.contains(message), "no '\(message)' in: \(run.errors)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: database))
+    }
+
+    @Test func aGoodWearerListIsTaken() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("gateway.yaml")
+        try Data("""
+            duration: 1
+            wearers:
+              - {name: ada, left-insole: D2:EE:5A:DE:B3:1A, right-insole: c9-06-e8-87-15-43, age: 67, sex: female}
+              - {name: bo, wristband: ED:9C:F4:86:CF:62, height-cm: 180, weight-kg: 80.5, resting-hr: 50, max-hr: 190}
+            """.utf8).write(to: config)
+        let database = directory.appendingPathComponent("gateway.db").path
+        let run = try GaitwayRun.run(["gateway", "--config", config.path, "--db", database], in: directory, timeout: 60)
+        #expect(run.exited(0), "status \(run.status): \(run.errors)")
+    }
+}

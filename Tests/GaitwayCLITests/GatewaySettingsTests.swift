@@ -128,11 +128,20 @@ import Testing
 
 /// `wearers:` in the gateway's config file, as an operator gets it wrong.
 @Suite struct GatewayWearerSettingsTests {
-    @Test func everyProblemOfTheWearersIsReportedWithItsLine() throws {
+    /// Runs `gaitway gateway --config` with `config` as the file, in a fresh folder; whether
+    /// the database was created, too.
+    static func gateway(config text: String, timeout: Double) throws -> (run: GaitwayRun, created: Bool) {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("gateway.yaml")
-        try Data("""
+        try Data(text.utf8).write(to: config)
+        let database = directory.appendingPathComponent("gateway.db").path
+        let run = try GaitwayRun.run(["gateway", "--config", config.path, "--db", database], in: directory, timeout: timeout)
+        return (run, FileManager.default.fileExists(atPath: database))
+    }
+
+    @Test func everyProblemOfTheWearersIsReportedWithItsLine() throws {
+        let (run, created) = try Self.gateway(config: """
             duration: 1
             wearers:
               - name: ada
@@ -155,9 +164,7 @@ import Testing
                 shoe-size: 44
               - left-insole: C9:06:E8:87
               - name: cy
-            """.utf8).write(to: config)
-        let database = directory.appendingPathComponent("gateway.db").path
-        let run = try GaitwayRun.run(["gateway", "--config", config.path, "--db", database], in: directory, timeout: 20)
+            """, timeout: 20)
         #expect(run.exited(1), "status \(run.status): \(run.errors)")
         for message in [
             "9 problems in the gateway's settings",
@@ -173,21 +180,17 @@ import Testing
         ] {
             #expect(run.errors.contains(message), "no '\(message)' in: \(run.errors)")
         }
-        #expect(!FileManager.default.fileExists(atPath: database))
+        #expect(!created)
     }
 
     @Test func aGoodWearerListIsTaken() throws {
-        let directory = try GaitwayRun.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("gateway.yaml")
-        try Data("""
+        let (run, created) = try Self.gateway(config: """
             duration: 1
             wearers:
               - {name: ada, left-insole: D2:EE:5A:DE:B3:1A, right-insole: c9-06-e8-87-15-43, age: 67, sex: female}
               - {name: bo, wristband: ED:9C:F4:86:CF:62, height-cm: 180, weight-kg: 80.5, resting-hr: 50, max-hr: 190}
-            """.utf8).write(to: config)
-        let database = directory.appendingPathComponent("gateway.db").path
-        let run = try GaitwayRun.run(["gateway", "--config", config.path, "--db", database], in: directory, timeout: 60)
+            """, timeout: 60)
         #expect(run.exited(0), "status \(run.status): \(run.errors)")
+        #expect(created)
     }
 }

@@ -7,14 +7,12 @@
 #   tools/gateway_memory.sh [DEVICES [SECONDS [SCENARIO]]]     defaults: 200 120 gym-100
 #
 # Prints one line per 10 s of the gateway's own status, then the peak. Uses the release
-# build (`swift build -c release --product gaitway` first).
+# build of `make build` (BIN=... to use another binary).
 set -euo pipefail
 devices="${1:-200}"
 seconds="${2:-120}"
 scenario="${3:-gym-100}"
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bin="$(cd "$repo" && swift build -c release --show-bin-path)/gaitway"
-[ -x "$bin" ] || { echo "build first: swift build -c release --product gaitway" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/release_gaitway.sh"
 work="$(mktemp -d)"
 trap 'kill $sim $gateway 2>/dev/null || true; rm -rf "$work"' EXIT
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

@@ -10,9 +10,7 @@ set -euo pipefail
 seconds="${1:-600}"
 scenario="${2:-gym-100}"
 step="${3:-30}"
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bin="${BIN:-$(cd "$repo" && swift build -c release -Xswiftc -enforce-exclusivity=unchecked --show-bin-path)/gaitway}"
-[ -x "$bin" ] || { echo "build first: make build" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/release_gaitway.sh"
 work="$(mktemp -d)"
 trap 'kill $gateway 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -180,7 +180,7 @@ struct GatewayCommand: AsyncParsableCommand {
         var storeService = StoreService(store: store, queue: queue, logger: Logger(label: "gaitway.store"))
         let retention = RetentionService(store: store, policy: .init(keepRaw: settings.keepRaw, maximumBytes: settings.maxDBSize),
                                          logger: Logger(label: "gaitway.store"), clock: GatewayController.wallClock)
-        storeService.makeRoom = { try retention.makeRoom($0) }
+        storeService.makeRoom = { try await retention.makeRoom($0) }
         // Without a policy the retention service has nothing to do between full disks.
         let retentionServices: [ServiceGroupConfiguration.ServiceConfiguration] = retention.policy.isActive
             ? [.init(service: retention, successTerminationBehavior: .ignore)] : []

@@ -73,11 +73,11 @@ public struct RetentionService: Service {
     /// For ``StoreService/makeRoom``: after a commit failed for a full disk, evicts by the
     /// quota rules (to the quota, or to 90 % of what is in use when there is none, or the
     /// quota is not what filled up) and returns the line for the log.
-    public func makeRoom(_ store: GatewayStore) throws -> String? {
+    public func makeRoom(_ store: GatewayStore) async throws -> String? {
         var policy = self.policy
         let inUse = try store.bytesInUse()
         policy.maximumBytes = min(policy.maximumBytes ?? inUse, inUse)
-        let report = try store.enforceRetention(policy, now: Int64((clock() * 1_000_000).rounded()))
+        let report = try await store.enforceRetention(policy, now: Int64((clock() * 1_000_000).rounded()))
         note(report)
         return report.isEmpty ? nil : report.description
     }

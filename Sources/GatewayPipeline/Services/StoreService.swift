@@ -16,8 +16,9 @@ public struct StoreService: Service {
     public let queue: StoreQueue
     public let logger: Logger
     /// Called after a commit failed for a full disk, before the retry: frees room (retention
-    /// and quota rules) and returns a line for the log, or nil if it freed nothing.
-    public var makeRoom: (@Sendable (GatewayStore) throws -> String?)?
+    /// and quota rules) and returns a line for the log, or nil if it freed nothing. Async: an
+    /// eviction deletes and rewrites pages, which must not hold a thread of the cooperative pool.
+    public var makeRoom: (@Sendable (GatewayStore) async throws -> String?)?
     public var shutdownAttempts = 3
 
     let commitTimer = Metrics.Timer(label: "gaitway_store_commit_seconds")
@@ -59,7 +60,7 @@ public struct StoreService: Service {
             queue.progress.failed(error)
             var eviction = ""
             if let makeRoom {
-                eviction = " (" + ((try? makeRoom(store)) ?? nil ?? "nothing could be evicted") + ")"
+                eviction = " (" + ((try? await makeRoom(store)) ?? nil ?? "nothing could be evicted") + ")"
             }
             if attempts == 1 || attempts.isMultiple(of: 10) {
                 logger.error("\(error); the batch waits in memory, retrying in \(Int(delay)) s\(eviction)")

@@ -4,7 +4,10 @@
 /// IC that ended that foot's previous stride: nothing broke the chain (no gap in the frames, no
 /// standing, no swing longer than ``FootStrideDetector/Configuration/maximumSwing``, no stride
 /// without the other foot). It is reported when it holds at least ``minimumStrides`` strides of
-/// the two feet together. The first and the last stride of each foot are left out of its means,
+/// the two feet together. A stride more than ``maximumStrideChange`` longer or shorter than the
+/// same foot's previous stride also ends the bout and starts a new one: a turn, a stop or a
+/// stumble (the two turning strides of gaitpdb's GaCo01 walk are twice the others), so that it
+/// stands alone and is left out. The first and the last stride of each foot are left out of its means,
 /// CVs, symmetry and DFA: gait initiation and termination change stride time (and turns happen
 /// at the ends of a walkway), which is why gait-variability protocols discard them (Lord et al.,
 /// Gait Posture 34:443, 2011: steady-state walking; Hausdorff, Hum Mov Sci 26:555, 2007). An
@@ -14,6 +17,9 @@ public struct GaitBoutRule: Sendable, Equatable {
     public var minimumStrides = 10
     /// Strides dropped at each end, per foot.
     public var edgeStrides = 1
+    /// The largest change of stride time from a foot's previous stride inside a bout, as a
+    /// fraction of the previous.
+    public var maximumStrideChange = 0.5
 
     public init() {}
 }

@@ -204,7 +204,10 @@ public struct WearerGait: Sendable {
         let i = stride.foot.index
         if let current = bout {
             let chained = current.lastEnd[i].map { $0 == stride.stride.initialContact } ?? true
-            if current.mode != mode || !chained { closeBout(into: &sink) }
+            let steady = current.lastStrideTime[i].map {
+                abs(stride.stride.strideTime - $0) <= boutRule.maximumStrideChange * $0
+            } ?? true
+            if current.mode != mode || !chained || !steady { closeBout(into: &sink) }
         }
         if bout == nil {
             bout = BoutBuilder(mode: mode, start: stride.stride.initialContact)
@@ -213,6 +216,7 @@ public struct WearerGait: Sendable {
         bout!.start = min(bout!.start, stride.stride.initialContact)
         bout!.end = max(bout!.end, stride.stride.nextContact)
         bout!.lastEnd[i] = stride.stride.nextContact
+        bout!.lastStrideTime[i] = stride.stride.strideTime
         bout!.received[i] += 1
         if let held = bout!.held[i], bout!.received[i] > 1 + boutRule.edgeStrides {
             if i == 0 {
@@ -244,6 +248,7 @@ public struct WearerGait: Sendable {
         var start: Double
         var end: Double
         var lastEnd: InlineArray<2, Double?> = [nil, nil]
+        var lastStrideTime: InlineArray<2, Double?> = [nil, nil]
         var received: InlineArray<2, Int> = [0, 0]
         var held: InlineArray<2, WearerStride?> = [nil, nil]
         var left = FootBoutSummary()

@@ -17,7 +17,8 @@ true contact.)
 
 Usage: insole_gait_reference.py FILE -> one JSON object:
 {"body_weight_n": .., "threshold_n": .., "left": {"strides": n, "stride_time_mean_s": ..,
- "stance_pct": .., "ic": [...], "to": [...]}, "right": {...}}. Exits 3 when numpy is missing.
+ "stance_pct": .., "stride_list": [[ic, stride_time, stance_pct], ...], "ic": [...], "to": [...]},
+ "right": {...}}. Exits 3 when numpy is missing.
 """
 import json
 import sys
@@ -70,15 +71,17 @@ def foot(t, f, threshold, dt):
         else:
             tos.append(crossing(t, f, i, threshold))
     ics, tos = np.array(ics), np.array(tos)
-    strides, stances = [], []
+    strides, stances, starts = [], [], []
     for a, b in zip(ics[:-1], ics[1:]):
         inside = tos[(tos > a) & (tos < b)]
         if len(inside) == 1 and 0.4 <= b - a <= 3.0:
+            starts.append(round(float(a), 4))
             strides.append(b - a)
             stances.append(100 * (inside[0] - a) / (b - a))
     return {"strides": len(strides),
             "stride_time_mean_s": float(np.mean(strides)) if strides else None,
             "stance_pct": float(np.mean(stances)) if stances else None,
+            "stride_list": [[a, round(float(s), 4), round(float(p), 3)] for a, s, p in zip(starts, strides, stances)],
             "ic": [round(x, 4) for x in ics.tolist()], "to": [round(x, 4) for x in tos.tolist()]}
 
 

@@ -27,6 +27,9 @@
 /// breaks it; its stance must last ``Configuration/minimumStance``…``Configuration/maximumStance``
 /// and its swing ``Configuration/minimumSwing``…``Configuration/maximumSwing``. A longer stance
 /// is standing, a longer swing a foot off the ground (sitting, carried): neither is a stride.
+/// Without a body weight, the first stance only sets the levels: its stride is not reported
+/// (its contact was timed against the floor ``Configuration/minimumAmplitude``, which may sit in
+/// the noise of an insole's idle cells).
 ///
 /// **Faults.** Nothing ever makes a stride out of what was not seen:
 /// - a gap in the frames longer than ``Configuration/maximumGap`` (lost notifications, a
@@ -46,7 +49,8 @@ public struct FootStrideDetector: Sendable {
         public var eventFraction = 0.05
         /// Confirm level for a contact, a fraction of A.
         public var confirmFraction = 0.20
-        /// A floor for A, N (before the first stance of a wearer who starts in swing).
+        /// A floor for A, N (before the first stance of a wearer who starts in swing), and the least
+        /// a stance's peak must rise above the swing level to count.
         public var minimumAmplitude = 50.0
         /// Weight of each new stance peak / swing minimum in the running levels.
         public var levelWeight = 0.25
@@ -91,6 +95,8 @@ public struct FootStrideDetector: Sendable {
         var path: Double?
         var progression: Double?
         var frames: Int
+        /// Whether the levels had been set by a stance (or the body weight) at its contact.
+        var calibrated: Bool
     }
 
     /// A cell's watch for the stuck/saturated rule.
@@ -135,6 +141,7 @@ public struct FootStrideDetector: Sendable {
     private var path = 0.0
     private var stanceFrames = 0
     private var isStanding = false
+    private var contactCalibrated = false
 
     private var previous: Stance?
     private var framesSincePreviousContact = 0
@@ -303,6 +310,7 @@ public struct FootStrideDetector: Sendable {
         path = 0
         stanceFrames = 0
         isStanding = false
+        contactCalibrated = levelSeeded
         if ic != nil { framesSincePreviousContact = 1 }
     }
 
@@ -343,7 +351,13 @@ public struct FootStrideDetector: Sendable {
             previous = nil
             return
         }
-        stanceLevel += configuration.levelWeight * (peak - stanceLevel)
+        // A stance whose peak stays within the floor of the swing level is noise on idle cells,
+        // not a foot carrying weight: it neither sets the levels nor makes a stride.
+        guard peak - swingLevel >= configuration.minimumAmplitude else {
+            previous = nil
+            return
+        }
+        stanceLevel = levelSeeded ? stanceLevel + configuration.levelWeight * (peak - stanceLevel) : peak
         levelSeeded = true
         var loading: Double?
         if let t20 = time20, let t80 = time80, t80 > t20 { loading = 0.6 * amplitude / (t80 - t20) }
@@ -355,12 +369,13 @@ public struct FootStrideDetector: Sendable {
             progression = 100 * (last.y - first.y) / length
         }
         previous = Stance(contact: ic, toeOff: to, peak: peak, impulse: impulse, loadingRate: loading,
-                          strikeIndex: strike, path: pathShare, progression: progression, frames: stanceFrames)
+                          strikeIndex: strike, path: pathShare, progression: progression, frames: stanceFrames,
+                          calibrated: contactCalibrated)
     }
 
     private mutating func finishStride(at nextContact: Double) -> FootStride? {
         defer { previous = nil }
-        guard let stance = previous, let start = swingStart, start == stance.toeOff else { return nil }
+        guard let stance = previous, stance.calibrated, let start = swingStart, start == stance.toeOff else { return nil }
         let swing = nextContact - stance.toeOff
         guard swing >= configuration.minimumSwing, swing <= configuration.maximumSwing else { return nil }
         let strideTime = nextContact - stance.contact

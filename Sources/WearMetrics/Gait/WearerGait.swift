@@ -77,7 +77,7 @@ public struct WearerGait: Sendable {
     }
 
     /// The end of the stream: strides still waiting for the other foot go out with what is
-    /// known, and the bout in progress is closed.
+    /// known, and the bout and the standing period in progress are closed.
     public mutating func finish(footRecords: inout some MetricRecordSink, wearerRecords: inout some MetricRecordSink) {
         for foot in FootSide.allCases {
             while feet[foot.index].pendingCount > 0 {
@@ -85,6 +85,11 @@ public struct WearerGait: Sendable {
             }
         }
         closeBout(into: &wearerRecords)
+        let last = max(feet[0].processedUntil, feet[1].processedUntil)
+        if let start = standingSince, last > start {
+            wearerRecords.record(MetricRecord(.standing, time: start, end: last, value: last - start))
+        }
+        standingSince = nil
     }
 
     /// The next stride finished (when retaining strides), in the order they were finished.

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import WearMetrics
+
+/// `gaitway analyze`: the gateway's metrics run over a file, for device testers and for
+/// checking the metrics against other tools on the same data.
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Compute gait (and, as they land, heart and sleep) metrics from a recording file.",
+        discussion: """
+            Each subcommand reads one file and prints one JSON document (--format json, the \
+            default) or a short text summary (--format text). The methods and references of \
+            every metric are in the README's metrics tables.
+            """,
+        subcommands: [AnalyzeInsole.self]
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, text
+    }
+
+    /// The whole of `path` as UTF-8 text, or a message that names the file.
+    static func text(of path: String, option: String) throws -> String {
+        if let problem = FileArgument.problem(path, option: option, mustExist: true) { throw CleanExit.failure(problem) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CleanExit.failure("\(option) \(path): cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CleanExit.failure("\(path): not UTF-8 text")
+        }
+        return text
+    }
+
+    /// `report` as JSON on standard output: keys sorted, so two runs compare line by line.
+    static func printJSON(_ report: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do { data = try encoder.encode(report) } catch {
+            throw CleanExit.failure("the report cannot be written as JSON: \(error)")
+        }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
+
+/// `gaitway analyze insole FILE`: strides, stance and swing, double support, cadence and
+/// symmetry of a pressure-insole walk.
+struct AnalyzeInsole: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "insole",
+        abstract: "Gait of a pressure-insole recording (a PhysioNet gaitpdb file).",
+        discussion: """
+            --layout gaitpdb: the text files of PhysioNet's Gait in Parkinson's Disease \
+            database (gaitpdb 1.0.0): one line per 100 Hz frame, 19 columns separated by \
+            white space: time (s), the 8 cells of the left foot, the 8 of the right (N), the \
+            left total and the right total; cell positions as the database documents them.
+
+            Output (JSON): "left" and "right", each with "strides", "stride_time_mean_s", \
+            "stride_time_cv_pct", "stance_pct", "swing_pct" and more; "double_support_pct", \
+            "cadence_spm", "step_count", "symmetry_index_pct" (Robinson et al. 1987: \
+            (L - R) / (0.5 (L + R)) x 100 of each temporal parameter); "bouts"; and "strides", \
+            one entry per stride with its initial contact ("ic_s"), toe-off ("to_s") and \
+            parameters. Events come from each foot's total force with a wearer-relative \
+            threshold and hysteresis (the README's gait table states the rule); strides cut by \
+            a gap in the data are left out.
+
+            A malformed line is an error that names it (line and column); nothing is printed then.
+
+            Example:
+              gaitway analyze insole GaCo01_01.txt --format text
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The recording.", valueName: "FILE"))
+    var file: String
+
+    @Option(help: "The file's layout: gaitpdb.")
+    var layout: Layout = .gaitpdb
+
+    @Option(help: "json or text.")
+    var format: Analyze.Format = .json
+
+    @Option(name: .customLong("weight-kg"), parsing: .unconditional,
+            help: ArgumentHelp("The wearer's weight, which seeds the stance level (kg, 10 to 300); optional.",
+                               valueName: "KG"),
+            transform: { text throws(NumberArgument.Invalid) in
+                try NumberArgument.real(text, in: WearerProfile.weightRange, unit: " kg")
+            })
+    var weight: Double?
+
+    enum Layout: String, ExpressibleByArgument, CaseIterable {
+        case gaitpdb
+    }
+
+    func run() throws {
+        let text = try Analyze.text(of: file, option: "FILE")
+        let report: InsoleGaitReport
+        do {
+            report = try InsoleGaitAnalysis.gaitpdb(text, profile: WearerProfile(weight: weight))
+        } catch {
+            throw CleanExit.failure("\(file): \(error)")
+        }
+        switch format {
+        case .json: try Analyze.printJSON(report)
+        case .text: print(report.text, terminator: report.text.hasSuffix("\n") ? "" : "\n")
+        }
+    }
+}

@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "GatewayPipeline", "DeviceSim", "Dissector", "BLEHost", "GatewayStore", "GaitwayTestSupport",
+                "GatewayPipeline", "DeviceSim", "Dissector", "BLEHost", "GatewayStore", "WearMetrics", "GaitwayTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

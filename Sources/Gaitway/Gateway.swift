@@ -153,6 +153,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let queue = StoreQueue(capacity: 4)
         let ingest = GatewayIngest(catalog: catalog, handoff: queue, commitInterval: settings.commitInterval)
         ingest.logger = Logger(label: "gaitway.ingest")
+        ingest.wearers = settings.wearers
         let configuration = CentralConfiguration(
             allow: settings.allow.map(DeviceFilter.init(parsing:)),
             wantedServices: GatewaySettings.wantedServices, maxConnections: settings.maxConnections,
@@ -216,6 +217,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let commit = DirectCommit(store: store)
         let ingest = GatewayIngest(catalog: catalog, handoff: commit, commitInterval: settings.commitInterval)
         ingest.logger = Logger(label: "gaitway.replay")
+        ingest.wearers = settings.wearers
         do { try CaptureReplay(ingest: ingest).replay(capture: Array(bytes)) } catch {
             throw CleanExit.failure("\(path): \(error)")
         }

@@ -46,6 +46,7 @@ public struct CaptureReplay {
             if let error = value.error { ingest.logger.warning("capture frame \(value.frame): \(error)") }
         }
         if let storeError { throw storeError }
+        ingest.finishMetrics()
         try ingest.commit(at: lastTime)
         // A replay commits per capture second like the live gateway, which leaves a few
         // dozen samples per chunk; merged at the end, the chunks cost about a tenth.

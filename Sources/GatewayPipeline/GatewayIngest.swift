@@ -43,8 +43,15 @@ public final class GatewayIngest: CentralHostDelegate {
     /// Log lines (no measurement values in them at any level above debug: health data stays
     /// out of logs).
     public var logger = Logger(label: "gaitway.ingest")
-    /// Consumers of every payload's timed samples besides the store and the status.
+    /// Consumers of every payload's timed samples besides the store, the status and the metrics.
     public var consumers: [any SampleConsumer] = []
+    /// Who wears which devices (the configuration's `wearers:`), for the metric stage; set
+    /// before the first payload.
+    public var wearers: [Wearer] {
+        get { metrics.wearers }
+        set { metrics = MetricStage(wearers: newValue) }
+    }
+    var metrics = MetricStage(wearers: [])
 
     public private(set) var statistics = GatewayStatistics()
     /// Per device: what the status display shows.
@@ -107,6 +114,8 @@ public final class GatewayIngest: CentralHostDelegate {
         let slot: Int
         /// By field index (``PayloadSample/field``): what the field is to the timestamp stage.
         let roles: [FieldRole]
+        /// What the format's payloads are to the metric stage.
+        let metricInput: MetricInput
 
         init(spec: ProtocolSpec, uuidText: String, slot: Int) {
             self.spec = spec
@@ -114,6 +123,7 @@ public final class GatewayIngest: CentralHostDelegate {
             sink = SequencedSampleSink(program: spec.program)
             self.uuidText = uuidText
             roles = spec.program.fields.map { FieldRole(quantity: $0.quantity, unit: $0.unit) }
+            metricInput = MetricInput(spec: spec)
         }
     }
 
@@ -318,7 +328,9 @@ public final class GatewayIngest: CentralHostDelegate {
         }
         if let sequence = format.sink.sequence {
             if let last = device.formats[slot].lastSequence {
-                device.status.sequenceGaps += sequenceGap(from: last, to: sequence)
+                let gap = sequenceGap(from: last, to: sequence)
+                device.status.sequenceGaps += gap
+                if gap > 0 { metrics.interrupt(address, into: &batch) }
             }
             device.formats[slot].lastSequence = sequence
         }
@@ -336,6 +348,10 @@ public final class GatewayIngest: CentralHostDelegate {
             timed.withUnsafeBufferPointer { samples in
                 for consumer in consumers { consumer.consume(samples, from: address) }
             }
+        }
+        if case .none = format.metricInput {} else {
+            metrics.consume(timed[...], input: format.metricInput, foot: format.sink.foot, device: address,
+                            addressText: name, into: &batch)
         }
     }
 
@@ -458,9 +474,16 @@ public final class GatewayIngest: CentralHostDelegate {
         }
     }
 
-    /// The run is over: the last batch goes to the store queue whatever it holds, and the
-    /// queue ends (the store service commits it and stops).
+    /// The run is over for the metric stage: strides waiting for the other foot and bouts in
+    /// progress are finished into the batch (call before the last commit).
+    public func finishMetrics() {
+        metrics.finish(into: &batch)
+    }
+
+    /// The run is over: the metrics finish, the last batch goes to the store queue whatever it
+    /// holds, and the queue ends (the store service commits it and stops).
     public func finish(into queue: StoreQueue) {
+        finishMetrics()
         let samples = batch.sampleCount
         if !batch.isEmpty {
             statistics.commits += 1

@@ -115,7 +115,10 @@ public final class GatewayRunner {
         self.host = host
         var storeError: GatewayStoreError?
         var stayedUp = false
-        defer { try? ingest.commit(at: clock()) }
+        defer {
+            ingest.finishMetrics()
+            try? ingest.commit(at: clock())
+        }
         do {
             try host.run(until: endTime) { [self] in
                 let now = clock()

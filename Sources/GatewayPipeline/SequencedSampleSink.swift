@@ -1,7 +1,7 @@
 import BLEWire
 
-/// A ``PayloadSampleSink`` that also keeps the payload's `sequence` field, which has no
-/// quantity and so no sample: our formats (Protocols/gaitway-insole.yaml,
+/// A ``PayloadSampleSink`` that also keeps the payload's `sequence` and `foot` fields, which
+/// have no quantity and so no sample: our formats (Protocols/gaitway-insole.yaml,
 /// gaitway-ppg.yaml) count notifications in it, and a jump says notifications were lost
 /// between the device and the gateway, the link quality the live table shows.
 struct SequencedSampleSink: PayloadSink {
@@ -10,15 +10,22 @@ struct SequencedSampleSink: PayloadSink {
     let sequenceField: Int32?
     /// The current payload's sequence number, if it has one.
     var sequence: Int64?
+    /// Index of the field named `foot` (an enum, 0 left, 1 right: gaitway-insole.yaml), if any:
+    /// which foot an insole is under, for the gait metrics.
+    let footField: Int32?
+    /// The current payload's `foot` value, if it has one.
+    var foot: Int64?
 
     init(program: PayloadProgram) {
         samples = PayloadSampleSink(program: program)
         sequenceField = program.fields.firstIndex { $0.name == "sequence" && $0.quantity == nil }.map { Int32($0) }
+        footField = program.fields.firstIndex { $0.name == "foot" && $0.quantity == nil }.map { Int32($0) }
     }
 
     mutating func reset() {
         samples.reset()
         sequence = nil
+        foot = nil
     }
 
     mutating func integer(_ value: Int64, field: PayloadFieldRef) {
@@ -29,7 +36,10 @@ struct SequencedSampleSink: PayloadSink {
     mutating func number(_ value: Double, field: PayloadFieldRef) { samples.number(value, field: field) }
     mutating func special(_ value: IEEE11073Special, field: PayloadFieldRef) { samples.special(value, field: field) }
     mutating func bool(_ value: Bool, field: PayloadFieldRef) { samples.bool(value, field: field) }
-    mutating func label(_ label: Int, raw: Int64, field: PayloadFieldRef) { samples.label(label, raw: raw, field: field) }
+    mutating func label(_ label: Int, raw: Int64, field: PayloadFieldRef) {
+        if field.id == footField { foot = raw }
+        samples.label(label, raw: raw, field: field)
+    }
     mutating func text(_ utf8: RawSpan, field: PayloadFieldRef) { samples.text(utf8, field: field) }
     mutating func bytes(_ bytes: RawSpan, field: PayloadFieldRef) { samples.bytes(bytes, field: field) }
     mutating func null(field: PayloadFieldRef) { samples.null(field: field) }

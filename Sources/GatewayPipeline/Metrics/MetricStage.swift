@@ -1,0 +1,206 @@
+import BLEWire
+import GatewayStore
+import ProtocolSpecs
+import WearMetrics
+
+/// What a payload format feeds the metric stage, worked out once per format from its spec
+/// (the quantities its fields carry), so that a payload of any other format costs one switch.
+enum MetricInput {
+    case none
+    /// Frames of force cells (`plantar_force`, one channel per cell), with the spec's cell
+    /// positions; the spec's `foot` field (an enum left/right), when it has one, says which
+    /// foot a device is under if the gateway's configuration does not.
+    case insole(geometry: InsoleGeometry?, footField: Int32?)
+
+    init(spec: ProtocolSpec) {
+        let fields = spec.program.fields
+        guard fields.contains(where: { $0.quantity == "plantar_force" }) else {
+            self = .none
+            return
+        }
+        let foot = fields.firstIndex { $0.name == "foot" && $0.quantity == nil }.map { Int32($0) }
+        self = .insole(geometry: spec.geometry, footField: foot)
+    }
+}
+
+/// The metric stage of ingest (ARCHITECTURE.md: decode -> timestamp -> fan-out to the store
+/// batch, the live status and the metrics): per-device and per-wearer metric state machines of
+/// ``WearMetrics`` fed every payload's samples on the gateway clock, on the BLE thread; the
+/// records they finish join the store batch of the same commit interval.
+///
+/// Gait: each insole's frames go to the ``WearerGait`` of its wearer (the configuration's
+/// `wearers:` says whose left or right insole a device is), or, for an insole no wearer
+/// claims, to a ``WearerGait`` of its own with the foot the insole reports. Per-foot stride
+/// records are stored under the insole's address; records that need both feet (double
+/// support, symmetry, bouts, standing) under the wearer's name, or under the lone insole's
+/// address.
+///
+/// A replayed capture yields the samples of the live run, so it yields the same records.
+final class MetricStage {
+    let wearers: [Wearer]
+    /// Per address: the wearer (index into ``wearers``) and the role of the device.
+    private let claims: [BDAddress: (wearer: Int, role: Wearer.Role)]
+    /// Gait state per wearer with insoles, and per unclaimed insole.
+    private var gaits: [GaitUnit] = []
+    private var gaitOfDevice: [BDAddress: Int] = [:]
+    /// Records a ``WearerGait`` finished during one payload, before they are put in the batch
+    /// (kept with their capacity: no allocation per payload in steady state).
+    private var wearerRecords: [MetricRecord] = []
+    private var footRecords: [MetricRecord] = []
+    private var ignoredRecords = IgnoredRecords()
+    /// The current frame's cells.
+    private var cells = InlineArray<16, Double>(repeating: 0)
+
+    init(wearers: [Wearer]) {
+        self.wearers = wearers
+        var claims: [BDAddress: (wearer: Int, role: Wearer.Role)] = [:]
+        for (index, wearer) in wearers.enumerated() {
+            for (role, address) in wearer.devices { claims[address] = (index, role) }
+        }
+        self.claims = claims
+    }
+
+    /// One gait stream: a wearer's two insoles, or an insole alone.
+    final class GaitUnit {
+        /// Whose two-foot records these are.
+        let subject: MetricSubject
+        let profile: WearerProfile
+        /// Created with the first frame, when the number of cells (and so the layout) is known.
+        var gait: WearerGait?
+        /// The address (as stored) of the insole under each foot, once seen.
+        var addresses: [FootSide: String] = [:]
+
+        init(subject: MetricSubject, profile: WearerProfile) {
+            self.subject = subject
+            self.profile = profile
+        }
+    }
+
+    // MARK: Feeding
+
+    /// The samples of one payload of `device`, decoded with a format whose input is `input`;
+    /// `foot` is the payload's `foot` field (0 left, 1 right) when it has one.
+    func consume(_ samples: ArraySlice<TimedSample>, input: MetricInput, foot: Int64?,
+                 device: BDAddress, addressText: String, into batch: inout StoreBatch) {
+        guard case .insole(let geometry, _) = input else { return }
+        let unit = gaitUnit(for: device)
+        let side = footSide(of: device, reported: foot)
+        unit.addresses[side] = addressText
+
+        // A payload holds several frames: each frame's cells share one gateway time.
+        var frameTime: Int64?
+        var count = 0
+        for sample in samples where sample.quantity == "plantar_force" {
+            if sample.gatewayMicros != frameTime {
+                if let time = frameTime { process(frame: time, cellCount: count, foot: side, unit: unit, geometry: geometry) }
+                frameTime = sample.gatewayMicros
+                count = 0
+            }
+            guard sample.channel >= 0, sample.channel < cells.count else { continue }
+            cells[sample.channel] = sample.value
+            count = max(count, sample.channel + 1)
+        }
+        if let time = frameTime { process(frame: time, cellCount: count, foot: side, unit: unit, geometry: geometry) }
+        drain(unit, into: &batch)
+    }
+
+    /// Notifications of `device` were lost (a sequence gap): its stride in progress ends
+    /// unrecorded rather than spanning the gap.
+    func interrupt(_ device: BDAddress, into batch: inout StoreBatch) {
+        guard let index = gaitOfDevice[device], let side = footSideIfKnown(of: device, in: gaits[index]) else { return }
+        let unit = gaits[index]
+        unit.gait?.interrupt(side, footRecords: &ignoredRecords, wearerRecords: &wearerRecords)
+        drain(unit, into: &batch)
+    }
+
+    /// The end of the run: strides waiting for the other foot go out with what is known, and
+    /// bouts in progress close.
+    func finish(into batch: inout StoreBatch) {
+        for unit in gaits {
+            unit.gait?.finish(footRecords: &ignoredRecords, wearerRecords: &wearerRecords)
+            drain(unit, into: &batch)
+        }
+    }
+
+    // MARK: Gait
+
+    private func process(frame micros: Int64, cellCount: Int, foot: FootSide, unit: GaitUnit, geometry: InsoleGeometry?) {
+        guard cellCount > 0 else { return }
+        if unit.gait == nil {
+            unit.gait = WearerGait(left: Self.layout(geometry, cells: cellCount, foot: .left),
+                                   right: Self.layout(geometry, cells: cellCount, foot: .right),
+                                   profile: unit.profile, retainsStrides: true)
+        }
+        var total = 0.0
+        for index in 0..<cellCount { total += cells[index] }
+        let span = cells.span.extracting(0..<cellCount)
+        unit.gait?.process(foot, time: Double(micros) / 1_000_000, force: total, cells: span,
+                           footRecords: &ignoredRecords, wearerRecords: &wearerRecords)
+    }
+
+    /// Per-foot records of every stride the unit finished (under that foot's insole), then
+    /// its two-foot, bout and standing records (under the unit's subject), into the batch.
+    private func drain(_ unit: GaitUnit, into batch: inout StoreBatch) {
+        guard unit.gait != nil else { return }
+        while let stride = unit.gait?.nextStride() {
+            guard let address = unit.addresses[stride.foot] else { continue }
+            stride.stride.records(into: &footRecords)
+            for record in footRecords { Self.append(record, subject: .device(address: address), to: &batch) }
+            footRecords.removeAll(keepingCapacity: true)
+        }
+        while unit.gait?.nextBout() != nil {}
+        for record in wearerRecords { Self.append(record, subject: unit.subject, to: &batch) }
+        wearerRecords.removeAll(keepingCapacity: true)
+    }
+
+    private func gaitUnit(for device: BDAddress) -> GaitUnit {
+        if let index = gaitOfDevice[device] { return gaits[index] }
+        let unit: GaitUnit
+        if let claim = claims[device], let existing = gaits.firstIndex(where: { $0.subject == .wearer(name: wearers[claim.wearer].name) }) {
+            gaitOfDevice[device] = existing
+            return gaits[existing]
+        } else if let claim = claims[device] {
+            unit = GaitUnit(subject: .wearer(name: wearers[claim.wearer].name), profile: wearers[claim.wearer].profile)
+        } else {
+            unit = GaitUnit(subject: .device(address: device.description), profile: WearerProfile())
+        }
+        gaits.append(unit)
+        gaitOfDevice[device] = gaits.count - 1
+        return unit
+    }
+
+    /// The configuration's role first (an operator who says left means left), else what the
+    /// insole reports, else left (an insole alone: its side changes none of its metrics).
+    private func footSide(of device: BDAddress, reported: Int64?) -> FootSide {
+        switch claims[device]?.role {
+        case .leftInsole: return .left
+        case .rightInsole: return .right
+        default: return reported == 1 ? .right : .left
+        }
+    }
+
+    private func footSideIfKnown(of device: BDAddress, in unit: GaitUnit) -> FootSide? {
+        unit.addresses.first { $0.value == device.description }?.key
+    }
+
+    /// The spec's cell positions for `cells` cells under `foot`, if it has that layout.
+    static func layout(_ geometry: InsoleGeometry?, cells: Int, foot: FootSide) -> InsoleCellLayout? {
+        guard let layout = geometry?.layouts.first(where: { $0.cells == cells }) else { return nil }
+        let positions = (foot == .left ? layout.left : layout.right).map { (x: $0.x, y: $0.y) }
+        return InsoleCellLayout(cells: positions)
+    }
+
+    static func append(_ record: MetricRecord, subject: MetricSubject, to batch: inout StoreBatch) {
+        batch.appendMetricRecord(
+            timeMicros: micros(record.time), endMicros: record.end.map(micros), subject: subject,
+            metric: record.metric.name, unit: record.metric.unit, value: record.value, quality: record.quality)
+    }
+
+    static func micros(_ seconds: Double) -> Int64 { Int64((seconds * 1_000_000).rounded()) }
+}
+
+/// Where the per-foot records a ``WearerGait`` writes itself go: the stage writes them from the
+/// strides instead, because it knows which insole each stride is of.
+struct IgnoredRecords: MetricRecordSink {
+    mutating func record(_ record: MetricRecord) {}
+}

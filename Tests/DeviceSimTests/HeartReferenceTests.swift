@@ -1,6 +1,7 @@
 import Foundation
 import GaitwayTestSupport
 import Testing
+import WearMetrics
 @testable import DeviceSim
 
 /// The heart model against NeuroKit2 0.2.13 (Makowski et al. 2021, Behav Res Methods 53:1689),
@@ -18,7 +19,7 @@ import Testing
         guard let batch = try HeartReference.batch() else { return }
         let intervals = try #require(batch.series[series])
         let reference = try #require(batch.results.rr[series])
-        let ours = try #require(HRVTimeDomain(intervals: intervals))
+        let ours = try #require(HRVTimeDomain(intervals: intervals.map { $0 * 1000 }))
         #expect(reference.count == intervals.count)
         // Same definitions, double precision both sides: agreement to rounding.
         #expect(abs(ours.meanNN - reference.time.MeanNN) < 1e-9 * reference.time.MeanNN)

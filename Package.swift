@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "ProtocolSpecsTests", dependencies: ["ProtocolSpecs", "GaitwayTestSupport"],
                     swiftSettings: lifetimes),
         .testTarget(name: "BLEHostTests", dependencies: ["BLEHost", "GaitwayTestSupport"], swiftSettings: lifetimes),
-        .testTarget(name: "DeviceSimTests", dependencies: ["DeviceSim", "Dissector", "GaitwayTestSupport"],
+        .testTarget(name: "DeviceSimTests", dependencies: ["DeviceSim", "Dissector", "WearMetrics", "GaitwayTestSupport"],
                     swiftSettings: lifetimes),
         .testTarget(name: "WearMetricsTests", dependencies: ["WearMetrics", "GaitwayTestSupport"], swiftSettings: lifetimes),
         .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GaitwayTestSupport"],

@@ -32,6 +32,11 @@
 /// the noise of an insole's idle cells).
 ///
 /// **Faults.** Nothing ever makes a stride out of what was not seen:
+/// - an event in a shorter gap (a lost notification) is timed from the force's slope beside
+///   the gap: a toe-off by continuing the fall of the two frames before it, a contact by
+///   extrapolating back the rise of the two frames after it (the contact is then reported one
+///   frame later), never outside the gap; linear interpolation across 50-100 ms would put it
+///   tens of ms off.
 /// - a gap in the frames longer than ``Configuration/maximumGap`` (lost notifications, a
 ///   sequence gap the caller reports with ``interrupt()``), or a time that does not increase or
 ///   jumps (a device clock jump, a reboot) ends the stride in progress without emitting it; the
@@ -127,6 +132,12 @@ public struct FootStrideDetector: Sendable {
     private var swingStart: Double?
     private var swingMinimum = Double.infinity
     private var rise: Double?
+    /// A rise through the event level across lost frames: the frame before the gap, and the
+    /// first after it; its time is refined by the slope to the next frame.
+    private var riseAcrossGap: (before: Double, time: Double, force: Double)?
+    /// The frame before the previous one (for the slope into a gap at toe-off).
+    private var olderTime: Double?
+    private var olderForce = 0.0
 
     // Stance in progress.
     private var stanceFirstSeen = 0.0
@@ -195,6 +206,8 @@ public struct FootStrideDetector: Sendable {
         previous = nil
         contact = nil
         rise = nil
+        riseAcrossGap = nil
+        olderTime = nil
         swingStart = nil
         isStanding = false
     }
@@ -223,10 +236,16 @@ public struct FootStrideDetector: Sendable {
         let eventLevel = swingLevel + configuration.eventFraction * a
         let confirmLevel = swingLevel + configuration.confirmFraction * a
         let previousTime = lastTime, previousForce = lastForce
+        let older = olderTime.map { (time: $0, force: olderForce) }
+        olderTime = output.interrupted ? nil : previousTime
+        olderForce = previousForce
         lastTime = time
         lastForce = force
         framesSincePreviousContact += 1
         let continuous = !output.interrupted && previousTime != nil
+        // Lost frames between the previous frame and this one (one notification of several
+        // frames, or more): a crossing in there is timed from the slope beside the gap.
+        let acrossGap = continuous && frameInterval.map { time - previousTime! > 1.5 * $0 } ?? false
 
         switch phase {
         case .unknown:
@@ -242,10 +261,23 @@ public struct FootStrideDetector: Sendable {
 
         case .swing:
             swingMinimum = min(swingMinimum, force)
+            var deferred: (time: Double, force: Double)?
+            if let gap = riseAcrossGap {
+                // The frame after a rise across a gap: extrapolate back along the slope from the
+                // first frame after the gap to this one (the force rises steeply and nearly
+                // linearly from contact), never before the gap.
+                riseAcrossGap = nil
+                if force >= eventLevel, continuous, !acrossGap, force > gap.force {
+                    let slope = (force - gap.force) / (time - gap.time)
+                    rise = min(max(gap.time - (gap.force - eventLevel) / slope, gap.before), gap.time)
+                }
+                if force >= eventLevel { deferred = (gap.time, gap.force) }
+            }
             if force >= eventLevel {
                 if rise == nil {
                     rise = continuous && previousForce < eventLevel
                         ? Self.crossing(previousTime!, previousForce, time, force, level: eventLevel) : nil
+                    if rise != nil, acrossGap { riseAcrossGap = (previousTime!, time, force) }
                 }
             } else {
                 rise = nil
@@ -255,7 +287,7 @@ public struct FootStrideDetector: Sendable {
                 previous = nil
                 swingStart = nil
             }
-            if force >= confirmLevel {
+            if force >= confirmLevel, riseAcrossGap == nil {
                 if let ic = rise {
                     output.contact = ic
                     output.stride = finishStride(at: ic)
@@ -263,8 +295,14 @@ public struct FootStrideDetector: Sendable {
                         swingLevel += configuration.levelWeight * (max(swingMinimum, 0) - swingLevel)
                     }
                     beginStance(at: time, contact: ic, amplitude: a)
-                    // The stretch from the crossing to this frame, as a trapezoid.
-                    accumulate(time: time, force: force, previousTime: ic, previousForce: eventLevel, cop: cop)
+                    // The stretch from the crossing to this frame, as trapezoids (through the
+                    // frame held back for the slope, when there was one).
+                    if let held = deferred {
+                        accumulate(time: held.time, force: held.force, previousTime: ic, previousForce: eventLevel, cop: nil)
+                        accumulate(time: time, force: force, previousTime: held.time, previousForce: held.force, cop: cop)
+                    } else {
+                        accumulate(time: time, force: force, previousTime: ic, previousForce: eventLevel, cop: cop)
+                    }
                 } else {
                     // Into stance without a seen crossing (after a gap): not a contact we can time.
                     previous = nil
@@ -275,7 +313,12 @@ public struct FootStrideDetector: Sendable {
 
         case .stance:
             if force < eventLevel {
-                let to = continuous ? Self.crossing(previousTime!, previousForce, time, force, level: eventLevel) : time
+                var to = continuous ? Self.crossing(previousTime!, previousForce, time, force, level: eventLevel) : time
+                if acrossGap, let older, older.force > previousForce {
+                    // Into a gap: continue the fall of the two frames before it.
+                    let slope = (previousForce - older.force) / (previousTime! - older.time)
+                    to = min(max(previousTime! + (eventLevel - previousForce) / slope, previousTime!), time)
+                }
                 if continuous { impulse += 0.5 * (previousForce + eventLevel) * (to - previousTime!) }
                 endStance(toeOff: to, output: &output)
                 phase = .swing

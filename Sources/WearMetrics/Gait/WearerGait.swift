@@ -140,7 +140,8 @@ public struct WearerGait: Sendable {
             }
         }
         // Strides of either foot whose window the other has now passed.
-        for side in [foot, other] {
+        for index in 0..<2 {  // not `allCases`: no array per frame
+            let side: FootSide = index == 0 ? .left : .right
             while feet[side.index].pendingCount > 0,
                   feet[side.index].pendingFirst.nextContact <= feet[side.other.index].processedUntil {
                 resolveOldest(side, footRecords: &footRecords, wearerRecords: &wearerRecords)
@@ -153,8 +154,8 @@ public struct WearerGait: Sendable {
         let both = feet[0].standing && feet[1].standing
         if both, standingSince == nil {
             closeBout(into: &sink)
-            let starts = [feet[0].openStance, feet[1].openStance].compactMap { $0 }
-            standingSince = starts.max() ?? time
+            standingSince = max(feet[0].openStance ?? -.infinity, feet[1].openStance ?? -.infinity, -.infinity)
+            if standingSince == -.infinity { standingSince = time }
         } else if !both, let start = standingSince {
             standingSince = nil
             if time > start { sink.record(MetricRecord(.standing, time: start, end: time, value: time - start)) }

@@ -179,6 +179,7 @@ public struct FootStrideDetector: Sendable {
     /// A frame with its total force only (N).
     public mutating func process(time: Double, force: Double) -> Output {
         var output = Output()
+        guard time.isFinite, force.isFinite else { return rejectFrame() }
         admit(time: time, output: &output)
         step(time: time, force: max(force, 0), cop: nil, output: &output)
         return output
@@ -188,6 +189,8 @@ public struct FootStrideDetector: Sendable {
     /// is the frame's total (the device's, or the sum of `cells`).
     public mutating func process(time: Double, force: Double, cells frame: Span<Double>) -> Output {
         var output = Output()
+        guard time.isFinite, force.isFinite else { return rejectFrame() }
+        for i in 0..<frame.count where !frame[i].isFinite { return rejectFrame() }
         admit(time: time, output: &output)
         let excluded = watchCells(frame, total: force, time: time)
         if excluded.changed {
@@ -196,6 +199,16 @@ public struct FootStrideDetector: Sendable {
         }
         let cop = centreOfPressure(frame)
         step(time: time, force: max(force - excluded.sum, 0), cop: cop, output: &output)
+        return output
+    }
+
+    /// A frame with a time or force that is not a number: it is not used, and it breaks the
+    /// stride in progress as a gap does (a NaN must not reach the running levels).
+    private mutating func rejectFrame() -> Output {
+        interrupt()
+        lastTime = nil
+        var output = Output()
+        output.interrupted = true
         return output
     }
 

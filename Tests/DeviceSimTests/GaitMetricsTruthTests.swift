@@ -52,6 +52,8 @@ import WearMetrics
         var frames: [FootSide: [Frame]] = [:]
         var contacts: [FootSide: [Double]] = [:]
         var toeOffs: [FootSide: [Double]] = [:]
+        /// Cells per frame.
+        var cells = 8
     }
 
     /// Simulates, decodes the capture and returns each foot's frames on the true (Unix) clock
@@ -59,8 +61,11 @@ import WearMetrics
     static func simulate(faults: String = "", duration: Double = 150) throws -> Run {
         let template = try ScenarioLoader.load(yaml: scenario(faults: faults), file: "gait-truth.yaml",
                                                options: ScenarioLoader.Options(catalog: catalog))
-        let simulation = try Simulation(scenario: try template.resolve(duration: duration), catalog: catalog,
-                                        truth: GroundTruthLog())
+        return try simulate(template, duration: duration).values.first!
+    }
+
+    /// Every insole pair of a scenario, by the persona's left insole address.
+    static func simulate(_ template: ScenarioTemplate, duration: Double) throws -> [String: Run] {
         let folder = try Reference.temporaryDirectory("gait-truth")
         defer { try? FileManager.default.removeItem(at: folder) }
         let capture = folder.appendingPathComponent("sim.btsnoop")
@@ -69,21 +74,28 @@ import WearMetrics
         let truth = GroundTruthLog()
         let run = OfflineRun(simulation: try Simulation(scenario: try template.resolve(duration: duration), catalog: catalog,
                                                         truth: truth), captureFile: handle)
-        _ = simulation
         try run.run(duration: duration)
         try handle.close()
 
-        var result = Run()
+        var result: [String: Run] = [:]
         var clocks: [String: DeviceClock] = [:]
         var feet: [String: FootSide] = [:]
-        for case let insole as InsoleFirmware in run.simulation.devices {
-            clocks[insole.address.description] = insole.clock
-            feet[insole.address.description] = insole.foot == .left ? .left : .right
+        var pair: [String: String] = [:]  // device -> the pair's key
+        var pairs: [ObjectIdentifier: String] = [:]
+        let insoles = run.simulation.devices.compactMap { $0 as? InsoleFirmware }
+        for insole in insoles where insole.foot == .left { pairs[ObjectIdentifier(insole.body)] = insole.address.description }
+        for insole in insoles {
+            let address = insole.address.description
+            clocks[address] = insole.clock
+            feet[address] = insole.foot == .left ? .left : .right
+            pair[address] = pairs[ObjectIdentifier(insole.body)] ?? address
+            result[pair[address]!, default: Run()].cells = insole.spec.cells
         }
         for event in truth.events {
-            guard case let .gait(kind, device, _, time) = event, let foot = feet[device.description] else { continue }
-            if kind == "heel_strike" { result.contacts[foot, default: []].append(time) }
-            if kind == "toe_off" { result.toeOffs[foot, default: []].append(time) }
+            guard case let .gait(kind, device, _, time) = event, let foot = feet[device.description],
+                  let key = pair[device.description] else { continue }
+            if kind == "heel_strike" { result[key]!.contacts[foot, default: []].append(time) }
+            if kind == "toe_off" { result[key]!.toeOffs[foot, default: []].append(time) }
         }
         let bytes = Array(try Data(contentsOf: capture))
         var dissector = CaptureDissector(catalog: catalog)
@@ -92,6 +104,7 @@ import WearMetrics
         let epoch = run.simulation.epoch
         for value in values where value.format == "gaitway-insole" {
             guard let address = value.address?.description, let clock = clocks[address], let foot = feet[address],
+                  let key = pair[address],
                   let text = value.fieldsJSON,
                   let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
                   let timestamp = object["timestamp"] as? Double ?? (object["timestamp"] as? Int).map(Double.init),
@@ -100,20 +113,27 @@ import WearMetrics
             for (n, frame) in frames.enumerated() {
                 guard let forces = frame["forces"] as? [Double] else { continue }
                 let device = timestamp / 1000 + Double(n) * interval
-                result.frames[foot, default: []].append(Frame(time: epoch + clock.simulationTime(atDeviceSeconds: device),
-                                                              cells: forces))
+                result[key]!.frames[foot, default: []].append(Frame(time: epoch + clock.simulationTime(atDeviceSeconds: device),
+                                                                    cells: forces))
             }
         }
-        for foot in FootSide.allCases { result.frames[foot]?.sort { $0.time < $1.time } }
+        for key in result.keys {
+            for foot in FootSide.allCases { result[key]!.frames[foot]?.sort { $0.time < $1.time } }
+        }
         return result
+    }
+
+    static func layout(_ cells: Int, _ foot: FootSide) -> InsoleCellLayout? {
+        guard let geometry = catalog.spec(named: "gaitway-insole")?.geometry?.layout(cells: cells) else { return nil }
+        return InsoleCellLayout(cells: (foot == .left ? geometry.left : geometry.right).map { ($0.x, $0.y) })
     }
 
     static func check(_ run: Run, label: String) {
         for foot in FootSide.allCases {
-            var detector = FootStrideDetector(foot: foot, layout: .gaitpdb(foot))
+            var detector = FootStrideDetector(foot: foot, layout: layout(run.cells, foot))
             var contacts: [Double] = [], toeOffs: [Double] = [], strides: [FootStride] = []
             var last = -Double.infinity
-            for frame in run.frames[foot] ?? [] where frame.time > last {
+            for frame in run.frames[foot] ?? [] where frame.time >= last {
                 last = frame.time
                 let output = detector.process(time: frame.time, force: frame.cells.reduce(0, +), cells: frame.cells.span)
                 if let ic = output.contact { contacts.append(ic) }
@@ -127,7 +147,21 @@ import WearMetrics
             let ic = Score(truth: trueIC, detected: contacts.filter { $0 > first && $0 < end })
             let to = Score(truth: trueTO, detected: toeOffs.filter { $0 > first && $0 < end })
             // A stride is true when its IC, TO and next IC are each within 50 ms of a true stride's.
-            let trueStrides = zip(trueIC, trueIC.dropFirst()).map { ($0, $1) }
+            // Only strides the frames cover (no gap over FootStrideDetector's 0.25 s limit: a
+            // stride in a 50 % burst loss or a disconnection was never delivered to be found).
+            let times = (run.frames[foot] ?? []).map(\.time)
+            func covered(_ a: Double, _ b: Double) -> Bool {
+                var lo = 0, hi = times.count
+                while lo < hi { let mid = (lo + hi) / 2; if times[mid] < a - 0.1 { lo = mid + 1 } else { hi = mid } }
+                guard lo > 0 else { return false }
+                var k = lo - 1
+                while k + 1 < times.count, times[k] < b + 0.1 {
+                    if times[k + 1] - times[k] > 0.25 { return false }
+                    k += 1
+                }
+                return k + 1 < times.count
+            }
+            let trueStrides = zip(trueIC, trueIC.dropFirst()).map { ($0, $1) }.filter { covered($0.0, $0.1) }
             let found = trueStrides.filter { a, b in
                 strides.contains { abs($0.initialContact - a) < 0.05 && abs($0.nextContact - b) < 0.05 }
             }.count
@@ -177,6 +211,22 @@ import WearMetrics
               - {kind: saturated_cell, target: ann/right, at: 40s, duration: 20s, cell: 3}
             """
         Self.check(try Self.simulate(faults: faults), label: "faults")
+    }
+
+    /// The repository's fault-storm scenario for its first 270 s (before its reboots and clock
+    /// jumps, which the device clock model here cannot undo; the detector's handling of jumps is
+    /// in GaitEventTests): bob's 16-cell insoles with 5 % loss in bursts and a stuck cell,
+    /// alice's left insole losing half its packets for 30 s, dave's saturated cell and random
+    /// disconnections, duplicated notifications for everyone.
+    @Test func eventsMatchTheTruthOnFaultStorm() throws {
+        guard let file = ScenarioLoader.locate("fault-storm") else {
+            Issue.record("Simulators/fault-storm.yaml not found")
+            return
+        }
+        let template = try ScenarioLoader.load(file: file, options: ScenarioLoader.Options(catalog: Self.catalog))
+        let runs = try Self.simulate(template, duration: 270)
+        #expect(runs.count == 3)
+        for (key, run) in runs.sorted(by: { $0.key < $1.key }) { Self.check(run, label: "fault-storm \(key)") }
     }
 
     /// Both feet through WearerGait: cadence of the walking bout within 1 step/min of the true

@@ -38,8 +38,8 @@
 ///   frame later), never outside the gap; linear interpolation across 50-100 ms would put it
 ///   tens of ms off.
 /// - a gap in the frames longer than ``Configuration/maximumGap`` (lost notifications, a
-///   sequence gap the caller reports with ``interrupt()``), or a time that does not increase or
-///   jumps (a device clock jump, a reboot) ends the stride in progress without emitting it; the
+///   sequence gap the caller reports with ``interrupt()``), or a time that goes back or
+///   jumps (a frame at the same time as the last is a duplicate and is skipped) (a device clock jump, a reboot) ends the stride in progress without emitting it; the
 ///   detector then waits for a clean swing and IC. Shorter gaps (random loss of single
 ///   notifications) are bridged: the crossing is interpolated across them.
 /// - A cell that reads the same value for ``Configuration/stuckCellDuration`` while the rest of
@@ -180,6 +180,7 @@ public struct FootStrideDetector: Sendable {
     public mutating func process(time: Double, force: Double) -> Output {
         var output = Output()
         guard time.isFinite, force.isFinite else { return rejectFrame() }
+        if time == lastTime { return output }  // the same frame again (a duplicated notification)
         admit(time: time, output: &output)
         step(time: time, force: max(force, 0), cop: nil, output: &output)
         return output
@@ -191,6 +192,7 @@ public struct FootStrideDetector: Sendable {
         var output = Output()
         guard time.isFinite, force.isFinite else { return rejectFrame() }
         for i in 0..<frame.count where !frame[i].isFinite { return rejectFrame() }
+        if time == lastTime { return output }  // the same frame again (a duplicated notification)
         admit(time: time, output: &output)
         let excluded = watchCells(frame, total: force, time: time)
         if excluded.changed {

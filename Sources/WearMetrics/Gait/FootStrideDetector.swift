@@ -214,8 +214,14 @@ public struct FootStrideDetector: Sendable {
         return output
     }
 
-    /// Says that frames were lost (a notification sequence gap, a reconnection): the stride in
-    /// progress ends without a record; detection resumes at the next clean swing.
+    /// Says that the frame times cannot be trusted across this point (the caller's clock fit
+    /// started a new segment: a reboot, a clock jump): the stride in progress ends without a
+    /// record; detection resumes at the next clean swing.
+    ///
+    /// Not for lost notifications: their frames' times show the gap, gaps up to
+    /// ``Configuration/maximumGap`` are bridged (with 10 % loss nearly every stride has one) and
+    /// longer ones end the stride by themselves. Interrupting at every sequence gap would lose
+    /// most strides of a lossy link.
     public mutating func interrupt() {
         phase = .unknown
         previous = nil

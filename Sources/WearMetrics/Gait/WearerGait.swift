@@ -66,7 +66,9 @@ public struct WearerGait: Sendable {
         handle(output, foot: foot, time: time, footRecords: &footRecords, wearerRecords: &wearerRecords)
     }
 
-    /// Frames of `foot` were lost (a sequence gap): its stride in progress ends unrecorded.
+    /// The frame times of `foot` cannot be trusted across this point (a new clock segment: a
+    /// reboot, a jump): its stride in progress ends unrecorded. Not for lost notifications,
+    /// which the frame times show (``FootStrideDetector/interrupt()``).
     public mutating func interrupt(_ foot: FootSide, footRecords: inout some MetricRecordSink,
                                    wearerRecords: inout some MetricRecordSink) {
         feet[foot.index].detector.interrupt()

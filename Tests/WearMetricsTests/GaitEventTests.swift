@@ -155,6 +155,25 @@ import WearMetrics
         #expect(!run.strides.contains { $0.initialContact < at && $0.nextContact > at })
     }
 
+    @Test func framesThatAreNotNumbersBreakTheStrideAndNothingElse() {
+        var walk = SyntheticGait(seed: 35, duration: 40)
+        var detector = FootStrideDetector(foot: .left, layout: .gaitpdb(.left))
+        var strides: [FootStride] = []
+        for k in 0..<4000 {
+            let t = Double(k) / 100
+            var cells = walk.cells(.left, at: t)
+            if k == 2000 { cells[2] = .nan }
+            let force = k == 2500 ? Double.infinity : cells.reduce(0, +)
+            let output = detector.process(time: t, force: force, cells: cells.span)
+            if k == 2000 || k == 2500 { #expect(output.interrupted) }
+            if let s = output.stride { strides.append(s) }
+        }
+        #expect(detector.stanceLevel.isFinite && detector.swingLevel.isFinite)
+        #expect(!strides.contains { ($0.initialContact < 20 && $0.nextContact > 20) || ($0.initialContact < 25 && $0.nextContact > 25) })
+        #expect(strides.count >= 28)
+        #expect(strides.allSatisfy { $0.strideTime.isFinite && $0.peakForce.isFinite && ($0.strikeIndex?.isFinite ?? false) })
+    }
+
     @Test func gapEndsTheStrideInProgress() {
         var walk = SyntheticGait(seed: 34, duration: 30)
         var detector = FootStrideDetector(foot: .left)

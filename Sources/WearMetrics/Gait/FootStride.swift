@@ -27,7 +27,7 @@ public struct FootStride: Sendable, Equatable {
     public var swingTime: Double { nextContact - toeOff }
     /// Stance share, %.
     public var stancePercent: Double { 100 * stanceTime / strideTime }
-    public var strikePattern: StrikePattern? { strikeIndex.map(StrikePattern.init(strikeIndex:)) }
+    public var strikePattern: FootStrikePattern? { strikeIndex.map(FootStrikePattern.init(strikeIndex:)) }
 
     /// The per-foot records of this stride (``Metric/strideTime`` … ``Metric/copProgression``),
     /// each at `time` = the stride's IC and with the stride's ``quality``.

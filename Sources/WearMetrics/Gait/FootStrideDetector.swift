@@ -32,9 +32,14 @@
 /// the noise of an insole's idle cells).
 ///
 /// **Faults.** Nothing ever makes a stride out of what was not seen:
+/// - an event in a shorter gap (a lost notification) is timed from the force's slope beside
+///   the gap: a toe-off by continuing the fall of the two frames before it, a contact by
+///   extrapolating back the rise of the two frames after it (the contact is then reported one
+///   frame later), never outside the gap; linear interpolation across 50-100 ms would put it
+///   tens of ms off.
 /// - a gap in the frames longer than ``Configuration/maximumGap`` (lost notifications, a
-///   sequence gap the caller reports with ``interrupt()``), or a time that does not increase or
-///   jumps (a device clock jump, a reboot) ends the stride in progress without emitting it; the
+///   sequence gap the caller reports with ``interrupt()``), or a time that goes back or
+///   jumps (a frame at the same time as the last is a duplicate and is skipped) (a device clock jump, a reboot) ends the stride in progress without emitting it; the
 ///   detector then waits for a clean swing and IC. Shorter gaps (random loss of single
 ///   notifications) are bridged: the crossing is interpolated across them.
 /// - A cell that reads the same value for ``Configuration/stuckCellDuration`` while the rest of
@@ -127,6 +132,12 @@ public struct FootStrideDetector: Sendable {
     private var swingStart: Double?
     private var swingMinimum = Double.infinity
     private var rise: Double?
+    /// A rise through the event level across lost frames: the frame before the gap, and the
+    /// first after it; its time is refined by the slope to the next frame.
+    private var riseAcrossGap: (before: Double, time: Double, force: Double)?
+    /// The frame before the previous one (for the slope into a gap at toe-off).
+    private var olderTime: Double?
+    private var olderForce = 0.0
 
     // Stance in progress.
     private var stanceFirstSeen = 0.0
@@ -168,6 +179,8 @@ public struct FootStrideDetector: Sendable {
     /// A frame with its total force only (N).
     public mutating func process(time: Double, force: Double) -> Output {
         var output = Output()
+        guard time.isFinite, force.isFinite else { return rejectFrame() }
+        if time == lastTime { return output }  // the same frame again (a duplicated notification)
         admit(time: time, output: &output)
         step(time: time, force: max(force, 0), cop: nil, output: &output)
         return output
@@ -177,6 +190,9 @@ public struct FootStrideDetector: Sendable {
     /// is the frame's total (the device's, or the sum of `cells`).
     public mutating func process(time: Double, force: Double, cells frame: Span<Double>) -> Output {
         var output = Output()
+        guard time.isFinite, force.isFinite else { return rejectFrame() }
+        for i in 0..<frame.count where !frame[i].isFinite { return rejectFrame() }
+        if time == lastTime { return output }  // the same frame again (a duplicated notification)
         admit(time: time, output: &output)
         let excluded = watchCells(frame, total: force, time: time)
         if excluded.changed {
@@ -188,13 +204,31 @@ public struct FootStrideDetector: Sendable {
         return output
     }
 
-    /// Says that frames were lost (a notification sequence gap, a reconnection): the stride in
-    /// progress ends without a record; detection resumes at the next clean swing.
+    /// A frame with a time or force that is not a number: it is not used, and it breaks the
+    /// stride in progress as a gap does (a NaN must not reach the running levels).
+    private mutating func rejectFrame() -> Output {
+        interrupt()
+        lastTime = nil
+        var output = Output()
+        output.interrupted = true
+        return output
+    }
+
+    /// Says that the frame times cannot be trusted across this point (the caller's clock fit
+    /// started a new segment: a reboot, a clock jump): the stride in progress ends without a
+    /// record; detection resumes at the next clean swing.
+    ///
+    /// Not for lost notifications: their frames' times show the gap, gaps up to
+    /// ``Configuration/maximumGap`` are bridged (with 10 % loss nearly every stride has one) and
+    /// longer ones end the stride by themselves. Interrupting at every sequence gap would lose
+    /// most strides of a lossy link.
     public mutating func interrupt() {
         phase = .unknown
         previous = nil
         contact = nil
         rise = nil
+        riseAcrossGap = nil
+        olderTime = nil
         swingStart = nil
         isStanding = false
     }
@@ -223,10 +257,16 @@ public struct FootStrideDetector: Sendable {
         let eventLevel = swingLevel + configuration.eventFraction * a
         let confirmLevel = swingLevel + configuration.confirmFraction * a
         let previousTime = lastTime, previousForce = lastForce
+        let older = olderTime.map { (time: $0, force: olderForce) }
+        olderTime = output.interrupted ? nil : previousTime
+        olderForce = previousForce
         lastTime = time
         lastForce = force
         framesSincePreviousContact += 1
         let continuous = !output.interrupted && previousTime != nil
+        // Lost frames between the previous frame and this one (one notification of several
+        // frames, or more): a crossing in there is timed from the slope beside the gap.
+        let acrossGap = continuous && frameInterval.map { time - previousTime! > 1.5 * $0 } ?? false
 
         switch phase {
         case .unknown:
@@ -242,10 +282,23 @@ public struct FootStrideDetector: Sendable {
 
         case .swing:
             swingMinimum = min(swingMinimum, force)
+            var deferred: (time: Double, force: Double)?
+            if let gap = riseAcrossGap {
+                // The frame after a rise across a gap: extrapolate back along the slope from the
+                // first frame after the gap to this one (the force rises steeply and nearly
+                // linearly from contact), never before the gap.
+                riseAcrossGap = nil
+                if force >= eventLevel, continuous, !acrossGap, force > gap.force {
+                    let slope = (force - gap.force) / (time - gap.time)
+                    rise = min(max(gap.time - (gap.force - eventLevel) / slope, gap.before), gap.time)
+                }
+                if force >= eventLevel { deferred = (gap.time, gap.force) }
+            }
             if force >= eventLevel {
                 if rise == nil {
                     rise = continuous && previousForce < eventLevel
                         ? Self.crossing(previousTime!, previousForce, time, force, level: eventLevel) : nil
+                    if rise != nil, acrossGap { riseAcrossGap = (previousTime!, time, force) }
                 }
             } else {
                 rise = nil
@@ -255,7 +308,7 @@ public struct FootStrideDetector: Sendable {
                 previous = nil
                 swingStart = nil
             }
-            if force >= confirmLevel {
+            if force >= confirmLevel, riseAcrossGap == nil {
                 if let ic = rise {
                     output.contact = ic
                     output.stride = finishStride(at: ic)
@@ -263,8 +316,14 @@ public struct FootStrideDetector: Sendable {
                         swingLevel += configuration.levelWeight * (max(swingMinimum, 0) - swingLevel)
                     }
                     beginStance(at: time, contact: ic, amplitude: a)
-                    // The stretch from the crossing to this frame, as a trapezoid.
-                    accumulate(time: time, force: force, previousTime: ic, previousForce: eventLevel, cop: cop)
+                    // The stretch from the crossing to this frame, as trapezoids (through the
+                    // frame held back for the slope, when there was one).
+                    if let held = deferred {
+                        accumulate(time: held.time, force: held.force, previousTime: ic, previousForce: eventLevel, cop: nil)
+                        accumulate(time: time, force: force, previousTime: held.time, previousForce: held.force, cop: cop)
+                    } else {
+                        accumulate(time: time, force: force, previousTime: ic, previousForce: eventLevel, cop: cop)
+                    }
                 } else {
                     // Into stance without a seen crossing (after a gap): not a contact we can time.
                     previous = nil
@@ -275,7 +334,12 @@ public struct FootStrideDetector: Sendable {
 
         case .stance:
             if force < eventLevel {
-                let to = continuous ? Self.crossing(previousTime!, previousForce, time, force, level: eventLevel) : time
+                var to = continuous ? Self.crossing(previousTime!, previousForce, time, force, level: eventLevel) : time
+                if acrossGap, let older, older.force > previousForce {
+                    // Into a gap: continue the fall of the two frames before it.
+                    let slope = (previousForce - older.force) / (previousTime! - older.time)
+                    to = min(max(previousTime! + (eventLevel - previousForce) / slope, previousTime!), time)
+                }
                 if continuous { impulse += 0.5 * (previousForce + eventLevel) * (to - previousTime!) }
                 endStance(toeOff: to, output: &output)
                 phase = .swing

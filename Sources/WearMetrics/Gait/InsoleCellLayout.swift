@@ -64,7 +64,7 @@ public struct InsoleCellLayout: Sendable, Equatable {
 
 /// Rearfoot, midfoot or forefoot strike, by the strike index's third of the foot
 /// (Cavanagh & Lafortune, J Biomech 13:397, 1980).
-public enum StrikePattern: Int, Sendable, Equatable, CaseIterable, Encodable {
+public enum FootStrikePattern: Int, Sendable, Equatable, CaseIterable, Encodable {
     case rearfoot = 0, midfoot = 1, forefoot = 2
 
     /// From a strike index in % of foot length from the heel.

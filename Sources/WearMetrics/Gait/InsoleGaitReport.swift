@@ -179,7 +179,7 @@ public struct InsoleGaitReport: Sendable, Encodable {
         }
     }
 
-    static func name(_ pattern: StrikePattern) -> String {
+    static func name(_ pattern: FootStrikePattern) -> String {
         switch pattern {
         case .rearfoot: "rearfoot"
         case .midfoot: "midfoot"

@@ -66,7 +66,9 @@ public struct WearerGait: Sendable {
         handle(output, foot: foot, time: time, footRecords: &footRecords, wearerRecords: &wearerRecords)
     }
 
-    /// Frames of `foot` were lost (a sequence gap): its stride in progress ends unrecorded.
+    /// The frame times of `foot` cannot be trusted across this point (a new clock segment: a
+    /// reboot, a jump): its stride in progress ends unrecorded. Not for lost notifications,
+    /// which the frame times show (``FootStrideDetector/interrupt()``).
     public mutating func interrupt(_ foot: FootSide, footRecords: inout some MetricRecordSink,
                                    wearerRecords: inout some MetricRecordSink) {
         feet[foot.index].detector.interrupt()
@@ -140,7 +142,8 @@ public struct WearerGait: Sendable {
             }
         }
         // Strides of either foot whose window the other has now passed.
-        for side in [foot, other] {
+        for index in 0..<2 {  // not `allCases`: no array per frame
+            let side: FootSide = index == 0 ? .left : .right
             while feet[side.index].pendingCount > 0,
                   feet[side.index].pendingFirst.nextContact <= feet[side.other.index].processedUntil {
                 resolveOldest(side, footRecords: &footRecords, wearerRecords: &wearerRecords)
@@ -153,8 +156,8 @@ public struct WearerGait: Sendable {
         let both = feet[0].standing && feet[1].standing
         if both, standingSince == nil {
             closeBout(into: &sink)
-            let starts = [feet[0].openStance, feet[1].openStance].compactMap { $0 }
-            standingSince = starts.max() ?? time
+            standingSince = max(feet[0].openStance ?? -.infinity, feet[1].openStance ?? -.infinity, -.infinity)
+            if standingSince == -.infinity { standingSince = time }
         } else if !both, let start = standingSince {
             standingSince = nil
             if time > start { sink.record(MetricRecord(.standing, time: start, end: time, value: time - start)) }

@@ -328,9 +328,7 @@ public final class GatewayIngest: CentralHostDelegate {
         }
         if let sequence = format.sink.sequence {
             if let last = device.formats[slot].lastSequence {
-                let gap = sequenceGap(from: last, to: sequence)
-                device.status.sequenceGaps += gap
-                if gap > 0 { metrics.interrupt(address, into: &batch) }
+                device.status.sequenceGaps += sequenceGap(from: last, to: sequence)
             }
             device.formats[slot].lastSequence = sequence
         }
@@ -383,10 +381,14 @@ public final class GatewayIngest: CentralHostDelegate {
                 batch.appendEvent(gatewayTimeMicros: micros, address: device.addressText, kind: DeviceEventKind.reboot,
                                   detail: nil)
                 logger.info("\(device.addressText): device rebooted (its clock restarted)")
+                // A new time base: a stride in progress cannot span it (lost notifications do
+                // not interrupt: their frame times show the gap, which the metrics bridge or end).
+                metrics.interrupt(device.status.address, into: &batch)
             case .jump(let seconds):
                 batch.appendEvent(gatewayTimeMicros: micros, address: device.addressText, kind: "clock_jump",
                                   detail: "\(seconds) s")
                 logger.info("\(device.addressText): device clock jumped by \(Int(seconds)) s")
+                metrics.interrupt(device.status.address, into: &batch)
             default:
                 break
             }

@@ -33,7 +33,7 @@ enum MetricInput {
 /// claims, to a ``WearerGait`` of its own with the foot the insole reports. Per-foot stride
 /// records are stored under the insole's address; records that need both feet (double
 /// support, symmetry, bouts, standing) under the wearer's name, or under the lone insole's
-/// address.
+/// address. A reboot or clock jump of an insole ends its stride in progress.
 ///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
@@ -104,8 +104,9 @@ final class MetricStage {
         drain(unit, into: &batch)
     }
 
-    /// Notifications of `device` were lost (a sequence gap): its stride in progress ends
-    /// unrecorded rather than spanning the gap.
+    /// The time base of `device` broke (a reboot, a clock jump: a new clock segment): its stride
+    /// in progress ends unrecorded rather than spanning the break. (Lost notifications are not a
+    /// break: the frame times show the gap, which the detector bridges up to 0.25 s or ends.)
     func interrupt(_ device: BDAddress, into batch: inout StoreBatch) {
         guard let index = gaitOfDevice[device], let side = footSideIfKnown(of: device, in: gaits[index]) else { return }
         let unit = gaits[index]

@@ -7,13 +7,13 @@ import WearMetrics
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Compute gait (and, as they land, heart and sleep) metrics from a recording file.",
+        abstract: "Compute gait and heart rate variability metrics from a recording file.",
         discussion: """
             Each subcommand reads one file and prints one JSON document (--format json, the \
             default) or a short text summary (--format text). The methods and references of \
             every metric are in the README's metrics tables.
             """,
-        subcommands: [AnalyzeInsole.self]
+        subcommands: [AnalyzeInsole.self, AnalyzeRR.self]
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -107,3 +107,52 @@ struct AnalyzeInsole: ParsableCommand {
         }
     }
 }
+
+/// `gaitway analyze rr FILE`: heart rate variability of a list of RR intervals.
+struct AnalyzeRR: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rr",
+        abstract: "Heart rate variability of RR intervals (one per line), with artefact correction.",
+        discussion: """
+            FILE: one RR interval per line, in milliseconds, or in seconds when every value is \
+            below 10; blank lines and lines starting with # are skipped.
+
+            Output (JSON): "n" (intervals analysed), "mean_nn_ms", "sdnn_ms", "rmssd_ms", \
+            "pnn50_pct", "sd1_ms", "sd2_ms", "lf_ms2", "hf_ms2", "lf_hf", "mean_hr_bpm", and \
+            "frequency_method" (spectra differ between tools: it says how these were made). \
+            Definitions as the Task Force of the ESC and NASPE (1996) and NeuroKit2 give them; \
+            LF and HF need at least 2 minutes of intervals, and are null otherwise.
+
+            --artifacts correct finds missed, extra, ectopic and long or short beats (Lipponen \
+            & Tarvainen 2019, the method of Kubios HRV), reports them as "artifacts": \
+            {"indices": [...], "kinds": [...]} (0-based positions of the intervals in the \
+            file), and analyses the corrected series (extra beats merged, missed ones split, \
+            the others interpolated). --artifacts none (the default) analyses the file as it is.
+
+            Example:
+              gaitway analyze rr night.txt --artifacts correct --format text
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The RR intervals.", valueName: "FILE"))
+    var file: String
+
+    @Option(help: "none or correct.")
+    var artifacts: RRAnalysis.ArtifactHandling = .none
+
+    @Option(help: "json or text.")
+    var format: Analyze.Format = .json
+
+    func run() throws {
+        let text = try Analyze.text(of: file, option: "FILE")
+        let intervals: [Double]
+        do { intervals = try RRAnalysis.parse(text) } catch { throw CleanExit.failure("\(file): \(error)") }
+        let report = RRAnalysis.report(intervals, artifacts: artifacts)
+        switch format {
+        case .json: try Analyze.printJSON(report)
+        case .text: print(report.text)
+        }
+    }
+}
+
+extension RRAnalysis.ArtifactHandling: ExpressibleByArgument {}

@@ -53,3 +53,47 @@ import Testing
         #expect(weight.exited(64) && weight.errors.contains("outside 10...300 kg"), "\(weight.errors)")
     }
 }
+
+/// `gaitway analyze rr` on the RR file the simulator replays, and on files that are wrong.
+@Suite struct AnalyzeRRCommandTests {
+    static let file = GaitwayRun.repository.appendingPathComponent("Simulators/data/rr-synthetic-rest.txt").path
+
+    @Test func theIssuesKeysWithAndWithoutCorrection() throws {
+        let plain = try GaitwayRun.run(["analyze", "rr", Self.file])
+        #expect(plain.exited(0), "\(plain.errors)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(plain.output.utf8)) as? [String: Any])
+        for key in ["n", "mean_nn_ms", "sdnn_ms", "rmssd_ms", "pnn50_pct", "sd1_ms", "sd2_ms", "lf_ms2", "hf_ms2", "lf_hf",
+                    "mean_hr_bpm"] {
+            #expect(report[key] is NSNumber, "no number \(key): \(plain.output)")
+        }
+        #expect(report["n"] as? Int == 420 && report["artifacts"] == nil)
+        // The file is in seconds (every value below 10): mean NN in ms.
+        #expect(((report["mean_nn_ms"] as? Double) ?? 0) > 800)
+
+        let corrected = try GaitwayRun.run(["analyze", "rr", Self.file, "--artifacts", "correct", "--format", "json"])
+        #expect(corrected.exited(0), "\(corrected.errors)")
+        let withArtifacts = try #require(try JSONSerialization.jsonObject(with: Data(corrected.output.utf8)) as? [String: Any])
+        let artifacts = try #require(withArtifacts["artifacts"] as? [String: Any])
+        #expect(artifacts["indices"] is [Int] && artifacts["kinds"] is [String])
+
+        // Too short for LF and HF: the keys are there, null.
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let short = directory.appendingPathComponent("short.txt")
+        try Data("800\n810\n790\n805\n".utf8).write(to: short)
+        let shortRun = try GaitwayRun.run(["analyze", "rr", short.path])
+        #expect(shortRun.exited(0) && shortRun.output.contains("\"lf_ms2\" : null"), "\(shortRun.output)")
+    }
+
+    @Test func badFilesNameTheLine() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("rr.txt")
+        try Data("812\n# a note\n799\n8O5\n".utf8).write(to: file)
+        let run = try GaitwayRun.run(["analyze", "rr", file.path])
+        #expect(run.exited(1), "status \(run.status)")
+        #expect(run.errors.contains("rr.txt: line 4: not a number: \"8O5\""), "\(run.errors)")
+        let kind = try GaitwayRun.run(["analyze", "rr", file.path, "--artifacts", "fix"])
+        #expect(kind.exited(64) && kind.errors.contains("fix"), "\(kind.errors)")
+    }
+}

@@ -99,6 +99,26 @@ public struct RRReport: Sendable, Encodable {
         case meanHeartRate = "mean_hr_bpm", artifacts, frequencyMethod = "frequency_method"
     }
 
+    /// Every key is written; an index that could not be computed (too few intervals, too short
+    /// for LF and HF) is null rather than missing.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(inputCount, forKey: .inputCount)
+        try container.encode(n, forKey: .n)
+        try container.encode(meanNN, forKey: .meanNN)
+        try container.encode(sdnn, forKey: .sdnn)
+        try container.encode(rmssd, forKey: .rmssd)
+        try container.encode(pnn50, forKey: .pnn50)
+        try container.encode(sd1, forKey: .sd1)
+        try container.encode(sd2, forKey: .sd2)
+        try container.encode(lf, forKey: .lf)
+        try container.encode(hf, forKey: .hf)
+        try container.encode(lfHF, forKey: .lfHF)
+        try container.encode(meanHeartRate, forKey: .meanHeartRate)
+        try container.encodeIfPresent(artifacts, forKey: .artifacts)
+        try container.encode(frequencyMethod, forKey: .frequencyMethod)
+    }
+
     init(inputCount: Int, series: [Double], artifacts: [RRArtifacts.Artifact]?, parameters: HRVFrequencyDomain.Parameters) {
         self.inputCount = inputCount
         n = series.count

@@ -11,15 +11,19 @@ enum MetricInput {
     /// positions; the spec's `foot` field (an enum left/right), when it has one, says which
     /// foot a device is under if the gateway's configuration does not.
     case insole(geometry: InsoleGeometry?, footField: Int32?)
+    /// RR intervals (`rr_interval`, s: the Heart Rate Measurement's), for heart rate variability.
+    case rrIntervals
 
     init(spec: ProtocolSpec) {
         let fields = spec.program.fields
-        guard fields.contains(where: { $0.quantity == "plantar_force" }) else {
+        if fields.contains(where: { $0.quantity == "plantar_force" }) {
+            let foot = fields.firstIndex { $0.name == "foot" && $0.quantity == nil }.map { Int32($0) }
+            self = .insole(geometry: spec.geometry, footField: foot)
+        } else if fields.contains(where: { $0.quantity == "rr_interval" }) {
+            self = .rrIntervals
+        } else {
             self = .none
-            return
         }
-        let foot = fields.firstIndex { $0.name == "foot" && $0.quantity == nil }.map { Int32($0) }
-        self = .insole(geometry: spec.geometry, footField: foot)
     }
 }
 
@@ -35,6 +39,9 @@ enum MetricInput {
 /// support, symmetry, bouts, standing) under the wearer's name, or under the lone insole's
 /// address. A reboot or clock jump of an insole ends its stride in progress.
 ///
+/// Heart: each device's RR intervals go to an ``HRVWindow`` (5-minute windows on the gateway
+/// clock), whose records are stored under the device.
+///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
     let wearers: [Wearer]
@@ -46,10 +53,18 @@ final class MetricStage {
     /// Records a ``WearerGait`` finished during one payload, before they are put in the batch
     /// (kept with their capacity: no allocation per payload in steady state).
     private var wearerRecords: [MetricRecord] = []
-    private var footRecords: [MetricRecord] = []
+    private var deviceRecords: [MetricRecord] = []
     private var ignoredRecords = IgnoredRecords()
     /// The current frame's cells.
     private var cells = InlineArray<16, Double>(repeating: 0)
+    /// HRV windows per device with RR intervals.
+    private var heartRateVariability: [BDAddress: HRVUnit] = [:]
+
+    final class HRVUnit {
+        let address: String
+        var window = HRVWindow()
+        init(address: String) { self.address = address }
+    }
 
     init(wearers: [Wearer]) {
         self.wearers = wearers
@@ -82,6 +97,10 @@ final class MetricStage {
     /// `foot` is the payload's `foot` field (0 left, 1 right) when it has one.
     func consume(_ samples: ArraySlice<TimedSample>, input: MetricInput, foot: Int64?,
                  device: BDAddress, addressText: String, into batch: inout StoreBatch) {
+        if case .rrIntervals = input {
+            consumeIntervals(samples, device: device, addressText: addressText, into: &batch)
+            return
+        }
         guard case .insole(let geometry, _) = input else { return }
         let unit = gaitUnit(for: device)
         let side = footSide(of: device, reported: foot)
@@ -121,6 +140,28 @@ final class MetricStage {
             unit.gait?.finish(footRecords: &ignoredRecords, wearerRecords: &wearerRecords)
             drain(unit, into: &batch)
         }
+        for unit in heartRateVariability.values.sorted(by: { $0.address < $1.address }) {
+            unit.window.finish(into: &deviceRecords)
+            for record in deviceRecords { Self.append(record, subject: .device(address: unit.address), to: &batch) }
+            deviceRecords.removeAll(keepingCapacity: true)
+        }
+    }
+
+    // MARK: Heart
+
+    private func consumeIntervals(_ samples: ArraySlice<TimedSample>, device: BDAddress, addressText: String,
+                                  into batch: inout StoreBatch) {
+        let unit: HRVUnit
+        if let existing = heartRateVariability[device] { unit = existing } else {
+            unit = HRVUnit(address: addressText)
+            heartRateVariability[device] = unit
+        }
+        for sample in samples where sample.quantity == "rr_interval" {
+            // The Heart Rate Measurement's RR intervals are in seconds (1/1024 s on the wire).
+            unit.window.add(sample.value * 1000, endingAt: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
+        }
+        for record in deviceRecords { Self.append(record, subject: .device(address: addressText), to: &batch) }
+        deviceRecords.removeAll(keepingCapacity: true)
     }
 
     // MARK: Gait
@@ -145,9 +186,9 @@ final class MetricStage {
         guard unit.gait != nil else { return }
         while let stride = unit.gait?.nextStride() {
             guard let address = unit.addresses[stride.foot] else { continue }
-            stride.stride.records(into: &footRecords)
-            for record in footRecords { Self.append(record, subject: .device(address: address), to: &batch) }
-            footRecords.removeAll(keepingCapacity: true)
+            stride.stride.records(into: &deviceRecords)
+            for record in deviceRecords { Self.append(record, subject: .device(address: address), to: &batch) }
+            deviceRecords.removeAll(keepingCapacity: true)
         }
         while unit.gait?.nextBout() != nil {}
         for record in wearerRecords { Self.append(record, subject: unit.subject, to: &batch) }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GatewayPipeline
+import GatewayStore
 import WearMetrics
 
 /// `gaitway analyze`: the gateway's metrics run over a file, for device testers and for
@@ -13,7 +15,7 @@ struct Analyze: ParsableCommand {
             default) or a short text summary (--format text). The methods and references of \
             every metric are in the README's metrics tables.
             """,
-        subcommands: [AnalyzeInsole.self, AnalyzeRR.self]
+        subcommands: [AnalyzeInsole.self, AnalyzeRR.self, AnalyzeCapture.self]
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -156,3 +158,60 @@ struct AnalyzeRR: ParsableCommand {
 }
 
 extension RRAnalysis.ArtifactHandling: ExpressibleByArgument {}
+
+/// `gaitway analyze capture FILE`: the gateway's metrics over a btsnoop capture, for device
+/// testers who recorded their device (with `gaitway gateway --btsnoop`, btmon or Bumble).
+struct AnalyzeCapture: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capture",
+        abstract: "Run the gateway's metrics over a btsnoop capture and print the metric records.",
+        discussion: """
+            The capture is decoded as `gaitway gateway --hci btsnoop:FILE` would (the Protocols \
+            specs, the device clock fit, the metric stage) into a database in memory; its metric \
+            records are printed as `gaitway query --metric` prints them, in order of time: JSON \
+            lines ("time", "end", "address" or "wearer", "metric", "value", "unit", "quality") or \
+            CSV. Nothing is written to disk.
+
+            --config FILE reads the wearers (`wearers:`, as the gateway's config file has them), \
+            so that a pair of insoles gives two-foot records under its wearer's name. --metric \
+            keeps the records of one metric.
+
+            Example:
+              gaitway analyze capture walk.btsnoop --metric stride_time --format csv
+            """
+    )
+
+    @Argument(help: ArgumentHelp("A btsnoop capture (datalink 1001, 1002 or 2001).", valueName: "FILE"))
+    var file: String
+
+    @Option(help: ArgumentHelp("A gateway config file whose wearers to use.", valueName: "FILE"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Only this metric (stride_time, rmssd, ...).", valueName: "NAME"))
+    var metric: String?
+
+    @Option(help: "jsonl or csv.")
+    var format: QueryCommand.Format = .jsonl
+
+    @OptionGroup var protocols: ProtocolOptions
+
+    func run() throws {
+        if let problem = FileArgument.problem(file, option: "FILE", mustExist: true) { throw CleanExit.failure(problem) }
+        guard let bytes = FileManager.default.contents(atPath: file) else { throw CleanExit.failure("FILE \(file): cannot be read") }
+        let wearers = try config.map { try GatewaySettings(configFile: $0).wearers } ?? []
+        let catalog = try protocols.loadCatalog()
+        var output = StandardOutput()
+        defer { output.flush() }
+        do {
+            let store = try GatewayStore.inMemory()
+            let ingest = GatewayIngest(catalog: catalog, store: store)
+            ingest.wearers = wearers
+            do { try CaptureReplay(ingest: ingest).replay(capture: Array(bytes)) } catch {
+                throw CleanExit.failure("\(file): \(error)")
+            }
+            try QueryCommand.printMetricRecords(MetricRecordQuery(metric: metric), from: store, format: format, to: &output)
+        } catch let error as GatewayStoreError {
+            throw CleanExit.failure("\(error)")
+        }
+    }
+}

@@ -116,3 +116,13 @@ extension GatewaySettings {
 extension ClosedRange<Double> {
     func scaled(by factor: Double) -> ClosedRange<Double> { (lowerBound * factor)...(upperBound * factor) }
 }
+
+extension GatewaySettings {
+    /// The settings of a config file alone (defaults for the rest), every problem of it reported
+    /// together: for commands that read only part of it (`gaitway analyze capture` its wearers).
+    init(configFile path: String) throws {
+        var problems = SettingsProblems()
+        read(path, problems: &problems)
+        try problems.throwIfAny()
+    }
+}

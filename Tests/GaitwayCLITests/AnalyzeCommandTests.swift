@@ -97,3 +97,42 @@ import Testing
         #expect(kind.exited(64) && kind.errors.contains("fix"), "\(kind.errors)")
     }
 }
+
+/// `gaitway analyze capture`: the records the gateway would store from the capture, printed
+/// without a database.
+@Suite struct AnalyzeCaptureCommandTests {
+    @Test(.timeLimit(.minutes(3))) func theRecordsAreThoseAReplayedGatewayStores() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let capture = directory.appendingPathComponent("quickstart.btsnoop").path
+        let sim = try GaitwayRun.run(["sim", "--scenario", "quickstart", "--duration", "60", "--btsnoop", capture], timeout: 120)
+        #expect(sim.exited(0), "\(sim.errors)")
+        let config = directory.appendingPathComponent("wearers.yaml")
+        try Data("""
+            wearers:
+              - {name: runner, left-insole: D2:EE:5A:DE:B3:1A, right-insole: C9:06:E8:87:15:43}
+            """.utf8).write(to: config)
+
+        let analysed = try GaitwayRun.run(["analyze", "capture", capture, "--config", config.path], timeout: 120)
+        #expect(analysed.exited(0), "\(analysed.errors)")
+        let database = directory.appendingPathComponent("replay.db").path
+        let gateway = try GaitwayRun.run(["gateway", "--hci", "btsnoop:\(capture)", "--config", config.path,
+                                          "--db", database, "--no-status"], timeout: 120)
+        #expect(gateway.exited(0), "\(gateway.errors)")
+        var stored = ""
+        for metric in ["stride_time", "double_support", "walking_bout"] {
+            let query = try GaitwayRun.run(["query", "--db", database, "--metric", metric])
+            #expect(query.exited(0), "\(query.errors)")
+            stored += query.output
+            let printed = try GaitwayRun.run(["analyze", "capture", capture, "--config", config.path, "--metric", metric])
+            #expect(printed.output == query.output, "\(metric)")
+        }
+        // 30 s standing, then walking: strides of both insoles, two-foot records of the wearer.
+        #expect(stored.contains("\"address\": \"D2:EE:5A:DE:B3:1A\", \"metric\": \"stride_time\""))
+        #expect(stored.contains("\"wearer\": \"runner\", \"metric\": \"double_support\""))
+        #expect(analysed.output.split(separator: "\n").count > stored.split(separator: "\n").count)
+
+        let missing = try GaitwayRun.run(["analyze", "capture", directory.appendingPathComponent("none.btsnoop").path])
+        #expect(missing.exited(1) && missing.errors.contains("none.btsnoop"), "\(missing.errors)")
+    }
+}

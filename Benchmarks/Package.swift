@@ -65,6 +65,17 @@ let package = Package(
             swiftSettings: [.enableExperimentalFeature("Lifetimes")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The metrics per unit of input (insole frame, RR interval) and their allocations.
+        .executableTarget(
+            name: "MetricBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "WearMetrics", package: gaitway),
+            ],
+            path: "MetricBenchmarks",
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // `valgrind --tool=callgrind` / `perf` driver: runs the decode path without the harness.
         // Not directly in this folder: the benchmark plugin runs every executable target
         // whose folder sits directly in a folder named Benchmarks.

@@ -1,0 +1,104 @@
+// The metrics' cost per unit of input, as the gateway's metric stage pays it on the BLE thread:
+//
+// - `insole frame`: one 100 Hz frame (8 cells) of one foot through `WearerGait` (event
+//   detection, stride and CoP metrics, two-foot pairing, bouts), a walk of both feet with
+//   strides of 1.1 s; each iteration is 100,000 frames (500 s of one wearer's two insoles).
+//   Target (issue 11): 1 µs per frame or less, no allocation per frame in steady state.
+// - `RR interval`: one interval through `HRVWindow` (5-minute windows: artefact correction,
+//   time, Poincaré and frequency indices at each window's end); each iteration is 100,000
+//   intervals (about 23 hours at 72 bpm). A wristband sends about 1.2 a second.
+//
+// Set-up (not measured): the frames and intervals are made once. Records go to a reused array.
+// Custom metric: `ns/unit` (wall clock of the iteration / units). Run with `make bench`.
+import Benchmark
+import Foundation
+import WearMetrics
+
+let nanosecondsPerUnit = BenchmarkMetric.custom("ns/unit", polarity: .prefersSmaller, useScalingFactor: false)
+let units = 100_000
+
+/// A walk of both feet at 100 Hz: stance 0.68 s of a two-humped force curve, stride 1.1 s, the
+/// right foot half a stride behind; 8 cells sharing the force heel to toe as the stance goes on.
+func walkFrames() -> [(foot: FootSide, time: Double, total: Double, cells: InlineArray<8, Double>)] {
+    var frames: [(foot: FootSide, time: Double, total: Double, cells: InlineArray<8, Double>)] = []
+    frames.reserveCapacity(units)
+    let stride = 1.1, stance = 0.68
+    for n in 0..<(units / 2) {
+        let time = Double(n) / 100
+        for (foot, offset) in [(FootSide.left, 0.0), (.right, stride / 2)] {
+            let phase = (time + offset).truncatingRemainder(dividingBy: stride)
+            var total = 5.0
+            var cells = InlineArray<8, Double>(repeating: 0.6)
+            if phase < stance {
+                let x = phase / stance
+                total = 700 * (sin(.pi * x) + 0.25 * sin(3 * .pi * x)) + 5
+                for cell in 0..<8 {
+                    let centre = Double(cell) / 7  // heel (0) to toe (7)
+                    let weight = max(0, 1 - abs(centre - x) * 2)
+                    cells[cell] = total * weight / 4
+                }
+            }
+            frames.append((foot, time, total, cells))
+        }
+    }
+    return frames
+}
+
+/// RR intervals around 830 ms with a respiratory and a Mayer-wave line.
+func rrIntervals() -> [Double] {
+    var time = 0.0
+    return (0..<units).map { n in
+        let rr = 830 + 30 * sin(2 * .pi * 0.1 * time) + 20 * sin(2 * .pi * 0.25 * time) + Double(n % 7)
+        time += rr / 1000
+        return rr
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, nanosecondsPerUnit],
+        scalingFactor: .one,
+        maxDuration: .seconds(10),
+        maxIterations: 20
+    )
+
+    let layout = InsoleCellLayout(cells: (0..<8).map { (x: Double($0 % 2), y: Double($0)) })
+    Benchmark("metrics: insole frame (WearerGait, 8 cells, both feet), 100k frames") { benchmark in
+        let frames = walkFrames()
+        var gait = WearerGait(left: layout, right: layout, profile: WearerProfile(weight: 70))
+        var footRecords: [MetricRecord] = [], wearerRecords: [MetricRecord] = []
+        footRecords.reserveCapacity(1024)
+        wearerRecords.reserveCapacity(1024)
+        let start = ContinuousClock.now
+        benchmark.startMeasurement()
+        for frame in frames {
+            gait.process(frame.foot, time: frame.time, force: frame.total, cells: frame.cells.span.extracting(0..<8),
+                         footRecords: &footRecords, wearerRecords: &wearerRecords)
+            if footRecords.count > 512 { footRecords.removeAll(keepingCapacity: true) }
+            if wearerRecords.count > 512 { wearerRecords.removeAll(keepingCapacity: true) }
+        }
+        benchmark.stopMeasurement()
+        let elapsed = ContinuousClock.now - start
+        blackHole(footRecords.count + wearerRecords.count)
+        benchmark.measurement(nanosecondsPerUnit, Int(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / frames.count)
+    }
+
+    Benchmark("metrics: RR interval (HRVWindow, 5-min windows), 100k intervals") { benchmark in
+        let intervals = rrIntervals()
+        var window = HRVWindow()
+        var records: [MetricRecord] = []
+        records.reserveCapacity(1024)
+        var time = 0.0
+        let start = ContinuousClock.now
+        benchmark.startMeasurement()
+        for rr in intervals {
+            time += rr / 1000
+            window.add(rr, endingAt: time, into: &records)
+            if records.count > 512 { records.removeAll(keepingCapacity: true) }
+        }
+        benchmark.stopMeasurement()
+        let elapsed = ContinuousClock.now - start
+        blackHole(records.count)
+        benchmark.measurement(nanosecondsPerUnit, Int(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / intervals.count)
+    }
+}

@@ -89,22 +89,15 @@ public struct HRVFrequencyDomain: Sendable, Equatable {
         var density = [Double](repeating: 0, count: bins + 1)
         var segments = 0
         var start = 0
-        var windowed = [Double](repeating: 0, count: segment)
+        var re = [Double](repeating: 0, count: nfft), im = [Double](repeating: 0, count: nfft)
         while start + segment <= n {
-            for i in 0..<segment { windowed[i] = series[start + i] * window[i] }
+            for i in 0..<nfft {
+                re[i] = i < segment ? series[start + i] * window[i] : 0
+                im[i] = 0
+            }
+            FourierTransform.forward(&re, &im)
             for k in 0...bins {
-                // One DFT bin by a rotating phasor (a few hundred bins of a few hundred points:
-                // no FFT needed, and no table of cosines either).
-                let angle = -2 * Double.pi * Double(k) / Double(nfft)
-                let (stepCos, stepSin) = (cos(angle), sin(angle))
-                var (c, s) = (1.0, 0.0)
-                var re = 0.0, im = 0.0
-                for i in 0..<segment {
-                    re += windowed[i] * c
-                    im += windowed[i] * s
-                    (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
-                }
-                var value = (re * re + im * im) / (fs * windowPower)
+                var value = (re[k] * re[k] + im[k] * im[k]) / (fs * windowPower)
                 if k != 0 && !(nfft % 2 == 0 && k == nfft / 2) { value *= 2 }
                 density[k] += value
             }

@@ -140,17 +140,48 @@ public enum RRArtifacts {
     /// α × the quartile deviation of |x| over the window centred on each element (fewer at the
     /// ends), quartiles by linear interpolation (NumPy's and pandas' default).
     static func threshold(_ x: [Double]) -> [Double] {
-        let absolute = x.map(abs)
-        let half = thresholdWindow / 2
-        return absolute.indices.map { i in
-            let window = absolute[max(0, i - half)...min(absolute.count - 1, i + half)].sorted()
-            return alpha * (quantile(window, 0.75) - quantile(window, 0.25)) / 2
+        var result = [Double](repeating: 0, count: x.count)
+        forEachCentredWindow(x.map(abs), width: thresholdWindow) { i, sorted in
+            result[i] = alpha * (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / 2
         }
+        return result
     }
 
     static func rollingMedian(_ x: [Double], window: Int) -> [Double] {
-        let half = window / 2
-        return x.indices.map { i in quantile(x[max(0, i - half)...min(x.count - 1, i + half)].sorted(), 0.5) }
+        var result = [Double](repeating: 0, count: x.count)
+        forEachCentredWindow(x, width: window) { i, sorted in result[i] = quantile(sorted, 0.5) }
+        return result
+    }
+
+    /// Calls `body` with each index and the sorted values of the window of `width` centred on it
+    /// (truncated at the ends, as pandas' `rolling(center=True, min_periods=1)`), keeping one
+    /// sorted buffer that slides: an insertion and a removal per step, no sort, no allocation.
+    static func forEachCentredWindow(_ x: [Double], width: Int, _ body: (Int, [Double]) -> Void) {
+        let half = width / 2
+        var sorted: [Double] = []
+        sorted.reserveCapacity(width + 1)
+        func insert(_ value: Double) {
+            var low = 0, high = sorted.count
+            while low < high {
+                let mid = (low + high) / 2
+                if sorted[mid] < value { low = mid + 1 } else { high = mid }
+            }
+            sorted.insert(value, at: low)
+        }
+        func remove(_ value: Double) {
+            var low = 0, high = sorted.count
+            while low < high {
+                let mid = (low + high) / 2
+                if sorted[mid] < value { low = mid + 1 } else { high = mid }
+            }
+            if low < sorted.count { sorted.remove(at: low) }
+        }
+        for j in 0..<min(half, x.count) { insert(x[j]) }
+        for i in x.indices {
+            if i + half < x.count { insert(x[i + half]) }
+            if i - half - 1 >= 0 { remove(x[i - half - 1]) }
+            body(i, sorted)
+        }
     }
 
     /// The `q` quantile of sorted values, linear between order statistics.

@@ -80,22 +80,22 @@ import Testing
 
     // MARK: Filter
 
-    /// Event packets only (bit 4 of type_mask), and events 0x0E, 0x0F (word 0) and 0x3E
-    /// (bit 30 of word 1).
+    /// Command and event packets (bits 1 and 4 of type_mask), and events 0x0E, 0x0F (word 0)
+    /// and 0x3E (bit 30 of word 1).
     @Test func leScanningFilterBits() {
         let filter = BlueZHCIFilter.leScanning
-        #expect(filter.typeMask == 0x0000_0010)
-        #expect(filter.allows(.event) && !filter.allows(.aclData) && !filter.allows(.command))
+        #expect(filter.typeMask == 0x0000_0012)
+        #expect(filter.allows(.event) && filter.allows(.command) && !filter.allows(.aclData))
         #expect(filter.allows(event: 0x3E) && filter.allows(event: 0x0E) && filter.allows(event: 0x0F))
         #expect(!filter.allows(event: 0x05) && !filter.allows(event: 0x3F))
         #expect(filter.opcode == 0)
 
         let c = filter.cValue
         #expect(MemoryLayout<hci_filter>.size == 16)
-        #expect(c.type_mask == 0x10)
+        #expect(c.type_mask == 0x12)
         #expect(c.event_mask.0 == 0x0000_C000)
         #expect(c.event_mask.1 == 0x4000_0000)
-        #expect(Self.bytes(of: c)[0..<14] == [0x10, 0, 0, 0, 0x00, 0xC0, 0, 0, 0, 0, 0, 0x40, 0, 0])
+        #expect(Self.bytes(of: c)[0..<14] == [0x12, 0, 0, 0, 0x00, 0xC0, 0, 0, 0, 0, 0, 0x40, 0, 0])
         #expect(BlueZHCIFilter(c) == filter)
     }
 
@@ -104,6 +104,7 @@ import Testing
         var reference = hci_filter()
         hci_filter_clear(&reference)
         hci_filter_set_ptype(HCI_EVENT_PKT, &reference)
+        hci_filter_set_ptype(HCI_COMMAND_PKT, &reference)
         hci_filter_set_event(EVT_LE_META_EVENT, &reference)
         hci_filter_set_event(EVT_CMD_COMPLETE, &reference)
         hci_filter_set_event(EVT_CMD_STATUS, &reference)

@@ -39,6 +39,9 @@ public final class CentralHost {
     /// Kernel-managed mode: bearers whose link the kernel is still creating, and since when.
     var pendingBearers: [BDAddress: (bearer: any ATTBearer, since: Double)] = [:]
     var nextBearerHandle = ConnectionHandle(0)
+    /// Kernel-managed mode: the kernel's last LE Set (Extended) Scan Enable since the host's own
+    /// scan last started, and when (see ``observeKernelCommand(_:at:)``).
+    var kernelScan: (enabled: Bool, at: Double)?
     var bearerBuffer = [UInt8](repeating: 0, count: 1024)
     var reassembler = L2CAPReassembler()
     var devices: [BDAddress: SeenDevice] = [:]
@@ -219,6 +222,7 @@ public final class CentralHost {
             }
         }
         if initiating == nil { connectNext(at: now) }
+        if isKernelManaged { resumeScanning(at: now) }
         if now - lastWaitCheck >= 1 { updateWaitList(at: now) }
     }
 
@@ -276,6 +280,7 @@ extension CentralHost {
         switch type {
         case .event: handleEvent(event, in: packet)
         case .aclData: handleACL(packet)
+        case .command where isKernelManaged: observeKernelCommand(packet, at: clock())
         default: statistics.unexpectedPackets += 1
         }
     }

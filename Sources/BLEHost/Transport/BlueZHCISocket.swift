@@ -54,6 +54,10 @@ public final class BlueZHCISocket: HCITransport, Sendable {
     /// The transport spec this was opened with: "hci-socket:N" or "bluez:hciN".
     public var target: String { stream.target }
 
+    /// The receive buffer asked for (the kernel doubles it): some 15 s of a few hundred
+    /// packets a second waiting for the host loop (`BlueZSystemCall.enlargeReceiveBuffer`).
+    static let receiveBufferSize: Int32 = 1 << 20
+
     /// The longest packet the kernel could deliver: the type byte and an ACL packet of the
     /// largest length its header can declare.
     public static let maximumPacketSize = 1 + HCIPacketType.aclData.maximumPacketSize
@@ -90,6 +94,7 @@ public final class BlueZHCISocket: HCITransport, Sendable {
                                                        target: target, adapter: index)
         do throws(TransportError) {
             try bind(descriptor, device: index, channel: .user, target: target)
+            BlueZSystemCall.enlargeReceiveBuffer(descriptor, to: receiveBufferSize)
             return try BlueZHCISocket(descriptor: descriptor, adapter: index, channel: .user, target: target)
         } catch {
             _ = Glibc.close(descriptor)
@@ -114,6 +119,7 @@ public final class BlueZHCISocket: HCITransport, Sendable {
                 throw BlueZSystemCall.failure("ioctl(HCIGETDEVINFO)", target, adapter: index, step: .send(.raw), errno: ENETDOWN)
             }
             try applyFilter(filter, to: descriptor, target: target)
+            BlueZSystemCall.enlargeReceiveBuffer(descriptor, to: receiveBufferSize)
             return try BlueZHCISocket(descriptor: descriptor, adapter: index, channel: .raw, target: target)
         } catch {
             _ = Glibc.close(descriptor)

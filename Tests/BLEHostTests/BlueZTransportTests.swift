@@ -277,7 +277,7 @@ import Testing
     }
 
     /// A packet longer than the reader's buffer is handed out over several reads; a packet
-    /// that fits is returned whole, and reads never merge two packets.
+    /// that fits is returned whole (a buffer with no room for a second HCI frame gets one).
     @Test func readsKeepWhatDoesNotFit() throws {
         let (transport, peer) = try Self.hciPair()
         defer { transport.close(); close(peer) }
@@ -299,6 +299,28 @@ import Testing
         let count = try large.withUnsafeMutableBytes { try transport.read(into: $0, timeout: .seconds(1)) }
         #expect(Array(large[0..<count]) == complete)
         #expect(try large.withUnsafeMutableBytes { try transport.read(into: $0, timeout: .milliseconds(20)) } == 0)
+    }
+
+    /// Packets already queued come out of one read, in order, as an H4 stream (one packet per
+    /// read starved the host loop under load, issue 10); the end of the stream after them is
+    /// not lost but reported by the next read.
+    @Test func readsTakeWhatIsQueuedAtOnce() throws {
+        let (transport, peer) = try Self.hciPair()
+        defer { transport.close() }
+        let packets: [[UInt8]] = (0..<5).map { index in
+            [0x02, 0x40 + UInt8(index), 0x00, 0x05, 0x00, 0x01, 0x00, 0x04, 0x00, 0x1B]
+        }
+        for packet in packets { #expect(send(peer, packet, packet.count, 0) == packet.count) }
+        close(peer)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        let count = try buffer.withUnsafeMutableBytes { try transport.read(into: $0, timeout: .seconds(1)) }
+        #expect(Array(buffer[0..<count]) == packets.flatMap { $0 })
+        #expect {
+            try buffer.withUnsafeMutableBytes { try transport.read(into: $0, timeout: .seconds(1)) }
+        } throws: { error in
+            if case .closed = error as? TransportError { return true }
+            return false
+        }
     }
 
     /// The packets read through the H4 framer like any other transport's bytes.

@@ -34,10 +34,11 @@ port=9100
 mkdir -p "$work" "$out"
 say() { printf 'guest: %s %s\n' "$(date -u +%T)" "$*" | tee -a "$out/guest.log" >&2; }
 
-# Waits up to $2 seconds for the command $1 to succeed.
+# Waits up to $2 seconds (of the wall clock: under emulation on a loaded machine a pass of the
+# loop takes seconds) for the command $1 to succeed.
 wait_for() {
-    local i
-    for ((i = 0; i < $2; i++)); do eval "$1" && return 0; sleep 1; done
+    local end=$((SECONDS + $2))
+    while ((SECONDS < end)); do eval "$1" && return 0; sleep 1; done
     return 1
 }
 
@@ -57,8 +58,13 @@ modprobe bluetooth && modprobe hci_vhci || { say "no Bluetooth modules in this k
 cd "$work"
 case "$link" in
 host)
-    # qemu's user network: the host is 10.0.2.2 (virtme-ng configures eth0 with DHCP).
-    wait_for "ip -4 addr show | grep -q 'inet 10\\.0\\.2\\.'" 60 || say "no user network address"
+    # qemu's user network, where the host is 10.0.2.2. Without udev here nothing loads the
+    # network driver (virtme-ng's DHCP found no eth0, /tmp/bf-vm2): load it and give eth0
+    # slirp's default guest address.
+    modprobe virtio_net
+    wait_for '[ -e /sys/class/net/eth0 ]' 30 || say "no eth0"
+    ip addr add 10.0.2.15/24 dev eth0 2>/dev/null
+    ip link set eth0 up
     "$python" "$(dirname "$0")/vhci_relay.py" 10.0.2.2 "$host_port" >"$work/controllers.log" 2>&1 &
     relay=$!
     ;;
@@ -113,7 +119,7 @@ log_count() { grep -c "$2" "$work/$1-gateway.log" 2>/dev/null || true; }
 inject_faults() {
     local name="$1" connected
     [[ -n "${relay:-}" ]] || { say "$name: no faults on the $link link"; return; }
-    wait_for "[ \$(log_count $name 'subscribed to') -ge 4 ]" 60 || say "$name: not every device subscribed"
+    wait_for "[ \$(log_count $name 'subscribed to') -ge 4 ]" 45 || say "$name: not every device subscribed"
     sleep 5
     connected=$(log_count "$name" "connected to")
     kill -USR1 "$relay"

@@ -24,6 +24,7 @@ emulation importing Bumble takes minutes on a loaded machine.
 writing the vendor packet 0xFF 0x00 first creates a primary adapter at once (without it the
 kernel waits a second) and is answered with 0xFF 0x00 and the new index (u16).
 """
+import errno
 import os
 import select
 import signal
@@ -84,6 +85,17 @@ def open_vhci():
     os.write(vhci, bytes([0xFF, 0x00]))
     created = os.read(vhci, 4)
     return vhci, int.from_bytes(created[2:4], "little")
+
+
+def to_host(vhci, packet):
+    """Writes one packet to the kernel. While the adapter is down the kernel refuses what the
+    controller sends (ENXIO, hci_recv_frame in hci_core.c): after the HCI user channel closes,
+    the controller goes on reporting what it was doing. Dropped, as a powered-off adapter would."""
+    try:
+        os.write(vhci, packet)
+    except OSError as error:
+        if error.errno != errno.ENXIO:
+            raise
 
 
 def say(text):
@@ -154,7 +166,7 @@ def main():
             if dropped:
                 handle, disconnect, timed_out = dropped
                 controller.sendall(disconnect)
-                os.write(vhci, timed_out)
+                to_host(vhci, timed_out)
                 say(f"link lost: handle 0x{handle:04x}")
             else:
                 say("link lost: no link to drop")
@@ -187,7 +199,7 @@ def main():
             pending += data
             for packet in packets(pending):
                 if vhci is not None and links.from_controller(packet):
-                    os.write(vhci, packet)
+                    to_host(vhci, packet)
 
 
 if __name__ == "__main__":

@@ -246,13 +246,22 @@ import Testing
         #expect(Set(storedSeries.keys) == Set(replayedSeries.keys), "\(mode)")
         // btmon records from before the gateway starts to after it stops (advertisements the
         // kernel's own scans hear, notifications in flight at the end), and what reached the
-        // kernel but not the gateway when a link or the adapter went: each stored series is at
-        // most one unbroken run of the capture's per fault, plus one.
+        // kernel but not the gateway when a link or the adapter went. The stores order samples
+        // by their clock fits (each link fits its device's clock anew, and the gateway's fit
+        // runs on arrival times, not btmon's), so compare as multisets: every stored value is
+        // one btmon saw, and the gateway stored nearly all of them (the faults cost about 2 s of
+        // 150; /tmp/bf-vm3, kernel-managed mode: 97 % of each insole series).
         for key in storedSeries.keys.sorted() {
             let stored = storedSeries[key] ?? [], captured = replayedSeries[key] ?? []
-            let runs = Self.runs(stored, in: captured)
-            #expect(runs != nil && runs! <= 1 + faultCount,
-                    "\(mode) \(key): \(stored.count) stored are \(runs.map { "\($0) runs" } ?? "not runs") of the \(captured.count) in btmon's capture")
+            var unseen: [Double: Int] = [:]
+            for value in captured { unseen[value, default: 0] += 1 }
+            var extra = 0
+            for value in stored {
+                if let left = unseen[value], left > 0 { unseen[value] = left - 1 } else { extra += 1 }
+            }
+            #expect(extra == 0, "\(mode) \(key): \(extra) of \(stored.count) stored values are not in btmon's capture")
+            #expect(Double(stored.count) >= 0.9 * Double(captured.count),
+                    "\(mode) \(key): \(stored.count) stored of the \(captured.count) in btmon's capture")
         }
     }
 
@@ -367,7 +376,7 @@ import Testing
         // The lost link: the gateway saw it time out and connected that device again before
         // the adapter went (three connections in all, the third after the adapter came back).
         // (In the kernel-managed mode the removed adapter's links end as timeouts too.)
-        let timedOut = log.filter { $0.time < removed && $0.message.contains("disconnected") && $0.message.contains("(0x08)") }
+        let timedOut = log.filter { $0.time < removed && $0.message.contains("disconnected: Connection Timeout") }
             .map(\.message)
         #expect(timedOut.count == 1, "\(mode): \(timedOut)")
         if let line = timedOut.first, let address = line.split(separator: " ").first {

@@ -62,7 +62,7 @@ host)
     # network driver (virtme-ng's DHCP found no eth0, /tmp/bf-vm2): load it and give eth0
     # slirp's default guest address.
     modprobe virtio_net
-    wait_for '[ -e /sys/class/net/eth0 ]' 30 || say "no eth0"
+    wait_for '[ -e /sys/class/net/eth0 ]' 180 || say "no eth0"
     ip addr add 10.0.2.15/24 dev eth0 2>/dev/null
     ip link set eth0 up
     "$python" "$(dirname "$0")/vhci_relay.py" 10.0.2.2 "$host_port" >"$work/controllers.log" 2>&1 &
@@ -119,7 +119,10 @@ log_count() { grep -c "$2" "$work/$1-gateway.log" 2>/dev/null || true; }
 inject_faults() {
     local name="$1" connected
     [[ -n "${relay:-}" ]] || { say "$name: no faults on the $link link"; return; }
-    wait_for "[ \$(log_count $name 'subscribed to') -ge 4 ]" 45 || say "$name: not every device subscribed"
+    # The timeline runs from the gateway's own start (--duration does too): under emulation on a
+    # loaded machine the debug binary took 53 s to get there (/tmp/bf-vm5).
+    wait_for "grep -q 'gateway on' '$work/$name-gateway.log'" 240 || say "$name: the gateway did not start"
+    wait_for "[ \$(log_count $name 'subscribed to') -ge 4 ]" $((duration * 2 / 5)) || say "$name: not every device subscribed"
     sleep 5
     connected=$(log_count "$name" "connected to")
     kill -USR1 "$relay"

@@ -152,7 +152,17 @@ def main():
     faults = Faults()
     signal.signal(signal.SIGUSR1, faults.link_lost)
     signal.signal(signal.SIGUSR2, faults.adapter_removed)
-    controller = socket.create_connection((host, port))
+    # Retried for a minute: the guest's network may still be coming up.
+    for attempt in range(60):
+        try:
+            controller = socket.create_connection((host, port), timeout=5)
+            break
+        except OSError as error:
+            if attempt == 59:
+                raise
+            say(f"cannot connect to {host}:{port} yet: {error}")
+            time.sleep(1)
+    controller.settimeout(None)
     controller.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     vhci, index = open_vhci()
     say(f"hci{index} <-> {host}:{port}")

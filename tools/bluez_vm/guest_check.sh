@@ -62,9 +62,11 @@ host)
     # network driver (virtme-ng's DHCP found no eth0, /tmp/bf-vm2): load it and give eth0
     # slirp's default guest address.
     modprobe virtio_net
-    wait_for '[ -e /sys/class/net/eth0 ]' 180 || say "no eth0"
-    ip addr add 10.0.2.15/24 dev eth0 2>/dev/null
-    ip link set eth0 up
+    wait_for '[ -n "$(ls /sys/class/net | grep -v "^lo$")" ]' 180 || say "no network interface: $(ls /sys/class/net) $(lsmod | grep -c virtio)"
+    nic="$(ls /sys/class/net | grep -v '^lo$' | head -n 1)"
+    ip addr add 10.0.2.15/24 dev "$nic" 2>/dev/null
+    ip link set "$nic" up
+    say "network: $nic $(ip -4 -o addr show dev "$nic" 2>&1 | awk '{print $4}' | tr '\n' ' ')"
     "$python" "$(dirname "$0")/vhci_relay.py" 10.0.2.2 "$host_port" >"$work/controllers.log" 2>&1 &
     relay=$!
     ;;
@@ -125,13 +127,15 @@ inject_faults() {
     wait_for "[ \$(log_count $name 'subscribed to') -ge 4 ]" $((duration * 2 / 5)) || say "$name: not every device subscribed"
     sleep 5
     connected=$(log_count "$name" "connected to")
-    kill -USR1 "$relay"
+    # Each fault's time is taken before the signal: the gateway may log its effects before a
+    # `date` after it has run.
     echo "link-lost $(date +%s.%N)" >>"$work/$name-faults.txt"
+    kill -USR1 "$relay"
     say "$name: link lost"
     wait_for "[ \$(log_count $name 'connected to') -gt $connected ]" 30 || say "$name: the lost link was not reconnected"
     sleep 8
-    kill -USR2 "$relay"
     echo "adapter-removed $(date +%s.%N)" >>"$work/$name-faults.txt"
+    kill -USR2 "$relay"
     say "$name: adapter removed"
     wait_for '[ ! -e /sys/class/bluetooth/hci0 ]' 20 || say "$name: hci0 did not go away"
     wait_for '[ -e /sys/class/bluetooth/hci0 ]' 60 || { say "$name: hci0 did not come back"; return; }

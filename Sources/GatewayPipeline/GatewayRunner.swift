@@ -25,6 +25,8 @@ public final class GatewayRunner {
     public var initialBackoff = 1.0
     public var maximumBackoff = 30.0
     var shouldStop: (() -> Bool)?
+    /// Why the last controller session ended, when it failed (logged with the loss).
+    var sessionError: (any Error)?
 
     var stopped: Bool { stop.isRequested || shouldStop?() == true }
 
@@ -86,10 +88,16 @@ public final class GatewayRunner {
             }
             if try runHost(on: controller, until: endTime) { backoff = initialBackoff }
             controller.transport.close()
-            if let endTime, clock() >= endTime { return }
-            guard controller.reopens, !stopped else { return }
+            // One line per loss, with its cause (an adapter pulled: the socket's error).
+            let cause = sessionError.map { ": \($0)" } ?? ""
+            sessionError = nil
+            let ended = endTime.map { clock() >= $0 } ?? false
+            guard controller.reopens, !stopped, !ended else {
+                if !cause.isEmpty { logger.error("controller\(cause)") }
+                return
+            }
             transportLosses += 1
-            logger.warning("controller transport lost; reopening in \(Self.seconds(backoff))")
+            logger.warning("controller transport lost\(cause); reopening in \(Self.seconds(backoff))")
             if !stop.wait(seconds: backoff) { return }
             backoff = min(backoff * 2, maximumBackoff)
         }
@@ -131,7 +139,7 @@ public final class GatewayRunner {
             }
             stayedUp = true
         } catch {
-            logger.error("controller: \(error)")
+            sessionError = error
         }
         if let storeError { throw storeError }
         return stayedUp

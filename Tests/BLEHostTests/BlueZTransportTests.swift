@@ -80,22 +80,22 @@ import Testing
 
     // MARK: Filter
 
-    /// Event packets only (bit 4 of type_mask), and events 0x0E, 0x0F (word 0) and 0x3E
-    /// (bit 30 of word 1).
+    /// Command and event packets (bits 1 and 4 of type_mask), and events 0x0E, 0x0F (word 0)
+    /// and 0x3E (bit 30 of word 1).
     @Test func leScanningFilterBits() {
         let filter = BlueZHCIFilter.leScanning
-        #expect(filter.typeMask == 0x0000_0010)
-        #expect(filter.allows(.event) && !filter.allows(.aclData) && !filter.allows(.command))
+        #expect(filter.typeMask == 0x0000_0012)
+        #expect(filter.allows(.event) && filter.allows(.command) && !filter.allows(.aclData))
         #expect(filter.allows(event: 0x3E) && filter.allows(event: 0x0E) && filter.allows(event: 0x0F))
         #expect(!filter.allows(event: 0x05) && !filter.allows(event: 0x3F))
         #expect(filter.opcode == 0)
 
         let c = filter.cValue
         #expect(MemoryLayout<hci_filter>.size == 16)
-        #expect(c.type_mask == 0x10)
+        #expect(c.type_mask == 0x12)
         #expect(c.event_mask.0 == 0x0000_C000)
         #expect(c.event_mask.1 == 0x4000_0000)
-        #expect(Self.bytes(of: c)[0..<14] == [0x10, 0, 0, 0, 0x00, 0xC0, 0, 0, 0, 0, 0, 0x40, 0, 0])
+        #expect(Self.bytes(of: c)[0..<14] == [0x12, 0, 0, 0, 0x00, 0xC0, 0, 0, 0, 0, 0, 0x40, 0, 0])
         #expect(BlueZHCIFilter(c) == filter)
     }
 
@@ -104,6 +104,7 @@ import Testing
         var reference = hci_filter()
         hci_filter_clear(&reference)
         hci_filter_set_ptype(HCI_EVENT_PKT, &reference)
+        hci_filter_set_ptype(HCI_COMMAND_PKT, &reference)
         hci_filter_set_event(EVT_LE_META_EVENT, &reference)
         hci_filter_set_event(EVT_CMD_COMPLETE, &reference)
         hci_filter_set_event(EVT_CMD_STATUS, &reference)
@@ -276,7 +277,7 @@ import Testing
     }
 
     /// A packet longer than the reader's buffer is handed out over several reads; a packet
-    /// that fits is returned whole, and reads never merge two packets.
+    /// that fits is returned whole (a buffer with no room for a second HCI frame gets one).
     @Test func readsKeepWhatDoesNotFit() throws {
         let (transport, peer) = try Self.hciPair()
         defer { transport.close(); close(peer) }
@@ -298,6 +299,28 @@ import Testing
         let count = try large.withUnsafeMutableBytes { try transport.read(into: $0, timeout: .seconds(1)) }
         #expect(Array(large[0..<count]) == complete)
         #expect(try large.withUnsafeMutableBytes { try transport.read(into: $0, timeout: .milliseconds(20)) } == 0)
+    }
+
+    /// Packets already queued come out of one read, in order, as an H4 stream (one packet per
+    /// read starved the host loop under load, issue 10); the end of the stream after them is
+    /// not lost but reported by the next read.
+    @Test func readsTakeWhatIsQueuedAtOnce() throws {
+        let (transport, peer) = try Self.hciPair()
+        defer { transport.close() }
+        let packets: [[UInt8]] = (0..<5).map { index in
+            [0x02, 0x40 + UInt8(index), 0x00, 0x05, 0x00, 0x01, 0x00, 0x04, 0x00, 0x1B]
+        }
+        for packet in packets { #expect(send(peer, packet, packet.count, 0) == packet.count) }
+        close(peer)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        let count = try buffer.withUnsafeMutableBytes { try transport.read(into: $0, timeout: .seconds(1)) }
+        #expect(Array(buffer[0..<count]) == packets.flatMap { $0 })
+        #expect {
+            try buffer.withUnsafeMutableBytes { try transport.read(into: $0, timeout: .seconds(1)) }
+        } throws: { error in
+            if case .closed = error as? TransportError { return true }
+            return false
+        }
     }
 
     /// The packets read through the H4 framer like any other transport's bytes.

@@ -15,14 +15,61 @@ extension CentralHost {
     /// the host's links come from its bearers (``connectThroughBearer(_:_:at:)``) and end
     /// when a bearer closes. Taken as the host's own, they set every link up twice: two
     /// GATT clients, two Exchange MTU requests per link (btmon, 2026-12-02).
+    ///
+    /// So do Command Complete and Command Status once the host has started (its start-up
+    /// commands take their answers in `execute`): after that the host sends nothing on a
+    /// kernel-managed adapter until it stops, and what the socket sees answers the kernel's or
+    /// bluetoothd's commands: the kernel's LE Create Connection Cancel, refused with Command
+    /// Disallowed, was logged as a failure of the gateway's (btmon, 2026-12-02).
     static func belongsToKernel(_ event: HCIEvent) -> Bool {
         switch event {
         case .leConnectionComplete, .leEnhancedConnectionComplete, .disconnectionComplete,
-             .leRemoteConnectionParameterRequest, .leConnectionUpdateComplete:
+             .leRemoteConnectionParameterRequest, .leConnectionUpdateComplete, .commandComplete, .commandStatus:
             true
         default:
             false
         }
+    }
+
+    // MARK: The kernel's scanning
+
+    /// A command the kernel (or bluetoothd) sent to the controller: the raw socket's filter
+    /// passes commands (``BlueZHCIFilter/leScanning``), and the kernel copies every command it
+    /// sends to raw sockets (`hci_send_frame` -> `hci_send_to_sock`, hci_core.c).
+    ///
+    /// The kernel scans around its own connections: for each pending ATT socket it stops
+    /// scanning, adds the peer to the accept list, scans passively with it, stops again for
+    /// LE Extended Create Connection, and when no connection is pending any more it leaves
+    /// scanning off (`hci_update_passive_scan_sync`, hci_sync.c; btmon, 2026-12-02: after the
+    /// fourth link no scan at all for the remaining 56 s, so no advertisement reached the
+    /// gateway). The host lets the kernel have the scanner while it connects and starts its own
+    /// scan again once the kernel has left it off (``resumeScanning(at:)``), with the scan
+    /// commands the kernel itself uses: a controller refuses a legacy scan command after an
+    /// extended one (Command Disallowed, Vol 4, Part E, §3.1.1).
+    func observeKernelCommand(_ packet: RawSpan, at now: Double) {
+        let enable: Bool
+        switch try? HCICommand(parsing: packet) {
+        case .leSetExtendedScanEnable(let command)?:
+            usesExtendedCommands = true
+            enable = command.enable
+        case .leSetScanEnable(let on, _)?:
+            usesExtendedCommands = false
+            enable = on
+        default:
+            return
+        }
+        kernelScan = (enable, now)
+        scanningEnabled = false
+    }
+
+    /// Starts the host's scan again when the kernel stopped scanning at least a second ago
+    /// and no connection of the host's is pending (the kernel would scan for it itself).
+    func resumeScanning(at now: Double) {
+        guard let scan = kernelScan, !scan.enabled, now - scan.at >= 1, pendingBearers.isEmpty else { return }
+        kernelScan = nil
+        link.send(command: (usesExtendedCommands ? HCICommand.leSetExtendedScanParameters(extendedScanParameters)
+                                                 : .leSetScanParameters(scanParameters)).encoded)
+        setScanning(true)
     }
 
     /// Sends an ATT PDU on a link, over its bearer or as ACL.
@@ -56,10 +103,27 @@ extension CentralHost {
         pollPendingBearers(at: clock())
     }
 
-    /// Bearers whose link came up become links; failed ones, and ones still pending after
-    /// `connectTimeout`, are closed (which cancels the kernel's attempt) and backed off.
-    /// The kernel creates links in the background, so several attempts are under way at
-    /// once and the loop goes on reading meanwhile (a blocking connect took ~4 s per device).
+    /// How long a kernel-managed attempt may stay pending before the host gives it up: longer
+    /// than the kernel's own limit, so that the kernel ends its attempts itself.
+    ///
+    /// The kernel connects an L2CAP socket by adding the peer to its pending connections and
+    /// scanning passively with the accept list (`hci_connect_le_scan`, net/bluetooth/hci_conn.c);
+    /// it creates one LE connection at a time, each when the peer next advertises, and fails an
+    /// attempt itself after the socket's send timeout (`L2CAP_CONN_TIMEOUT`, 40 s, which the
+    /// socket reports as `ETIMEDOUT`). Attempts under way at once therefore wait their turn:
+    /// under emulation each link took 1.5 to 2 s (btmon, 2026-12-02), so the fourth of four
+    /// outlasted the 5 s `connectTimeout`. Closing a socket while the kernel is between its LE
+    /// Extended Create Connection and the Connection Complete makes it cancel (LE Create
+    /// Connection Cancel, which the controller then refused with Command Disallowed); on Debian's
+    /// 6.1 kernel that once left the kernel neither scanning nor connecting for the rest of the
+    /// run (/tmp/gaitway-bluez-vm-19716: no further LE command in 50 s). So the host does not
+    /// cancel the kernel's attempts; this is only a backstop for a socket that never reports.
+    static let kernelConnectTimeout = 45.0
+
+    /// Bearers whose link came up become links; failed ones (the kernel's reason) and ones still
+    /// pending after ``kernelConnectTimeout`` are closed and backed off. The kernel creates links
+    /// in the background, so several attempts are under way at once and the loop goes on
+    /// reading meanwhile (a blocking connect took ~4 s per device).
     func pollPendingBearers(at now: Double) {
         for (address, pending) in pendingBearers.sorted(by: { $0.key < $1.key }) {
             let established: Bool
@@ -80,7 +144,7 @@ extension CentralHost {
                 bearers[nextBearerHandle] = pending.bearer
                 connectionComplete(status: 0, handle: nextBearerHandle, role: 0x00, address: address,
                                    addressType: devices[address]?.addressType ?? 0, at: now)
-            } else if now - pending.since > configuration.connectTimeout {
+            } else if now - pending.since > max(configuration.connectTimeout, Self.kernelConnectTimeout) {
                 pendingBearers[address] = nil
                 pending.bearer.close()
                 connectFailed(address, status: HCIStatusCode.connectionFailedToBeEstablished, at: now)

@@ -181,7 +181,8 @@ extension CentralHost {
     func connectionComplete(status: UInt8, handle: ConnectionHandle, role: UInt8, address: BDAddress, addressType: UInt8,
                             at now: Double) {
         if initiating?.address == address || status != 0 { initiating = nil }
-        setScanning(true)
+        // A kernel-managed adapter's scanner is the kernel's while it connects (resumeScanning).
+        if !isKernelManaged { setScanning(true) }
         guard status == 0 else {
             if queue.refused(status: status, links: links.count, at: now) {
                 statistics.refusedForRoom += 1

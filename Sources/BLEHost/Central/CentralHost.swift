@@ -39,6 +39,9 @@ public final class CentralHost {
     /// Kernel-managed mode: bearers whose link the kernel is still creating, and since when.
     var pendingBearers: [BDAddress: (bearer: any ATTBearer, since: Double)] = [:]
     var nextBearerHandle = ConnectionHandle(0)
+    /// Kernel-managed mode: the kernel's last LE Set (Extended) Scan Enable since the host's own
+    /// scan last started, and when (see ``observeKernelCommand(_:at:)``).
+    var kernelScan: (enabled: Bool, at: Double)?
     var bearerBuffer = [UInt8](repeating: 0, count: 1024)
     var reassembler = L2CAPReassembler()
     var devices: [BDAddress: SeenDevice] = [:]
@@ -61,6 +64,8 @@ public final class CentralHost {
     static let leEventMask: UInt64 = 1 << 0 | 1 << 1 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 11 | 1 << 12
     /// LE Features bit 12: LE Extended Advertising (Vol 6, Part B, §4.6).
     static let extendedAdvertisingFeature: UInt64 = 1 << 12
+    /// LE Features bit 5: LE Data Packet Length Extension (Vol 6, Part B, §4.6).
+    static let dataPacketLengthExtensionFeature: UInt64 = 1 << 5
 
     struct SeenDevice {
         var addressType: UInt8
@@ -142,7 +147,27 @@ public final class CentralHost {
         let features = try decode(LELocalSupportedFeatures.self, try execute(.leReadLocalSupportedFeatures),
                                   .leReadLocalSupportedFeatures)
         usesExtendedCommands = features.leFeatures & Self.extendedAdvertisingFeature != 0
+        if !isKernelManaged && features.leFeatures & Self.dataPacketLengthExtensionFeature != 0 {
+            suggestLongDataPackets()
+        }
         try startScanning()
+    }
+
+    /// LE Write Suggested Default Data Length (Vol 4, Part E, §7.8.35): new links carry up to
+    /// 251 octets per LL packet (2120 µs on the 1M PHY, Vol 6, Part B, §4.5.10), as the kernel
+    /// asks on the adapters it manages. Without it a controller keeps the 27 octets of Bluetooth
+    /// 4.0 and every insole notification (116 bytes) crossed HCI as five ACL fragments: in the
+    /// VM check the user channel then had five times the kernel-managed mode's packets to read,
+    /// more than the debug build under emulation kept up with (ATT responses queued past the
+    /// 30 s ATT timeout, /tmp/bf-vm5: 2,500 ACL packets per 10 s). Best effort: a controller
+    /// that refuses it keeps its default.
+    func suggestLongDataPackets() {
+        // Opcode 0x2024, 4 parameter bytes: Suggested_Max_TX_Octets 251, Suggested_Max_TX_Time 2120.
+        let command: [UInt8] = [0x24, 0x20, 0x04, 0xFB, 0x00, 0x48, 0x08]
+        _ = try? link.execute(command, opcode: HCIOpcode(ogf: 0x08, ocf: 0x0024),
+                              timeout: .milliseconds(Int64(commandTimeout * 1000))) { type, packet, event in
+            dispatch(type, packet, event)
+        }
     }
 
     func setUpBuffers() throws(HCIHostError) {
@@ -219,6 +244,7 @@ public final class CentralHost {
             }
         }
         if initiating == nil { connectNext(at: now) }
+        if isKernelManaged { resumeScanning(at: now) }
         if now - lastWaitCheck >= 1 { updateWaitList(at: now) }
     }
 
@@ -276,6 +302,7 @@ extension CentralHost {
         switch type {
         case .event: handleEvent(event, in: packet)
         case .aclData: handleACL(packet)
+        case .command where isKernelManaged: observeKernelCommand(packet, at: clock())
         default: statistics.unexpectedPackets += 1
         }
     }

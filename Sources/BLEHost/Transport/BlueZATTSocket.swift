@@ -84,7 +84,9 @@ public final class BlueZATTSocket: Sendable {
     /// connection at a time, `hci_conn.c`).
     ///
     /// The socket is bound to the ATT CID on adapter hci`adapter`'s address (nil: any adapter,
-    /// `BDADDR_ANY`) as an LE public address, then connected without blocking. It stays
+    /// `BDADDR_ANY`) as an LE public address, then connected without blocking. (When the kernel
+    /// finds no route from that address, as with a static address set on an LE-only adapter,
+    /// and hci`adapter` is the first adapter up, it binds to `BDADDR_ANY` instead.) It stays
     /// non-blocking: ``receive(into:timeout:)`` waits with `poll` either way, and a send
     /// that finds no room waits for it.
     ///
@@ -96,20 +98,45 @@ public final class BlueZATTSocket: Sendable {
     public static func startConnecting(to peer: BDAddress, addressType: BlueZAddress.LEAddressType, adapter: UInt16? = nil,
                                        security: SecurityLevel? = nil) throws(TransportError) -> BlueZATTSocket {
         let target = (adapter.map { TransportSpec.bluez(index: $0).description } ?? "bluez") + "/att/\(peer)/\(addressType)"
-        let type = Int32(SOCK_SEQPACKET.rawValue | SOCK_NONBLOCK.rawValue)
-        let descriptor = try BlueZSystemCall.openSocket(type: type, protocol: BTPROTO_L2CAP, target: target, adapter: adapter)
-        var keep = false
-        defer { if !keep { _ = Glibc.close(descriptor) } }
-
         var local: BDAddress? = nil
         if let adapter {
             let info = try BlueZHCISocket.deviceInfo(adapter, target: target)
             local = BlueZAddress.address(info.bdaddr)
         }
+        do throws(TransportError) {
+            let descriptor = try connectSocket(from: local, to: peer, addressType: addressType, adapter: adapter,
+                                               security: security, target: target)
+            return BlueZATTSocket(descriptor: descriptor, peer: peer, addressType: addressType, adapter: adapter, target: target)
+        } catch .system(_, _, EHOSTUNREACH, _) where adapter != nil && hci_get_route(nil) == Int32(adapter!) {
+            // The kernel routes by the adapter's identity address (`hci_get_route`, hci_conn.c),
+            // which is its static random address, not the public one HCIGETDEVINFO reports,
+            // when a static address is set on an LE-only adapter (`hci_copy_identity_address`):
+            // bound to the public address, connect finds no adapter (found in the VM,
+            // 2026-12-02). No ioctl reports the static address, so bind to BDADDR_ANY, which
+            // routes to the first adapter that is up: this one, as libbluetooth's
+            // `hci_get_route(NULL)` (the same list, the same order) says.
+            let descriptor = try connectSocket(from: nil, to: peer, addressType: addressType, adapter: adapter,
+                                               security: security, target: target)
+            return BlueZATTSocket(descriptor: descriptor, peer: peer, addressType: addressType, adapter: adapter, target: target)
+        }
+    }
+
+    /// A new non-blocking ATT socket bound to `local` (nil: `BDADDR_ANY`) whose connection to
+    /// `peer` is under way.
+    private static func connectSocket(from local: BDAddress?, to peer: BDAddress, addressType: BlueZAddress.LEAddressType,
+                                      adapter: UInt16?, security: SecurityLevel?, target: String) throws(TransportError) -> Int32 {
+        let type = Int32(SOCK_SEQPACKET.rawValue | SOCK_NONBLOCK.rawValue)
+        let descriptor = try BlueZSystemCall.openSocket(type: type, protocol: BTPROTO_L2CAP, target: target, adapter: adapter)
+        var keep = false
+        defer { if !keep { _ = Glibc.close(descriptor) } }
+
         let localAddress = BlueZAddress.l2capLocalAddress(local)
         guard BlueZSystemCall.withSockaddr(localAddress, { Glibc.bind(descriptor, $0, $1) }) == 0 else {
             throw BlueZSystemCall.failure("bind", target, adapter: adapter, step: .localAddress)
         }
+        // One device's notifications for some seconds of a stalled loop (a PDU the queue has
+        // no room for is dropped; BlueZSystemCall.enlargeReceiveBuffer).
+        BlueZSystemCall.enlargeReceiveBuffer(descriptor, to: 256 << 10)
         if let security {
             try BlueZSystemCall.setOption(descriptor, SOL_BLUETOOTH, BT_SECURITY, bt_security(level: security.rawValue, key_size: 0),
                                           label: "BT_SECURITY", target: target, adapter: adapter, step: .connectATT)
@@ -124,7 +151,7 @@ public final class BlueZATTSocket: Sendable {
             }
         }
         keep = true
-        return BlueZATTSocket(descriptor: descriptor, peer: peer, addressType: addressType, adapter: adapter, target: target)
+        return descriptor
     }
 
     /// Whether a connection from ``startConnecting(to:addressType:adapter:security:)`` is up:

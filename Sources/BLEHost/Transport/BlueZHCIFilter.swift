@@ -36,9 +36,13 @@ public struct BlueZHCIFilter: Hashable, Sendable {
     /// hci.h:110), of the codes LE Meta (`EVT_LE_META_EVENT` 0x3E, hci.h:2136: advertising
     /// reports), Command Complete (`EVT_CMD_COMPLETE` 0x0E, hci.h:1843) and Command Status
     /// (`EVT_CMD_STATUS` 0x0F, hci.h:1850), for the scan commands the host sends.
+    ///
+    /// Commands too (`HCI_COMMAND_PKT`): the kernel copies the commands it sends to raw sockets,
+    /// which shows the host when the kernel takes the scanner over and gives it back.
     public static let leScanning: BlueZHCIFilter = {
         var filter = BlueZHCIFilter()
         filter.allow(.event)
+        filter.allow(.command)
         filter.allow(event: UInt8(EVT_LE_META_EVENT))
         filter.allow(event: UInt8(EVT_CMD_COMPLETE))
         filter.allow(event: UInt8(EVT_CMD_STATUS))

@@ -54,6 +54,10 @@ public final class BlueZHCISocket: HCITransport, Sendable {
     /// The transport spec this was opened with: "hci-socket:N" or "bluez:hciN".
     public var target: String { stream.target }
 
+    /// The receive buffer asked for (the kernel doubles it): some 15 s of a few hundred
+    /// packets a second waiting for the host loop (`BlueZSystemCall.enlargeReceiveBuffer`).
+    static let receiveBufferSize: Int32 = 1 << 20
+
     /// The longest packet the kernel could deliver: the type byte and an ACL packet of the
     /// largest length its header can declare.
     public static let maximumPacketSize = 1 + HCIPacketType.aclData.maximumPacketSize
@@ -90,6 +94,7 @@ public final class BlueZHCISocket: HCITransport, Sendable {
                                                        target: target, adapter: index)
         do throws(TransportError) {
             try bind(descriptor, device: index, channel: .user, target: target)
+            BlueZSystemCall.enlargeReceiveBuffer(descriptor, to: receiveBufferSize)
             return try BlueZHCISocket(descriptor: descriptor, adapter: index, channel: .user, target: target)
         } catch {
             _ = Glibc.close(descriptor)
@@ -114,6 +119,7 @@ public final class BlueZHCISocket: HCITransport, Sendable {
                 throw BlueZSystemCall.failure("ioctl(HCIGETDEVINFO)", target, adapter: index, step: .send(.raw), errno: ENETDOWN)
             }
             try applyFilter(filter, to: descriptor, target: target)
+            BlueZSystemCall.enlargeReceiveBuffer(descriptor, to: receiveBufferSize)
             return try BlueZHCISocket(descriptor: descriptor, adapter: index, channel: .raw, target: target)
         } catch {
             _ = Glibc.close(descriptor)
@@ -165,6 +171,19 @@ public final class BlueZHCISocket: HCITransport, Sendable {
             guard buffer.count > 0 else { return 0 }
             let kept = receiving.withLock { $0.take(into: buffer) }
             if kept > 0 { return kept }
+            // What the last read's batch received after its packets (an error it must not lose).
+            if let deferred = receiving.withLock({ $0.takeDeferred() }) {
+                switch deferred {
+                case .failed(EBADF), .endOfStream: throw .closed
+                case .failed(let code):
+                    throw BlueZSystemCall.failure("recvmsg", target, adapter: adapter, step: .receive, errno: code)
+                case .truncated(let size):
+                    throw .system(call: "recvmsg", target: target, errno: EMSGSIZE,
+                                  message: "a packet of \(size) bytes is longer than any HCI packet")
+                case .packet:
+                    break
+                }
+            }
 
             let events = try SystemCall.poll([descriptor, wake.reader], events: Int16(POLLIN), until: deadline, target: target)
             if events[1] != 0 || stream.isClosed || events[0] & Int16(POLLNVAL) != 0 { throw .closed }
@@ -173,7 +192,7 @@ public final class BlueZHCISocket: HCITransport, Sendable {
             let received = receiving.withLock { $0.receive(from: descriptor, into: buffer) }
             switch received {
             case .packet(let count):
-                return count
+                return count + receiveMore(from: descriptor, into: buffer, after: count)
             case .failed(EINTR), .failed(EAGAIN), .failed(EWOULDBLOCK):
                 // Interrupted, or readiness that went away: wait again within the same deadline.
                 continue
@@ -186,6 +205,34 @@ public final class BlueZHCISocket: HCITransport, Sendable {
                               message: "a packet of \(size) bytes is longer than any HCI packet")
             }
         }
+    }
+
+    /// Receives the packets already queued after the first one, without waiting, into the rest
+    /// of `buffer` (the H4 stream goes on there); returns their bytes.
+    ///
+    /// One packet per read left the host loop a packet per pass: under emulation a debug build
+    /// then took about 10 notifications a second of the 50 the devices sent, the queue grew
+    /// until ATT responses waited behind it for over 30 s (ATT timeouts) and the kernel dropped
+    /// what did not fit (/tmp/bf-vm3, user channel, btmon against the gateway's log).
+    private func receiveMore(from descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, after first: Int) -> Int {
+        var total = first
+        // Room for a packet of HCI_MAX_FRAME_SIZE (1028) and its type byte; a longer one spills
+        // into the overflow, which ends the batch.
+        while buffer.count - total >= 1029 {
+            let done = receiving.withLock { receiver -> Int? in
+                guard !receiver.isHolding else { return nil }
+                switch receiver.receive(from: descriptor, into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...])) {
+                case .packet(let count): return count
+                case .failed(EAGAIN), .failed(EWOULDBLOCK), .failed(EINTR): return nil
+                case let other:
+                    receiver.deferred = other
+                    return nil
+                }
+            }
+            guard let done else { break }
+            total += done
+        }
+        return total - first
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) {
@@ -264,6 +311,16 @@ private struct ReceiveBuffer {
     var overflow = [UInt8](repeating: 0, count: BlueZHCISocket.maximumPacketSize)
     var start = 0
     var end = 0
+    /// A result after a batch's packets, for the next read.
+    var deferred: Received?
+
+    /// Whether bytes of a packet wait in the overflow.
+    var isHolding: Bool { end > start }
+
+    mutating func takeDeferred() -> Received? {
+        defer { deferred = nil }
+        return deferred
+    }
 
     /// Hands out kept bytes; 0 when there are none.
     mutating func take(into buffer: UnsafeMutableRawBufferPointer) -> Int {

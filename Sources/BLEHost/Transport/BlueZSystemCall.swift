@@ -84,6 +84,29 @@ enum BlueZSystemCall {
         return descriptor
     }
 
+    /// Asks for a receive buffer of `bytes` on a Bluetooth socket, best effort: beyond
+    /// `net.core.rmem_max` with `SO_RCVBUFFORCE` (33, asm-generic/socket.h) where the process
+    /// has `CAP_NET_ADMIN`, else with `SO_RCVBUF`, which the kernel caps at `rmem_max`.
+    ///
+    /// The kernel drops a packet for a socket whose receive queue is full, silently and after
+    /// the monitor channel has seen it (`sock_queue_rcv_skb` in `hci_send_to_sock`,
+    /// net/bluetooth/hci_sock.c; `l2cap_sock_recv_cb` for an ATT socket). The default
+    /// (`rmem_default`, 212,992 bytes; each packet counts its whole allocation, over a kilobyte)
+    /// holds about two seconds of four devices' notifications. Under emulation the user channel
+    /// lost bursts of insole frames that btmon saw (/tmp/gaitway-bluez-vm-4950: 24 of 2,631
+    /// mid-run, in four bursts, each at the same instant for both insoles), when the VM had
+    /// stalled and delivered what it had queued at once: what a full queue looks like.
+    static func enlargeReceiveBuffer(_ descriptor: Int32, to bytes: Int32) {
+        var size = bytes
+        let length = socklen_t(MemoryLayout<Int32>.size)
+        if setsockopt(descriptor, SOL_SOCKET, Self.receiveBufferForce, &size, length) != 0 {
+            _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, length)
+        }
+    }
+
+    /// `SO_RCVBUFFORCE`, which Glibc's Swift module does not export.
+    static let receiveBufferForce: Int32 = 33
+
     /// Runs `body` with `address` as the `sockaddr` pointer and length the socket calls take.
     static func withSockaddr<Address, R>(_ address: Address, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         withUnsafeBytes(of: address) { raw in

@@ -8,7 +8,7 @@
 /// restart at zero. Through the swing the orientation is integrated from the gyroscope
 /// (exact quaternion step for a constant rate), the specific force is rotated to the
 /// navigation frame and gravity (9.80665 m/s², up) removed, and velocity and position are
-/// integrated (rectangle rule). At the next stance the velocity should be zero; what is left,
+/// integrated by the trapezoid rule. At the next stance the velocity should be zero; what is left,
 /// v_end, is taken as drift that grew linearly over the swing of length T (Foxlin, "Pedestrian
 /// tracking with shoe-mounted inertial sensors", IEEE CG&A 25(6):38–46, 2005, the velocity
 /// reset; the linear de-drift as in Bebee's and OpenShoe's ZUPT step counters), so the
@@ -61,6 +61,7 @@ public struct FootStrideIntegrator: Sendable {
     private var detector: ZeroVelocityDetector
     private var orientation = Orientation()
     private var velocity = SIMD3<Double>.zero
+    private var previousAcceleration = SIMD3<Double>.zero
     private var position = SIMD3<Double>.zero
     private var lastTime: Double?
     /// Whether the navigation state is valid (a stance has been seen since the start or a gap).
@@ -142,6 +143,8 @@ public struct FootStrideIntegrator: Sendable {
         orientation = .levelled(specificForce: mean, yaw: orientation.yaw)
         velocity = .zero
         position = .zero
+        // The foot was at rest: no acceleration before the first swing sample.
+        previousAcceleration = .zero
         trackCount = 0
         swingStart = time
     }
@@ -150,8 +153,10 @@ public struct FootStrideIntegrator: Sendable {
         orientation.integrate(angularRate: sample.angularRate, dt: dt)
         var acceleration = orientation.rotate(sample.acceleration)
         acceleration.z -= standardGravity
-        velocity += acceleration * dt
-        position += velocity * dt
+        let previous = velocity
+        velocity += (previousAcceleration + acceleration) * (dt / 2)
+        previousAcceleration = acceleration
+        position += (previous + velocity) * (dt / 2)
         if trackCount < parameters.trackCapacity {
             trackHeight[trackCount] = position.z
             trackOffset[trackCount] = sample.time - swingStart

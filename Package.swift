@@ -47,7 +47,7 @@ let package = Package(
         // Stateful capture decoding (connections, GATT discovery, handle -> UUID), as tshark does.
         .target(name: "Dissector", dependencies: ["BLEWire", "ProtocolSpecs"], swiftSettings: lifetimes),
         // Streaming wearable metrics and device clock alignment: nothing of ours but numbers.
-        .target(name: "WearMetrics", exclude: ["Gait/README.md", "Cardio/README.md"], swiftSettings: lifetimes),
+        .target(name: "WearMetrics", exclude: ["Gait/README.md", "Gait/IMU/README.md", "Cardio/README.md"], swiftSettings: lifetimes),
         // SQLite (GRDB on the system libsqlite3): raw payloads and decoded samples.
         .target(
             name: "GatewayStore",

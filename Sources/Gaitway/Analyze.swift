@@ -9,13 +9,13 @@ import WearMetrics
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Compute gait and heart rate variability metrics from a recording file.",
+        abstract: "Compute gait, heart rate variability and PPG heart rate metrics from a recording file.",
         discussion: """
             Each subcommand reads one file and prints one JSON document (--format json, the \
             default) or a short text summary (--format text). The methods and references of \
             every metric are in the README's metrics tables.
             """,
-        subcommands: [AnalyzeInsole.self, AnalyzeRR.self, AnalyzeCapture.self]
+        subcommands: [AnalyzeInsole.self, AnalyzeRR.self, AnalyzePPG.self, AnalyzeCapture.self]
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -158,6 +158,65 @@ struct AnalyzeRR: ParsableCommand {
 }
 
 extension RRAnalysis.ArtifactHandling: ExpressibleByArgument {}
+
+/// `gaitway analyze ppg FILE --rate HZ`: beats, heart rate and HRV of raw PPG.
+struct AnalyzePPG: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppg",
+        abstract: "Beats, heart rate and heart rate variability of a raw PPG signal (CSV).",
+        discussion: """
+            FILE: raw PPG samples taken at --rate HZ, one per line (a single column, no \
+            header), or a CSV with a header row whose column --column names (the first column \
+            when --column is not given). Blank lines and lines starting with # are skipped.
+
+            Beats are found as Elgendi et al. (2013) describe and NeuroKit2 0.2.13 implements \
+            (ppg_clean and ppg_findpeaks, method "elgendi"): a 0.5-8 Hz Butterworth band-pass \
+            run forward and backward, then two moving averages (111 and 667 ms) of the squared \
+            positive wave delimit each beat. The sampling rate must be above 16 Hz (twice the \
+            upper band edge).
+
+            Output (JSON): "bpm" (60,000 / mean inter-beat interval), "beats" (count), \
+            "ibi_ms" (mean inter-beat interval), "sdnn_ms", "rmssd_ms" (of the inter-beat \
+            intervals, no artefact correction), "quality" (skewness of the band-passed signal, \
+            the index Elgendi (2016) found best: a clean pulse wave is positively skewed, noise \
+            near 0), "peaks_s" (beat times, s from the first sample); null where a value needs \
+            more beats than were found.
+
+            Example:
+              gaitway analyze ppg wrist.csv --rate 25 --column ppg --format text
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The PPG samples.", valueName: "FILE"))
+    var file: String
+
+    @Option(help: ArgumentHelp("The sampling rate, Hz.", valueName: "HZ"))
+    var rate: Double
+
+    @Option(help: ArgumentHelp("The CSV column to read (its header name).", valueName: "NAME"))
+    var column: String?
+
+    @Option(help: "json or text.")
+    var format: Analyze.Format = .json
+
+    func validate() throws {
+        let nyquistFloor = 2 * PPGBeats.Parameters().highCut
+        guard rate.isFinite, rate > nyquistFloor, rate <= 100_000 else {
+            throw ValidationError("--rate \(rate): must be above \(Int(nyquistFloor)) Hz (twice the band-pass's upper edge) and at most 100000 Hz")
+        }
+    }
+
+    func run() throws {
+        let text = try Analyze.text(of: file, option: "FILE")
+        let samples: [Double]
+        do { samples = try PPGAnalysis.parse(text, column: column) } catch { throw CleanExit.failure("\(file): \(error)") }
+        let report = PPGAnalysis.report(samples, samplingRate: rate)
+        switch format {
+        case .json: try Analyze.printJSON(report)
+        case .text: print(report.text)
+        }
+    }
+}
 
 /// `gaitway analyze capture FILE`: the gateway's metrics over a btsnoop capture, for device
 /// testers who recorded their device (with `gaitway gateway --btsnoop`, btmon or Bumble).

@@ -348,7 +348,7 @@ public final class GatewayIngest: CentralHostDelegate {
             }
         }
         if case .none = format.metricInput {} else {
-            metrics.consume(timed[...], input: format.metricInput, foot: format.sink.foot, device: address,
+            metrics.consume(timed[...], input: format.metricInput, fields: format.sink, device: address,
                             addressText: name, into: &batch)
         }
     }

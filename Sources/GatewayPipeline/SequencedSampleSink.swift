@@ -1,7 +1,7 @@
 import BLEWire
 
-/// A ``PayloadSampleSink`` that also keeps the payload's `sequence` and `foot` fields, which
-/// have no quantity and so no sample: our formats (Protocols/gaitway-insole.yaml,
+/// A ``PayloadSampleSink`` that also keeps the payload's `sequence`, `foot`, `device_kind` and
+/// `pair_id` fields, which have no quantity and so no sample: our formats (Protocols/gaitway-insole.yaml,
 /// gaitway-ppg.yaml) count notifications in it, and a jump says notifications were lost
 /// between the device and the gateway, the link quality the live table shows.
 struct SequencedSampleSink: PayloadSink {
@@ -15,21 +15,33 @@ struct SequencedSampleSink: PayloadSink {
     let footField: Int32?
     /// The current payload's `foot` value, if it has one.
     var foot: Int64?
+    /// Indexes of an advert's `device_kind` (an enum: 1 left insole, 2 right insole) and
+    /// `pair_id` (gaitway-advert.yaml): which insoles are one wearer's pair.
+    let kindField: Int32?, pairField: Int32?
+    var kind: Int64?, pair: Int64?
 
     init(program: PayloadProgram) {
         samples = PayloadSampleSink(program: program)
-        sequenceField = program.fields.firstIndex { $0.name == "sequence" && $0.quantity == nil }.map { Int32($0) }
-        footField = program.fields.firstIndex { $0.name == "foot" && $0.quantity == nil }.map { Int32($0) }
+        func index(_ name: String) -> Int32? {
+            program.fields.firstIndex { $0.name == name && $0.quantity == nil }.map { Int32($0) }
+        }
+        sequenceField = index("sequence")
+        footField = index("foot")
+        kindField = index("device_kind")
+        pairField = index("pair_id")
     }
 
     mutating func reset() {
         samples.reset()
         sequence = nil
         foot = nil
+        kind = nil
+        pair = nil
     }
 
     mutating func integer(_ value: Int64, field: PayloadFieldRef) {
         if field.id == sequenceField { sequence = value }
+        if field.id == pairField { pair = value }
         samples.integer(value, field: field)
     }
 
@@ -38,6 +50,7 @@ struct SequencedSampleSink: PayloadSink {
     mutating func bool(_ value: Bool, field: PayloadFieldRef) { samples.bool(value, field: field) }
     mutating func label(_ label: Int, raw: Int64, field: PayloadFieldRef) {
         if field.id == footField { foot = raw }
+        if field.id == kindField { kind = raw }
         samples.label(label, raw: raw, field: field)
     }
     mutating func text(_ utf8: RawSpan, field: PayloadFieldRef) { samples.text(utf8, field: field) }

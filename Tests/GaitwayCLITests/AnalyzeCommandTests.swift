@@ -136,3 +136,52 @@ import Testing
         #expect(missing.exited(1) && missing.errors.contains("none.btsnoop"), "\(missing.errors)")
     }
 }
+
+@Suite struct AnalyzePPGCommandTests {
+    /// 20 s of NeuroKit2's simulated PPG at 25 Hz and 72 bpm, a header row "ppg".
+    static let file = GaitwayRun.repository.appendingPathComponent("Simulators/data/ppg-neurokit-72bpm.csv").path
+
+    @Test func theIssuesKeysAndTheSimulatedRate() throws {
+        let run = try GaitwayRun.run(["analyze", "ppg", Self.file, "--rate", "25", "--column", "ppg"])
+        #expect(run.exited(0), "\(run.errors)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        for key in ["bpm", "ibi_ms", "sdnn_ms", "rmssd_ms", "quality"] {
+            #expect(report[key] is NSNumber, "no number \(key): \(run.output)")
+        }
+        // The simulator's heart rate, within what 20 s of beats can tell (NeuroKit2 finds 23).
+        let bpm = try #require(report["bpm"] as? Double)
+        #expect(abs(bpm - 72) < 3, "\(bpm)")
+        #expect(report["beats"] as? Int == 23)
+        #expect((report["peaks_s"] as? [Double])?.count == 23)
+        // A clean simulated pulse wave is positively skewed.
+        #expect(((report["quality"] as? Double) ?? 0) > 0)
+
+        let text = try GaitwayRun.run(["analyze", "ppg", Self.file, "--rate", "25", "--format", "text"])
+        #expect(text.exited(0) && text.output.contains("beats: 23"), "\(text.output) \(text.errors)")
+    }
+
+    @Test func tooFewBeatsGiveNulls() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let flat = directory.appendingPathComponent("flat.csv")
+        try Data(String(repeating: "512\n", count: 100).utf8).write(to: flat)
+        let run = try GaitwayRun.run(["analyze", "ppg", flat.path, "--rate", "25"])
+        #expect(run.exited(0), "\(run.errors)")
+        #expect(run.output.contains("\"bpm\" : null") && run.output.contains("\"beats\" : 0"), "\(run.output)")
+    }
+
+    @Test func badInputIsNamed() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("ppg.csv")
+        try Data("time,ppg\n0.00,0.5\n0.04,x\n".utf8).write(to: file)
+        let column = try GaitwayRun.run(["analyze", "ppg", file.path, "--rate", "25", "--column", "ppg"])
+        #expect(column.exited(1) && column.errors.contains("ppg.csv: line 3: not a number: \"x\""), "\(column.errors)")
+        let missing = try GaitwayRun.run(["analyze", "ppg", file.path, "--rate", "25", "--column", "red"])
+        #expect(missing.exited(1) && missing.errors.contains("line 1: no column \"red\""), "\(missing.errors)")
+        let slow = try GaitwayRun.run(["analyze", "ppg", Self.file, "--rate", "10"])
+        #expect(slow.exited(64) && slow.errors.contains("must be above 16 Hz"), "\(slow.errors)")
+        let noRate = try GaitwayRun.run(["analyze", "ppg", Self.file])
+        #expect(noRate.exited(64) && noRate.errors.contains("--rate"), "\(noRate.errors)")
+    }
+}

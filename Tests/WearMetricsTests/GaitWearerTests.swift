@@ -95,6 +95,26 @@ import WearMetrics
         #expect(records.wearer.filter { $0.metric == .walkingBout }.count == 1)
     }
 
+    @Test func aLoneInsolesStridesGoOutAsTheyEnd() throws {
+        // One right insole only: each stride is out by the frame of its next contact plus the
+        // detector's confirmation, not held for a left foot that never comes.
+        var walk = SyntheticGait(seed: 45, duration: 30)
+        var gait = WearerGait(right: .gaitpdb(.right), onlyFoot: .right, retainsStrides: true)
+        var records = Records()
+        var lags: [Double] = []
+        for k in 0..<3000 {
+            let t = Double(k) / 100
+            let cells = walk.cells(.right, at: t)
+            gait.process(.right, time: t, force: cells.reduce(0, +), cells: cells.span,
+                         footRecords: &records.foot, wearerRecords: &records.wearer)
+            while let stride = gait.nextStride() { lags.append(t - stride.stride.nextContact) }
+        }
+        #expect(lags.count >= 20, "\(lags.count) strides")
+        #expect((lags.max() ?? .infinity) < 1, "strides held back: \(lags)")
+        // No other foot: no two-foot parameters.
+        #expect(records.wearer.filter { $0.metric == .doubleSupport }.isEmpty)
+    }
+
     @Test func dfaOfKnownScaling() throws {
         var g = SeededGenerator(seed: 7)
         print("DFA seed 7")

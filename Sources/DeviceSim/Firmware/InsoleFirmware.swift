@@ -54,9 +54,14 @@ public final class InsoleFirmware: DeviceFirmware {
         return Double(whole + (fraction >= 0.5 ? 1 : 0) - (fraction <= -0.5 ? 1 : 0)) / 2
     }
 
-    init(spec: DeviceSpec, body: PersonaBody, catalog: ProtocolCatalog, faults: [FaultSpec], epoch: Double)
-        throws(SimulationError) {
+    /// What both insoles of the wearer's pair advertise (gaitway-advert `pair_id`), nil when
+    /// the wearer has one insole only.
+    let pairID: UInt32?
+
+    init(spec: DeviceSpec, body: PersonaBody, catalog: ProtocolCatalog, faults: [FaultSpec], epoch: Double,
+         pairID: UInt32? = nil) throws(SimulationError) {
         self.body = body
+        self.pairID = pairID
         foot = spec.role == .rightInsole ? .right : .left
         guard let geometry = catalog.spec(named: "gaitway-insole")?.geometry?.layout(cells: spec.cells),
               let map = InsoleCellMap(layout: geometry, foot: foot) else {
@@ -250,16 +255,17 @@ public final class InsoleFirmware: DeviceFirmware {
     }
 
     /// Manufacturer data (gaitway-advert.yaml, company 0xFFFF, the SIG's test id): which
-    /// foot, battery, whether it streams, steps; so a gateway sees an insole's state from its
+    /// foot, battery, whether it streams, steps, the pair it belongs to; so a gateway sees an insole's state from its
     /// adverts without connecting (CSS Part A, §1.4).
     override func makeAdvertisingData() -> [UInt8]? {
-        let fields = PayloadObject([
+        var fields = PayloadObject([
             "device_kind": .text(foot == .left ? "insole_left" : "insole_right"),
             "battery_level": .integer(Int64(advertised.battery)),
             "charging": .bool(false),
             "streaming": .bool(advertised.streaming),
             "step_count": .integer(Int64(min(advertised.steps, Int(UInt32.max)))),
         ])
+        if let pairID { fields["pair_id"] = .integer(Int64(pairID)) }
         guard let data = encode("gaitway-advert", fields, advertised: true) else { return nil }
         var advertising = AdvertisingDataBuilder()
         try? advertising.addFlags([.leGeneralDiscoverable, .brEDRNotSupported])

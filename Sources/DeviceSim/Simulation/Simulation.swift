@@ -41,7 +41,13 @@ public final class Simulation {
             case .wristband:
                 firmware = WristbandFirmware(spec: device, body: body, catalog: catalog, faults: faults, epoch: epoch)
             case .leftInsole, .rightInsole:
-                firmware = try InsoleFirmware(spec: device, body: body, catalog: catalog, faults: faults, epoch: epoch)
+                // The pair's id: the left insole's address, low 32 bits (unique among the
+                // scenario's devices, stable across runs of the scenario).
+                let insoles = scenario.people[device.person].devices.map { scenario.devices[$0] }.filter(\.isInsole)
+                let left = insoles.first { $0.role == .leftInsole }
+                let pairID = insoles.count == 2 ? left.map { UInt32(truncatingIfNeeded: $0.firmware.address.rawValue) } : nil
+                firmware = try InsoleFirmware(spec: device, body: body, catalog: catalog, faults: faults, epoch: epoch,
+                                              pairID: pairID)
             }
             firmware.truth = truth
             devices.append(firmware)

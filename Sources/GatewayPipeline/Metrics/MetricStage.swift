@@ -13,6 +13,9 @@ enum MetricInput {
     case insole(geometry: InsoleGeometry?, footField: Int32?)
     /// RR intervals (`rr_interval`, s: the Heart Rate Measurement's), for heart rate variability.
     case rrIntervals
+    /// An advert that says which insole pair a device is of (gaitway-advert's `device_kind`
+    /// and `pair_id`): the wearer of a pair no configuration names.
+    case pairing
 
     init(spec: ProtocolSpec) {
         let fields = spec.program.fields
@@ -21,6 +24,8 @@ enum MetricInput {
             self = .insole(geometry: spec.geometry, footField: foot)
         } else if fields.contains(where: { $0.quantity == "rr_interval" }) {
             self = .rrIntervals
+        } else if fields.contains(where: { $0.name == "pair_id" }), fields.contains(where: { $0.name == "device_kind" }) {
+            self = .pairing
         } else {
             self = .none
         }
@@ -37,16 +42,21 @@ enum MetricInput {
 /// claims, to a ``WearerGait`` of its own with the foot the insole reports. Per-foot stride
 /// records are stored under the insole's address; records that need both feet (double
 /// support, symmetry, bouts, standing) under the wearer's name, or under the lone insole's
-/// address. A reboot or clock jump of an insole ends its stride in progress.
+/// address. Insoles that advertise a pair id (gaitway-advert) and that no wearer claims form
+/// the wearer `pair-<id>`. A reboot or clock jump of an insole ends its stride in progress.
 ///
 /// Heart: each device's RR intervals go to an ``HRVWindow`` (5-minute windows on the gateway
 /// clock), whose records are stored under the device.
 ///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
-    let wearers: [Wearer]
+    /// The configured wearers, then those of insole pairs known from their adverts.
+    private(set) var wearers: [Wearer]
+    private let configuredWearers: Int
     /// Per address: the wearer (index into ``wearers``) and the role of the device.
-    private let claims: [BDAddress: (wearer: Int, role: Wearer.Role)]
+    private var claims: [BDAddress: (wearer: Int, role: Wearer.Role)]
+    /// Per advertised pair id, its wearer (index into ``wearers``).
+    private var pairs: [Int64: Int] = [:]
     /// Gait state per wearer with insoles, and per unclaimed insole.
     private var gaits: [GaitUnit] = []
     private var gaitOfDevice: [BDAddress: Int] = [:]
@@ -68,6 +78,7 @@ final class MetricStage {
 
     init(wearers: [Wearer]) {
         self.wearers = wearers
+        configuredWearers = wearers.count
         var claims: [BDAddress: (wearer: Int, role: Wearer.Role)] = [:]
         for (index, wearer) in wearers.enumerated() {
             for (role, address) in wearer.devices { claims[address] = (index, role) }
@@ -84,23 +95,35 @@ final class MetricStage {
         var gait: WearerGait?
         /// The address (as stored) of the insole under each foot, once seen.
         var addresses: [FootSide: String] = [:]
+        /// A wearer configured with one insole: the foot it is under.
+        let onlyFoot: FootSide?
 
-        init(subject: MetricSubject, profile: WearerProfile) {
+        init(subject: MetricSubject, profile: WearerProfile, onlyFoot: FootSide? = nil) {
             self.subject = subject
             self.profile = profile
+            self.onlyFoot = onlyFoot
         }
+
+        /// An insole no wearer claims: one foot, whichever it reports.
+        var isLone: Bool { if case .device = subject { true } else { false } }
     }
 
     // MARK: Feeding
 
     /// The samples of one payload of `device`, decoded with a format whose input is `input`;
-    /// `foot` is the payload's `foot` field (0 left, 1 right) when it has one.
-    func consume(_ samples: ArraySlice<TimedSample>, input: MetricInput, foot: Int64?,
+    /// `fields` has the payload's fields without a quantity (`foot`: 0 left, 1 right, ...).
+    func consume(_ samples: ArraySlice<TimedSample>, input: MetricInput, fields: SequencedSampleSink,
                  device: BDAddress, addressText: String, into batch: inout StoreBatch) {
-        if case .rrIntervals = input {
+        switch input {
+        case .rrIntervals:
             consumeIntervals(samples, device: device, addressText: addressText, into: &batch)
             return
+        case .pairing:
+            pair(device, kind: fields.kind, pair: fields.pair)
+            return
+        case .none, .insole: break
         }
+        let foot = fields.foot
         guard case .insole(let geometry, _) = input else { return }
         let unit = gaitUnit(for: device)
         let side = footSide(of: device, reported: foot)
@@ -147,6 +170,31 @@ final class MetricStage {
         }
     }
 
+    // MARK: Pairs
+
+    /// An insole advertised which pair it is of: unless the configuration names its wearer,
+    /// it joins the wearer of that pair, named `pair-` and the id in 8 hex digits (what
+    /// `gaitway query --wearer` takes). Only before its first frame: a gait stream in
+    /// progress is not moved.
+    private func pair(_ device: BDAddress, kind: Int64?, pair: Int64?) {
+        guard let pair, claims[device] == nil, gaitOfDevice[device] == nil else { return }
+        let role: Wearer.Role
+        switch kind {
+        case 1: role = .leftInsole
+        case 2: role = .rightInsole
+        default: return
+        }
+        let index: Int
+        if let known = pairs[pair] { index = known } else {
+            let hex = String(UInt32(truncatingIfNeeded: pair), radix: 16)
+            wearers.append(Wearer(name: "pair-" + String(repeating: "0", count: 8 - hex.count) + hex))
+            index = wearers.count - 1
+            pairs[pair] = index
+        }
+        if role == .leftInsole { wearers[index].leftInsole = device } else { wearers[index].rightInsole = device }
+        claims[device] = (index, role)
+    }
+
     // MARK: Heart
 
     private func consumeIntervals(_ samples: ArraySlice<TimedSample>, device: BDAddress, addressText: String,
@@ -171,7 +219,8 @@ final class MetricStage {
         if unit.gait == nil {
             unit.gait = WearerGait(left: Self.layout(geometry, cells: cellCount, foot: .left),
                                    right: Self.layout(geometry, cells: cellCount, foot: .right),
-                                   profile: unit.profile, retainsStrides: true)
+                                   profile: unit.profile, onlyFoot: unit.onlyFoot ?? (unit.isLone ? foot : nil),
+                                   retainsStrides: true)
         }
         var total = 0.0
         for index in 0..<cellCount { total += cells[index] }
@@ -202,7 +251,14 @@ final class MetricStage {
             gaitOfDevice[device] = existing
             return gaits[existing]
         } else if let claim = claims[device] {
-            unit = GaitUnit(subject: .wearer(name: wearers[claim.wearer].name), profile: wearers[claim.wearer].profile)
+            let wearer = wearers[claim.wearer]
+            // A configured wearer with one insole; an advertised pair has two.
+            let onlyFoot: FootSide? = switch (wearer.leftInsole, wearer.rightInsole) {
+            case (.some, nil) where claim.wearer < configuredWearers: .left
+            case (nil, .some) where claim.wearer < configuredWearers: .right
+            default: nil
+            }
+            unit = GaitUnit(subject: .wearer(name: wearer.name), profile: wearer.profile, onlyFoot: onlyFoot)
         } else {
             unit = GaitUnit(subject: .device(address: device.description), profile: WearerProfile())
         }

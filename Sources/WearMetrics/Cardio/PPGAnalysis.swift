@@ -106,6 +106,37 @@ public struct PPGReport: Sendable, Encodable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case bpm, beats, ibiMs = "ibi_ms", sdnnMs = "sdnn_ms", rmssdMs = "rmssd_ms", quality
+        case qualityMethod = "quality_method"
         case peaks = "peaks_s"
+    }
+
+    /// Every key present, `null` where a value cannot be computed, so that a reader of the
+    /// JSON finds the same keys whatever the file.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(bpm, forKey: .bpm)
+        try container.encode(beats, forKey: .beats)
+        try container.encode(ibiMs, forKey: .ibiMs)
+        try container.encode(sdnnMs, forKey: .sdnnMs)
+        try container.encode(rmssdMs, forKey: .rmssdMs)
+        try container.encode(quality, forKey: .quality)
+        try container.encode("skewness of the band-passed signal (Elgendi 2016); clean PPG > 0, noise near 0",
+                             forKey: .qualityMethod)
+        try container.encode(peaks, forKey: .peaks)
+    }
+
+    /// A short human-readable summary.
+    public var text: String {
+        func f(_ value: Double?, _ digits: Int = 1) -> String {
+            guard let value else { return "-" }
+            var scale = 1.0
+            for _ in 0..<digits { scale *= 10 }
+            return "\((value * scale).rounded() / scale)"
+        }
+        return """
+            beats: \(beats), heart rate \(f(bpm)) bpm, mean inter-beat interval \(f(ibiMs)) ms
+            SDNN \(f(sdnnMs)) ms, RMSSD \(f(rmssdMs)) ms
+            quality (skewness) \(f(quality, 2))
+            """
     }
 }

@@ -27,21 +27,26 @@ public struct WearerGait: Sendable {
     private var strideQueueHead = 0
     private var boutQueue: [GaitBout] = []
     private var leftStrideTimes: [Double]
+    /// The only foot with an insole, when the wearer has one: its strides go out as they end
+    /// instead of waiting for a foot that will never be seen.
+    public let onlyFoot: FootSide?
 
     /// - Parameters:
     ///   - layouts: the cells' positions of each insole (for the CoP metrics).
     ///   - profile: the wearer; its weight seeds the stance level.
+    ///   - onlyFoot: the foot whose insole is the wearer's only one (nil: both feet).
     ///   - retainsStrides: keep every stride and bout for ``nextStride()`` and ``nextBout()``
     ///     (file analysis); the gateway, which only wants records, leaves it off.
     public init(left: InsoleCellLayout? = nil, right: InsoleCellLayout? = nil, profile: WearerProfile = WearerProfile(),
                 configuration: FootStrideDetector.Configuration = .init(), boutRule: GaitBoutRule = .init(),
-                retainsStrides: Bool = false) {
+                onlyFoot: FootSide? = nil, retainsStrides: Bool = false) {
         let weight = profile.weight.map { $0 * 9.80665 }
         feet = [
             FootTrack(detector: FootStrideDetector(foot: .left, layout: left, bodyWeight: weight, configuration: configuration)),
             FootTrack(detector: FootStrideDetector(foot: .right, layout: right, bodyWeight: weight, configuration: configuration)),
         ]
         self.boutRule = boutRule
+        self.onlyFoot = onlyFoot
         retains = retainsStrides
         leftStrideTimes = []
         leftStrideTimes.reserveCapacity(Self.dfaCapacity)
@@ -137,7 +142,7 @@ public struct WearerGait: Sendable {
         feet[i].standing = output.standing
         if let stride = output.stride {
             feet[i].push(stride)
-            if feet[i].pendingCount > FootTrack.pendingCapacity - 1 {
+            if onlyFoot == foot || feet[i].pendingCount > FootTrack.pendingCapacity - 1 {
                 resolveOldest(foot, footRecords: &footRecords, wearerRecords: &wearerRecords)
             }
         }

@@ -64,4 +64,26 @@ import WearMetrics
         #expect(liveRecords.count > 100)
         #expect(liveRecords == replayRecords)
     }
+
+    @Test(.timeLimit(.minutes(3))) func anAdvertisedPairIsOneWearerWithoutConfiguration() throws {
+        let catalog = GatewayEndToEndTests.catalog
+        let simulation = try Simulation.named("quickstart", catalog: catalog)
+        let transport = simulation.virtualControllerTransport(pace: .virtual)
+        let epoch = simulation.epoch
+        let store = try GatewayStore.inMemory()
+        let ingest = GatewayIngest(catalog: catalog, store: store)
+        let runner = GatewayRunner(ingest: ingest, configuration: CentralConfiguration(wantedServices: GatewayEndToEndTests.wanted)) {
+            GatewayController(transport: transport, clock: { epoch + transport.now }, reopens: false)
+        }
+        try runner.run(duration: 50)
+
+        // The pair id is the left insole's address, low 32 bits (gaitway-advert.yaml).
+        let pair = "pair-5adeb31a"
+        #expect(try store.wearers() == [pair])
+        let double = try store.metricRecords(MetricRecordQuery(metric: "double_support"))
+        #expect(double.count >= 10 && double.allSatisfy { $0.subject == .wearer(name: pair) }, "\(double.count)")
+        for insole in [Self.left, Self.right] {
+            #expect(try store.metricRecords(MetricRecordQuery(metric: "stride_time", address: insole.description)).count >= 10)
+        }
+    }
 }

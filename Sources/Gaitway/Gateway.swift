@@ -174,7 +174,8 @@ struct GatewayCommand: AsyncParsableCommand {
                 GatewaySnapshot(time: now, connected: host.peers.count, heard: host.devicesHeard,
                                 statistics: ingest.statistics, devices: Array(ingest.devices.values),
                                 committedSamples: queue.progress.committedSamples,
-                                pendingBatches: queue.progress.pendingBatches, storeError: queue.progress.lastError)
+                                pendingBatches: queue.progress.pendingBatches, storeError: queue.progress.lastError,
+                                wearers: ingest.wearerStatuses)
             }
         }
         let ble = BLEService(runner: runner, queue: queue, duration: settings.duration, logger: Logger(label: "gaitway.ble"))

@@ -53,6 +53,10 @@ public final class GatewayIngest: CentralHostDelegate {
     }
     var metrics = MetricStage(wearers: [])
 
+    /// Each wearer's latest gait and heart (configured wearers, then advertised insole pairs),
+    /// for the live table.
+    public var wearerStatuses: [WearerStatus] { metrics.wearerStatuses(devices: devices) }
+
     public private(set) var statistics = GatewayStatistics()
     /// Per device: what the status display shows.
     public var devices: [BDAddress: DeviceStatus] {

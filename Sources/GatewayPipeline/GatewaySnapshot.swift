@@ -9,6 +9,8 @@ public struct GatewaySnapshot: Sendable {
     public var heard: Int
     public var statistics: GatewayStatistics
     public var devices: [DeviceStatus]
+    /// The wearers' latest gait and heart (``GatewayIngest/wearerStatuses``).
+    public var wearers: [WearerStatus]
     /// What the store service committed, and how many batches wait for it.
     public var committedSamples: Int
     public var pendingBatches: Int
@@ -16,12 +18,13 @@ public struct GatewaySnapshot: Sendable {
     public var storeError: String?
 
     public init(time: Double, connected: Int, heard: Int, statistics: GatewayStatistics, devices: [DeviceStatus],
-                committedSamples: Int, pendingBatches: Int, storeError: String?) {
+                committedSamples: Int, pendingBatches: Int, storeError: String?, wearers: [WearerStatus] = []) {
         self.time = time
         self.connected = connected
         self.heard = heard
         self.statistics = statistics
         self.devices = devices
+        self.wearers = wearers
         self.committedSamples = committedSamples
         self.pendingBatches = pendingBatches
         self.storeError = storeError

@@ -8,6 +8,8 @@ import Foundation
 /// ```
 /// gaitway gateway 2026-12-02T20:15:42Z  64 connected, 132 waiting, 196 heard   Ctrl-C stops
 /// 22834 values · 48518 adverts · 1144205 samples committed · 0 malformed
+/// wearer         cad stride stance     si   hr rmssd spo2  age
+/// runner         112   1.07     38   +1.2  142    38   98   0s
 /// device   name          kind   link   rssi drop gap  bat latest values, age
 /// E5:40:78 Band 4078     band   stream  -66    0   0 100% hr 95 rr 0.63 spo2 98.1 pr 95 0s +5
 /// 58:6F:B1 Insole R 6FB1 insole stream  -66    0   6 100% cad 122 spd 1.29 stride 1.27 0s +5
@@ -15,7 +17,8 @@ import Foundation
 /// +164 more: 32 connected, 132 waiting
 /// ```
 ///
-/// Every line fits `width` columns. One line per device: its link (state, RSSI, drops,
+/// Every line fits `width` columns. One line per wearer (configured, or an insole pair that
+/// advertises itself) with their gait and heart, then one line per device: its link (state, RSSI, drops,
 /// sequence gaps), battery, then every quantity it sent with the latest value, values of
 /// the same age sharing it (`hr 142 rr 0.42 1s`). Values that do not fit go on
 /// continuation lines while rows are to spare, else are counted (`+2`). With more devices
@@ -43,11 +46,15 @@ public struct LiveTable: Sendable {
             title += hint
             break
         }
-        var lines = [
-            title,
-            totals(snapshot),
-            Self.header,
-        ]
+        var lines = [title, totals(snapshot)]
+        // The wearers (a third of the rows at most: the devices are what an operator fixes).
+        if !snapshot.wearers.isEmpty {
+            let shown = min(snapshot.wearers.count, max(1, (height - 4) / 3))
+            lines.append(Self.wearerHeader)
+            lines += snapshot.wearers.prefix(shown).map { Self.row($0, now: snapshot.time) }
+            if snapshot.wearers.count > shown { lines[lines.count - 1] = "+\(snapshot.wearers.count - shown + 1) more wearers" }
+        }
+        lines.append(Self.header)
         // Rows left after the header, the last log lines (3, where 10 rows or more remain:
         // a warning matters more than the 38th device) and a summary line if some devices
         // do not fit.
@@ -189,6 +196,32 @@ public struct LiveTable: Sendable {
             name = String(name[name.index(after: space)...])
         }
         return name
+    }
+
+    // MARK: Wearers
+
+    /// Cadence (steps/min), the latest stride time (s), stance share (%), stride time
+    /// symmetry index (%), then the wristband's heart rate, 5-minute RMSSD (ms) and SpO2 (%),
+    /// and the age of the latest stride.
+    static let wearerColumns = [13, 4, 6, 6, 6, 4, 5, 4, 4]
+    static let wearerHeader = wearerCells(["wearer", "cad", "stride", "stance", "si", "hr", "rmssd", "spo2", "age"])
+
+    static func wearerCells(_ texts: [String]) -> String {
+        zip(texts, wearerColumns).enumerated().map { index, cell in
+            let (text, width) = cell
+            let cut = String(text.prefix(width))
+            let pad = String(repeating: " ", count: width - cut.count)
+            return index == 0 ? cut + pad : pad + cut
+        }.joined(separator: " ")
+    }
+
+    static func row(_ wearer: WearerStatus, now: Double) -> String {
+        func show(_ value: Double?, _ format: String = "%.0f") -> String { value.map { String(format: format, $0) } ?? "-" }
+        return wearerCells([
+            shortName(wearer.name, wearerColumns[0]), show(wearer.cadence), show(wearer.strideTime, "%.2f"),
+            show(wearer.stancePercent), show(wearer.strideTimeSymmetry, "%+.1f"), show(wearer.heartRate?.value),
+            show(wearer.rmssd?.value), show(wearer.spo2?.value), wearer.gaitTime.map { age(now - $0) } ?? "-",
+        ])
     }
 
     // MARK: Summary

@@ -85,5 +85,11 @@ import WearMetrics
         for insole in [Self.left, Self.right] {
             #expect(try store.metricRecords(MetricRecordQuery(metric: "stride_time", address: insole.description)).count >= 10)
         }
+        // The live table's row: walking at 1.4 m/s by now (Simulators/quickstart.yaml).
+        let status = try #require(ingest.wearerStatuses.first)
+        #expect(status.name == pair && status.lastStride.count == 2)
+        let cadence = try #require(status.cadence)
+        #expect((90...130).contains(cadence), "\(cadence)")
+        #expect(abs(status.strideTimeSymmetry ?? 100) < 10)
     }
 }

@@ -54,6 +54,28 @@ import Testing
         #expect(crowded[3...].allSatisfy { $0.hasSuffix(" +2") && $0.count <= 100 }, "\(crowded[3])")
     }
 
+    @Test func wearersShowTheirGaitAndHeartAboveTheDevices() {
+        var runner = WearerStatus(name: "runner")
+        // Left 0.70 s, right 0.74 s: cadence 120 / 0.72 = 166.7, SI 100 (0.70 - 0.74) / 0.72 = -5.6 %.
+        runner.lastStride[.left] = LatestStride(strideTime: 0.70, stancePercent: 36, end: Self.now - 1.2)
+        runner.lastStride[.right] = LatestStride(strideTime: 0.74, stancePercent: 40, end: Self.now - 0.5)
+        runner.heartRate = LatestValue(value: 152, unit: "/min", time: Self.now)
+        runner.rmssd = LatestValue(value: 21.4, unit: "ms", time: Self.now - 200)
+        var snapshot = Self.snapshot([Self.device(1, values: ["heart_rate": (152, 0)])])
+        snapshot.wearers = [runner, WearerStatus(name: "a-wearer-with-a-long-name")]
+        let lines = LiveTable(width: 100, height: 40).lines(snapshot)
+        #expect(lines[2].hasPrefix("wearer") && lines[2].contains("cad stride stance"), "\(lines)")
+        let row = lines[3].split(separator: " ")
+        #expect(row == ["runner", "167", "0.74", "38", "-5.6", "152", "21", "-", "0s"], "\(lines[3])")
+        // Nothing known yet: dashes, and names cut to the column.
+        #expect(lines[4].split(separator: " ").dropFirst().allSatisfy { $0 == "-" }, "\(lines[4])")
+        #expect(lines[5].hasPrefix("device"), "\(lines)")
+        // Many wearers take a third of the rows at most (12 of 40), the last counting the others.
+        snapshot.wearers = (0..<30).map { WearerStatus(name: "w\($0)") }
+        let crowded = LiveTable(width: 100, height: 40).lines(snapshot)
+        #expect(crowded[14] == "+19 more wearers" && crowded[15].hasPrefix("device"), "\(crowded)")
+    }
+
     @Test func longNamesAndManyQuantitiesStayWithinTheWidth() {
         var values: [String: (Double, Double)] = [:]
         for index in 0..<40 { values["vendor_quantity_with_a_long_name_\(index)"] = (-123_456.789, Double(index) * 100) }

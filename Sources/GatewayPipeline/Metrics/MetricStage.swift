@@ -73,7 +73,15 @@ final class MetricStage {
     final class HRVUnit {
         let address: String
         var window = HRVWindow()
+        /// The latest window's RMSSD, for the live table.
+        var rmssd: LatestValue?
         init(address: String) { self.address = address }
+
+        func note(_ records: [MetricRecord]) {
+            for record in records where record.metric == .rmssd {
+                rmssd = LatestValue(value: record.value, unit: record.metric.unit, time: record.end ?? record.time)
+            }
+        }
     }
 
     init(wearers: [Wearer]) {
@@ -97,6 +105,8 @@ final class MetricStage {
         var addresses: [FootSide: String] = [:]
         /// A wearer configured with one insole: the foot it is under.
         let onlyFoot: FootSide?
+        /// Each foot's latest stride, for the live table.
+        var latest: [FootSide: LatestStride] = [:]
 
         init(subject: MetricSubject, profile: WearerProfile, onlyFoot: FootSide? = nil) {
             self.subject = subject
@@ -165,8 +175,25 @@ final class MetricStage {
         }
         for unit in heartRateVariability.values.sorted(by: { $0.address < $1.address }) {
             unit.window.finish(into: &deviceRecords)
+            unit.note(deviceRecords)
             for record in deviceRecords { Self.append(record, subject: .device(address: unit.address), to: &batch) }
             deviceRecords.removeAll(keepingCapacity: true)
+        }
+    }
+
+    // MARK: Status
+
+    /// Every wearer's latest gait and heart, `devices` giving their wristbands' latest samples.
+    func wearerStatuses(devices: [BDAddress: DeviceStatus]) -> [WearerStatus] {
+        wearers.map { wearer in
+            var status = WearerStatus(name: wearer.name)
+            if let unit = gaits.first(where: { $0.subject == .wearer(name: wearer.name) }) { status.lastStride = unit.latest }
+            if let band = wearer.wristband {
+                status.heartRate = devices[band]?.latest["heart_rate"]
+                status.spo2 = devices[band]?.latest["spo2"]
+                status.rmssd = heartRateVariability[band]?.rmssd
+            }
+            return status
         }
     }
 
@@ -208,6 +235,7 @@ final class MetricStage {
             // The Heart Rate Measurement's RR intervals are in seconds (1/1024 s on the wire).
             unit.window.add(sample.value * 1000, endingAt: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
         }
+        if !deviceRecords.isEmpty { unit.note(deviceRecords) }
         for record in deviceRecords { Self.append(record, subject: .device(address: addressText), to: &batch) }
         deviceRecords.removeAll(keepingCapacity: true)
     }
@@ -234,6 +262,8 @@ final class MetricStage {
     private func drain(_ unit: GaitUnit, into batch: inout StoreBatch) {
         guard unit.gait != nil else { return }
         while let stride = unit.gait?.nextStride() {
+            unit.latest[stride.foot] = LatestStride(strideTime: stride.stride.strideTime,
+                                                    stancePercent: stride.stride.stancePercent, end: stride.stride.nextContact)
             guard let address = unit.addresses[stride.foot] else { continue }
             stride.stride.records(into: &deviceRecords)
             for record in deviceRecords { Self.append(record, subject: .device(address: address), to: &batch) }

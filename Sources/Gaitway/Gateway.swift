@@ -171,11 +171,12 @@ struct GatewayCommand: AsyncParsableCommand {
         runner.onTick = { host, now in
             metrics.update(ingest.statistics, host: host.statistics, now: now)
             status.offer(now: now) {
-                GatewaySnapshot(time: now, connected: host.peers.count, heard: host.devicesHeard,
-                                statistics: ingest.statistics, devices: Array(ingest.devices.values),
+                let devices = ingest.devices
+                return GatewaySnapshot(time: now, connected: host.peers.count, heard: host.devicesHeard,
+                                statistics: ingest.statistics, devices: Array(devices.values),
                                 committedSamples: queue.progress.committedSamples,
                                 pendingBatches: queue.progress.pendingBatches, storeError: queue.progress.lastError,
-                                wearers: ingest.wearerStatuses)
+                                wearers: ingest.wearerStatuses(devices: devices))
             }
         }
         let ble = BLEService(runner: runner, queue: queue, duration: settings.duration, logger: Logger(label: "gaitway.ble"))

@@ -55,7 +55,12 @@ public final class GatewayIngest: CentralHostDelegate {
 
     /// Each wearer's latest gait and heart (configured wearers, then advertised insole pairs),
     /// for the live table.
-    public var wearerStatuses: [WearerStatus] { metrics.wearerStatuses(devices: devices) }
+    public var wearerStatuses: [WearerStatus] { wearerStatuses(devices: devices) }
+
+    /// The same, from ``devices`` already taken (the status display takes it once a tick).
+    public func wearerStatuses(devices: [BDAddress: DeviceStatus]) -> [WearerStatus] {
+        metrics.wearerStatuses(devices: devices)
+    }
 
     public private(set) var statistics = GatewayStatistics()
     /// Per device: what the status display shows.

@@ -92,8 +92,8 @@ public struct LiveTable: Sendable {
     static let header = cells(["device", "name", "kind", "link", "rssi", "drop", "gap", "bat"], right: 4...7)
         + " latest values, age"
 
-    static func cells(_ texts: [String], right: ClosedRange<Int>) -> String {
-        zip(texts, columns).enumerated().map { index, cell in
+    static func cells(_ texts: [String], widths: [Int] = columns, right: ClosedRange<Int>) -> String {
+        zip(texts, widths).enumerated().map { index, cell in
             let (text, width) = cell
             let cut = String(text.prefix(width))
             let pad = String(repeating: " ", count: width - cut.count)
@@ -206,14 +206,7 @@ public struct LiveTable: Sendable {
     static let wearerColumns = [13, 4, 6, 6, 6, 4, 5, 4, 4]
     static let wearerHeader = wearerCells(["wearer", "cad", "stride", "stance", "si", "hr", "rmssd", "spo2", "age"])
 
-    static func wearerCells(_ texts: [String]) -> String {
-        zip(texts, wearerColumns).enumerated().map { index, cell in
-            let (text, width) = cell
-            let cut = String(text.prefix(width))
-            let pad = String(repeating: " ", count: width - cut.count)
-            return index == 0 ? cut + pad : pad + cut
-        }.joined(separator: " ")
-    }
+    static func wearerCells(_ texts: [String]) -> String { cells(texts, widths: wearerColumns, right: 1...8) }
 
     static func row(_ wearer: WearerStatus, now: Double) -> String {
         func show(_ value: Double?, _ format: String = "%.0f") -> String { value.map { String(format: format, $0) } ?? "-" }

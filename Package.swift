@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "WearMetrics", targets: ["WearMetrics"]),
         .library(name: "GatewayStore", targets: ["GatewayStore"]),
         .library(name: "GatewayPipeline", targets: ["GatewayPipeline"]),
+        .library(name: "UploadFormat", targets: ["UploadFormat"]),
+        .library(name: "Collector", targets: ["Collector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Zero-copy codecs: depends on nothing but the standard library.
@@ -54,6 +58,27 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: lifetimes
         ),
+        // zlib (Debian zlib1g-dev): deflate/gzip for upload batches.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The upload batch wire format that the gateway's uplink writes and the collector reads:
+        // the only thing the two share (ARCHITECTURE.md), so it depends on nothing else of ours.
+        .target(name: "UploadFormat", dependencies: ["CZlib"], swiftSettings: lifetimes),
+        // The collector: HTTP ingest of upload batches, the reader and FHIR APIs, its OpenAPI
+        // document (Hummingbird 2), tenants and tokens, SQLite storage (GRDB).
+        .target(
+            name: "Collector",
+            dependencies: [
+                "UploadFormat", "Yams",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: lifetimes
+        ),
         // The gateway as services: BLE ingest on its own thread -> typed ingest stages (decode,
         // device clock fit, fan-out) -> store commits; knows nothing of the simulator.
         .target(
@@ -70,7 +95,7 @@ let package = Package(
             name: "Gaitway",
             dependencies: [
                 "BLEWire", "ProtocolSpecs", "Dissector", "BLEHost", "DeviceSim", "GatewayPipeline", "GatewayStore",
-                "WearMetrics", .product(name: "ArgumentParser", package: "swift-argument-parser"), "Yams",
+                "WearMetrics", "Collector", .product(name: "ArgumentParser", package: "swift-argument-parser"), "Yams",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,6 +128,16 @@ let package = Package(
             name: "DissectorTests",
             dependencies: ["Dissector", "GaitwayTestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: lifetimes
+        ),
+        .testTarget(name: "UploadFormatTests", dependencies: ["UploadFormat", "GaitwayTestSupport"],
+                    swiftSettings: lifetimes),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: [
+                "Collector", "UploadFormat", "GaitwayTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: lifetimes
         ),
         // The `gaitway` command line as users meet it: the built executable's exit status,

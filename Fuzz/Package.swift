@@ -39,5 +39,6 @@ let package = Package(
         fuzzTarget("FuzzPayloadSpec", ["BLEWire", "ProtocolSpecs"]),
         fuzzTarget("FuzzBTSnoopAD", ["BLEWire"]),
         fuzzTarget("FuzzCentralHost", ["BLEWire", "BLEHost"]),
+        fuzzTarget("FuzzUploadBatch", ["UploadFormat"]),
     ]
 )

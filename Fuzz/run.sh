@@ -25,7 +25,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 # target name : seed folder. Every module is instrumented (-sanitize=fuzzer); lld links,
 # because gold trips over the libFuzzer runtime (an internal error in format_file_lineno).
 TARGETS=(FuzzH4HCI:h4-hci FuzzL2CAPATT:l2cap-att FuzzPayloadSpec:payload-spec FuzzBTSnoopAD:btsnoop-ad
-         FuzzCentralHost:central-host)
+         FuzzCentralHost:central-host FuzzUploadBatch:upload-batch)
 BUILD=(-c release --package-path "$FUZZ" --scratch-path "$SCRATCH"
        -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld)
 

@@ -11,7 +11,8 @@
 #         linux-image-amd64  the kernel it boots: Bluetooth and hci_vhci as modules
 #         busybox-static   the initramfs virtme-ng builds to load that kernel's modules
 #   venv: .venv at the repository root, from tools/requirements.txt (pinned: bumble, ...),
-#         tools/requirements-reference.txt and tools/requirements-vm.txt (virtme-ng)
+#         tools/requirements-reference.txt, tools/requirements-vm.txt (virtme-ng) and
+#         tools/requirements-collector.txt (schemathesis, fhir.resources)
 #
 # Non-interactive: runs as root (or through sudo when it is there), answers tshark's debconf
 # question ("should non-superusers be able to capture packets?") with "no" before installing,
@@ -30,6 +31,8 @@ requirements="$repo/tools/requirements.txt"
 reference_requirements="$repo/tools/requirements-reference.txt"
 # virtme-ng, for the kernel Bluetooth check in a virtual machine (tools/bluez_vm/).
 vm_requirements="$repo/tools/requirements-vm.txt"
+# schemathesis and fhir.resources, the collector's reference tools (Tests/CollectorTests/).
+collector_requirements="$repo/tools/requirements-collector.txt"
 python="${GAITWAY_PYTHON:-/usr/bin/python3}"
 apt_packages=(tshark bluez libbluetooth-dev libsqlite3-dev python3-venv qemu-system-x86 linux-image-amd64 busybox-static)
 
@@ -71,7 +74,7 @@ fi
 
 # --- Python venv ---------------------------------------------------------------------------
 stamp="$venv/.gaitway-requirements.sha256"
-want="$(cat "$requirements" "$reference_requirements" "$vm_requirements" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$requirements" "$reference_requirements" "$vm_requirements" "$collector_requirements" | sha256sum | cut -d' ' -f1)"
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     exit 0
 fi
@@ -86,7 +89,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 say "installing Python packages from tools/requirements*.txt into $venv"
 "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-    -r "$requirements" -r "$reference_requirements" -r "$vm_requirements" >&2
+    -r "$requirements" -r "$reference_requirements" -r "$vm_requirements" -r "$collector_requirements" >&2
 "$venv/bin/python" -m pip freeze --disable-pip-version-check | sed 's/^/bootstrap:   /' >&2
 echo "$want" >"$stamp"
 say "done"

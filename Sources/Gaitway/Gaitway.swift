@@ -12,6 +12,6 @@ struct Gaitway: AsyncParsableCommand {
             colon-separated list of folders).
             """,
         version: "0.1.0",
-        subcommands: [Decode.self, Sim.self, GatewayCommand.self, QueryCommand.self, Analyze.self]
+        subcommands: [Decode.self, Sim.self, GatewayCommand.self, QueryCommand.self, Analyze.self, CollectorCommand.self]
     )
 }

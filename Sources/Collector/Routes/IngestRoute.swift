@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import Logging
+import UploadFormat
+
+/// `POST /v1/ingest`: one upload batch (UploadFormat), compressed per its `Content-Encoding`.
+///
+/// The body is decoded and checked whole before anything is written, so a malformed or
+/// inconsistent batch gets 400 with the decoder's message and stores nothing; a valid one is
+/// stored in one transaction, once per (tenant, batch id) however often it arrives.
+struct IngestRoute: Sendable {
+    let storage: any CollectorStorage
+    let logger: Logger
+
+    struct Acknowledgement: ResponseEncodable {
+        var batch: String
+        /// `stored` the first time, `duplicate` when the tenant already had this batch id.
+        var status: String
+        var samples: Int
+        var events: Int
+        var metric_records: Int
+    }
+
+    func register(on group: RouterGroup<CollectorRequestContext>) {
+        group.post { request, context in try await ingest(request, context: context) }
+    }
+
+    func ingest(_ request: Request, context: CollectorRequestContext) async throws -> Acknowledgement {
+        let caller = try context.requireCaller()
+        let batch: UploadBatch
+        do {
+            let coding = try ContentCoding(header: request.headers[.contentEncoding])
+            let body = try await request.body.collect(upTo: CollectorConfiguration.maximumBodyBytes)
+            let wire = try coding.decode(Array(body.readableBytesView), limit: CollectorConfiguration.maximumInflatedBytes)
+            batch = try UploadBatch(decoding: wire)
+        } catch let error as UploadFormatError {
+            if case .unsupportedContentEncoding = error {
+                throw HTTPError(.unsupportedMediaType, message: error.description)
+            }
+            throw HTTPError(.badRequest, message: error.description)
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let outcome = try await storage.ingest(batch, tenant: caller.tenant, receivedMicros: now)
+        context.logger.info("ingest", metadata: [
+            "tenant": .string(caller.tenant), "batch": .string(batch.id), "gateway": .string(batch.gatewayID),
+            "samples": .stringConvertible(batch.samples.count), "outcome": .stringConvertible(outcome),
+        ])
+        return Acknowledgement(batch: batch.id, status: outcome == .stored ? "stored" : "duplicate",
+                               samples: batch.samples.count, events: batch.events.count,
+                               metric_records: batch.metricRecords.count)
+    }
+}

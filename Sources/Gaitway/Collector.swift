@@ -1,0 +1,95 @@
+import ArgumentParser
+import Collector
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `gaitway collector`: the HTTP service gateways upload to and health-service developers
+/// query (issue 13).
+struct CollectorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collector",
+        abstract: "Receive gateway uploads over HTTP(S) and answer queries (JSON, FHIR R4).",
+        discussion: """
+            Gateways POST upload batches to /v1/ingest with a gateway token; readers GET \
+            /v1/devices, /v1/samples, /v1/events, /v1/metrics and /v1/fhir/Observation with a \
+            reader token. Every token belongs to one tenant, and sees only that tenant's data. \
+            /healthz and /openapi.yaml (the API's OpenAPI 3.1 document) need no token.
+
+            The tokens file (YAML), one entry per token, the secret in clear or as its SHA-256 \
+            (printf %s TOKEN | sha256sum), so that the file need hold no secret:
+              tokens:
+                - {token: "gw-secret", tenant: clinic-a, role: gateway}
+                - {token_hash: "<64 hex digits>", tenant: clinic-a, role: reader}
+
+            SIGTERM or SIGINT stops it gracefully: requests under way finish first.
+
+            Example:
+              gaitway collector --listen 127.0.0.1:8080 --db collector.db --tokens tokens.yaml
+              curl -H "Authorization: Bearer READER-TOKEN" http://127.0.0.1:8080/v1/devices
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address and port to listen on (port 0: any free port).", valueName: "HOST:PORT"))
+    var listen: String = "127.0.0.1:8080"
+
+    @Option(help: "SQLite database file (created 0600 if missing).")
+    var db: String = "collector.db"
+
+    @Option(help: ArgumentHelp("Tokens file (YAML).", valueName: "FILE"))
+    var tokens: String
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("PEM certificate chain: serve HTTPS.", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "FILE"))
+    var tlsKey: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    /// `HOST:PORT`, `[IPv6]:PORT`.
+    static func endpoint(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        return (host, port)
+    }
+
+    func run() async throws {
+        guard let (host, port) = Self.endpoint(listen) else { throw CleanExit.failure("--listen must be HOST:PORT") }
+        guard let level = Logger.Level(rawValue: logLevel) else { throw CleanExit.failure("--log-level \(logLevel): unknown") }
+        var tls: CollectorConfiguration.TLSFiles?
+        switch (tlsCert, tlsKey) {
+        case (let cert?, let key?): tls = .init(certificateChain: cert, privateKey: key)
+        case (nil, nil): break
+        default: throw CleanExit.failure("--tls-cert and --tls-key go together")
+        }
+        guard let text = try? String(contentsOfFile: tokens, encoding: .utf8) else {
+            throw CleanExit.failure("--tokens \(tokens): cannot read it")
+        }
+        let registry: TokenRegistry
+        do { registry = try TokenRegistry(yaml: text) } catch { throw CleanExit.failure("--tokens \(tokens): \(error)") }
+
+        var logger = Logger(label: "gaitway.collector")
+        logger.logLevel = level
+        let storage: SQLiteCollectorStorage
+        do { storage = try SQLiteCollectorStorage(path: db) } catch { throw CleanExit.failure("--db \(db): \(error)") }
+        let log = logger
+        let app: any Service
+        do {
+            app = try buildApplication(CollectorConfiguration(
+                host: host, port: port, storage: storage, tokens: registry, tls: tls, logger: logger,
+                onServerRunning: { channel in
+                    log.notice("collector listening on \(channel.localAddress.map { "\($0)" } ?? listen), database \(db), \(registry.count) tokens")
+                }))
+        } catch {
+            throw CleanExit.failure("cannot start: \(error)")
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.notice("collector stopped")
+    }
+}

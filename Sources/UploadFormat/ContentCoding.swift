@@ -50,7 +50,7 @@ public enum ContentCoding: String, Sendable, CaseIterable {
                 stream.next_out = out.baseAddress
                 stream.avail_out = UInt32(out.count)
                 // deflateBound guarantees one Z_FINISH call completes.
-                let status = deflate(&stream, Z_FINISH)
+                let status = CZlib.deflate(&stream, Z_FINISH)
                 precondition(status == Z_STREAM_END, "deflate into deflateBound bytes did not finish")
                 return out.count - Int(stream.avail_out)
             }

@@ -113,9 +113,11 @@ extension UploadBatch {
     /// Never traps: every length and index is checked before it is used, and the first
     /// problem is thrown with its byte offset.
     public init(decoding body: [UInt8]) throws(UploadFormatError) {
-        self = try body.withUnsafeBytes { (buffer) throws(UploadFormatError) -> UploadBatch in
-            try Self.decode(buffer)
+        // withUnsafeBytes rethrows untyped errors: carry the typed one out in a Result.
+        let result = body.withUnsafeBytes { buffer in
+            Result { () throws(UploadFormatError) in try Self.decode(buffer) }
         }
+        self = try result.get()
     }
 
     /// ``init(decoding:)`` over borrowed bytes.

@@ -43,7 +43,7 @@ struct IngestRoute: Sendable {
         let outcome = try await storage.ingest(batch, tenant: caller.tenant, receivedMicros: now)
         context.logger.info("ingest", metadata: [
             "tenant": .string(caller.tenant), "batch": .string(batch.id), "gateway": .string(batch.gatewayID),
-            "samples": .stringConvertible(batch.samples.count), "outcome": .stringConvertible(outcome),
+            "samples": .stringConvertible(batch.samples.count), "outcome": .string("\(outcome)"),
         ])
         return Acknowledgement(batch: batch.id, status: outcome == .stored ? "stored" : "duplicate",
                                samples: batch.samples.count, events: batch.events.count,

@@ -49,6 +49,8 @@ struct ReaderRoutes: Sendable {
             var value: Double
             var unit: String?
 
+            enum CodingKeys: String, CodingKey { case time, address, quantity, channel, value, unit }
+
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
                 try container.encode(time, forKey: .time)
@@ -62,6 +64,8 @@ struct ReaderRoutes: Sendable {
 
         var samples: [Sample]
         var next: String?
+
+        enum CodingKeys: String, CodingKey { case samples, next }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -94,6 +98,8 @@ struct ReaderRoutes: Sendable {
             var kind: String
             var detail: String?
 
+            enum CodingKeys: String, CodingKey { case time, address, kind, detail }
+
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
                 try container.encode(time, forKey: .time)
@@ -105,6 +111,8 @@ struct ReaderRoutes: Sendable {
 
         var events: [Event]
         var next: String?
+
+        enum CodingKeys: String, CodingKey { case events, next }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -140,6 +148,8 @@ struct ReaderRoutes: Sendable {
             var value: Double
             var unit: String
             var quality: Double?
+
+            enum CodingKeys: String, CodingKey { case time, end, subject_kind, subject, metric, value, unit, quality }
 
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)

@@ -257,14 +257,14 @@ public final class SQLiteCollectorStorage: CollectorStorage {
         if let quantity = query.quantity { filter.add("series.quantity = ?", quantity) }
         filter.time("sample.time_us", from: query.fromMicros, to: query.toMicros)
         filter.after(query.after, time: "sample.time_us", row: "sample.rowid")
-        let limit = query.limit
+        let limit = query.limit, clause = filter.sql, arguments = filter.arguments + [limit + 1]
         return try await writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT sample.time_us, sample.rowid, series.address, series.quantity, sample.channel, sample.value,
                        series.unit
                 FROM sample JOIN series ON series.id = sample.series
-                WHERE \(filter.sql) ORDER BY sample.time_us, sample.rowid LIMIT ?
-                """, arguments: filter.arguments + [limit + 1])
+                WHERE \(clause) ORDER BY sample.time_us, sample.rowid LIMIT ?
+                """, arguments: arguments)
             let samples = rows.prefix(limit).map { row in
                 let unit: String = row[6]
                 return StoredSample(timeMicros: row[0], address: row[2], quantity: row[3], channel: row[4],
@@ -282,12 +282,12 @@ public final class SQLiteCollectorStorage: CollectorStorage {
         if let kind = query.kind { filter.add("kind = ?", kind) }
         filter.time("time_us", from: query.fromMicros, to: query.toMicros)
         filter.after(query.after, time: "time_us", row: "id")
-        let limit = query.limit
+        let limit = query.limit, clause = filter.sql, arguments = filter.arguments + [limit + 1]
         return try await writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT time_us, id, address, kind, detail FROM event
-                WHERE \(filter.sql) ORDER BY time_us, id LIMIT ?
-                """, arguments: filter.arguments + [limit + 1])
+                WHERE \(clause) ORDER BY time_us, id LIMIT ?
+                """, arguments: arguments)
             let events = rows.prefix(limit).map { row in
                 StoredEvent(timeMicros: row[0], address: row[2], kind: row[3], detail: row[4])
             }

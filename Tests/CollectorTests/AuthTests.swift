@@ -68,25 +68,31 @@ import Testing
             }
             for (token, expected) in [(Harness.readerA, 1), (Harness.readerB, 0)] {
                 try await client.execute(uri: "/v1/devices", method: .get, headers: Harness.headers(token)) { response in
-                    #expect((try Harness.json(response.body)["devices"] as? [Any])?.count == expected)
+                    let json = try Harness.json(response.body)
+                    #expect((json["devices"] as? [Any])?.count == expected)
                 }
                 try await client.execute(uri: "/v1/samples", method: .get, headers: Harness.headers(token)) { response in
-                    #expect((try Harness.json(response.body)["samples"] as? [Any])?.count == expected * 10)
+                    let json = try Harness.json(response.body)
+                    #expect((json["samples"] as? [Any])?.count == expected * 10)
                 }
                 try await client.execute(uri: "/v1/events", method: .get, headers: Harness.headers(token)) { response in
-                    #expect((try Harness.json(response.body)["events"] as? [Any])?.count == expected)
+                    let json = try Harness.json(response.body)
+                    #expect((json["events"] as? [Any])?.count == expected)
                 }
                 try await client.execute(uri: "/v1/metrics", method: .get, headers: Harness.headers(token)) { response in
-                    #expect((try Harness.json(response.body)["records"] as? [Any])?.count == expected * 2)
+                    let json = try Harness.json(response.body)
+                    #expect((json["records"] as? [Any])?.count == expected * 2)
                 }
                 try await client.execute(uri: "/v1/fhir/Observation", method: .get, headers: Harness.headers(token)) { response in
-                    #expect(((try Harness.json(response.body)["entry"] as? [Any])?.isEmpty ?? true) == (expected == 0))
+                    let json = try Harness.json(response.body)
+                    #expect(((json["entry"] as? [Any])?.isEmpty ?? true) == (expected == 0))
                 }
             }
             // The same batch id in tenant B is B's own batch, not a duplicate of A's.
             try await client.execute(uri: "/v1/ingest", method: .post, headers: Harness.gzipHeaders(Harness.gatewayB),
                                      body: Harness.body(Harness.heartRateBatch(id: "iso-1", count: 4))) { response in
-                #expect(try Harness.json(response.body)["status"] as? String == "stored")
+                let json = try Harness.json(response.body)
+                #expect(json["status"] as? String == "stored")
             }
         }
     }

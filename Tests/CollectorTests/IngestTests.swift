@@ -35,9 +35,11 @@ import UploadFormat
                     #expect(json["samples"] as? Int == 50)
                 }
             }
-            #expect(try await sampleCount(client) == 50)
+            let stored = try await sampleCount(client)
+            #expect(stored == 50)
             try await client.execute(uri: "/v1/events", method: .get, headers: Harness.headers(Harness.readerA)) { response in
-                #expect((try Harness.json(response.body)["events"] as? [Any])?.count == 1)
+                let json = try Harness.json(response.body)
+                #expect((json["events"] as? [Any])?.count == 1)
             }
         }
     }
@@ -57,7 +59,8 @@ import UploadFormat
         #expect(outcomes.filter { $0 == .stored }.count == 1)
         #expect(outcomes.filter { $0 == .duplicate }.count == 7)
         try await Harness.application(storage: storage).test(.router) { client in
-            #expect(try await sampleCount(client) == 2000)
+            let stored = try await sampleCount(client)
+            #expect(stored == 2000)
         }
         let mode = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("c.db").path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
@@ -89,9 +92,11 @@ import UploadFormat
                 let message = ((try? Harness.json(response.body))?["error"] as? [String: Any])?["message"] as? String
                 #expect(message?.isEmpty == false, "\(name): \(String(buffer: response.body))")
             }
-            #expect(try await sampleCount(client) == 0)
+            let stored = try await sampleCount(client)
+            #expect(stored == 0)
             try await client.execute(uri: "/v1/devices", method: .get, headers: Harness.headers(Harness.readerA)) { response in
-                #expect((try Harness.json(response.body)["devices"] as? [Any])?.isEmpty == true)
+                let json = try Harness.json(response.body)
+                #expect((json["devices"] as? [Any])?.isEmpty == true)
             }
         }
     }
@@ -117,7 +122,8 @@ import UploadFormat
             try await client.execute(uri: "/v1/ingest", method: .post, headers: headers, body: body) { response in
                 #expect(response.status == .ok)
             }
-            #expect(try await sampleCount(client) == 7)
+            let stored = try await sampleCount(client)
+            #expect(stored == 7)
         }
     }
 }

@@ -27,38 +27,12 @@ import UploadFormat
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 do {
-                    if let input {
-                        continuation.resume(returning: try Self.execute(program, arguments, input: input))
-                    } else {
-                        continuation.resume(returning: try Reference.execute(program, arguments))
-                    }
+                    continuation.resume(returning: try Reference.execute(program, arguments, input: input))
                 } catch {
                     continuation.resume(throwing: error)
                 }
             }.start()
         }
-    }
-
-    /// A process fed `input` on standard input (small: written before reading its output).
-    static func execute(_ program: String, _ arguments: [String], input: Data) throws -> Reference.ProcessOutput {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let writer = Thread {
-            stdin.fileHandleForWriting.write(input)
-            try? stdin.fileHandleForWriting.close()
-        }
-        writer.start()
-        let errors = Pipe.readAll(stderr)
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Reference.ProcessOutput(status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal,
-                                       output: output, errors: errors())
     }
 
     /// A day of data: heart rate at 1 Hz for 3 minutes, an insole's 8 force cells at 10 Hz for
@@ -146,22 +120,6 @@ import UploadFormat
                 #expect(summary["sampled"] as? Int == expected.sampled, "\(query)")
                 #expect(Set(summary["codes"] as? [String] ?? []) == expected.codes, "\(query)")
             }
-        }
-    }
-}
-
-extension Pipe {
-    /// Reads a pipe to its end on a thread of its own; the closure returns what it read.
-    static func readAll(_ pipe: Pipe) -> () -> Data {
-        let semaphore = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var data = Data()
-        Thread {
-            data = pipe.fileHandleForReading.readDataToEndOfFile()
-            semaphore.signal()
-        }.start()
-        return {
-            semaphore.wait()
-            return data
         }
     }
 }

@@ -62,17 +62,25 @@ public enum Reference {
 
     /// Runs a program in the repository's root to its end, collecting its standard output and
     /// error. Standard error is read on a thread of its own: a child that fills one pipe while
-    /// we wait on the other would block forever.
-    public static func execute(_ program: String, _ arguments: [String]) throws -> ProcessOutput {
+    /// we wait on the other would block forever. `input`, when given, is written to its standard
+    /// input from a third thread (then closed), for the same reason.
+    public static func execute(_ program: String, _ arguments: [String], input: Data? = nil) throws -> ProcessOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.currentDirectoryURL = repository
         let output = Pipe(), errors = Pipe()
-        process.standardInput = FileHandle.nullDevice
+        let inputPipe = input.map { _ in Pipe() }
+        process.standardInput = inputPipe ?? FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        if let input, let inputPipe {
+            Thread {
+                inputPipe.fileHandleForWriting.write(input)
+                try? inputPipe.fileHandleForWriting.close()
+            }.start()
+        }
         let errorData = Mutex(Data())
         let errorsRead = DispatchSemaphore(value: 0)
         Thread {

@@ -165,18 +165,21 @@ extension GatewayStore {
     }
 
     /// Encodes `rows` of `samples` (sorted) as one chunk and inserts it with `statement`
-    /// (the INSERT of ``insertSampleChunks(_:into:deviceIDs:quantityIDs:)``).
+    /// (the INSERT of ``insertSampleChunks(_:into:deviceIDs:quantityIDs:)``, or compaction's,
+    /// which also binds the chunk's `id`).
     static func insertSampleChunk(
         _ rows: UnsafeBufferPointer<Int32>, of samples: UnsafeBufferPointer<PendingSample>,
-        deviceID: Int64, quantityID: Int64, with statement: Statement
+        deviceID: Int64, quantityID: Int64, id: Int64? = nil, with statement: Statement
     ) throws {
         let chunk = encodeSamples(rows, of: samples)
-        statement.setUncheckedArguments(StatementArguments([
+        var arguments = [
             deviceID.databaseValue, quantityID.databaseValue,
             chunk.start.databaseValue, chunk.end.databaseValue, rows.count.databaseValue,
             chunk.gatewayTimes.databaseValue, chunk.deviceTimes?.databaseValue ?? .null,
             chunk.channels.databaseValue, chunk.values.databaseValue,
-        ]))
+        ]
+        if let id { arguments.append(id.databaseValue) }
+        statement.setUncheckedArguments(StatementArguments(arguments))
         try statement.execute()
     }
 

@@ -22,8 +22,12 @@ extension GatewayStore {
     ///
     /// Queries return exactly the same rows in the same order: the chunks of a group are
     /// merged in id order and sorted stably by (time, channel), so elements that tie keep
-    /// their commit order, and the new chunks' ids are larger than every chunk left
-    /// untouched in the group (only a leading run of already full chunks is left).
+    /// their commit order, and the new chunks take the largest ids of the chunks they
+    /// replace, larger than every chunk left untouched before them in the group (only a
+    /// leading run of already full chunks is left). Delivered chunks (the uplink's cursor)
+    /// are merged only with delivered ones, the others only with undelivered ones, and the
+    /// batch in flight not at all: compaction never makes the uplink send a sample twice
+    /// or skip one.
     ///
     /// - Parameter endingBefore: only chunks whose last time is below this (gateway µs)
     ///   are merged, so a running gateway leaves the chunks of its latest commits alone;
@@ -39,23 +43,45 @@ extension GatewayStore {
 
     private static func compactSamples(_ db: Database, endingBefore: Int64?, path: String) throws -> CompactionReport {
         var report = CompactionReport()
+        // The uplink's cursor splits the chunks: delivered ones (ids up to it) are merged only
+        // with each other, undelivered ones above the batch in flight only with each other,
+        // and the batch in flight is left as it is, so a chunk never changes sides
+        // (GatewayStore+Uplink.swift).
+        let (delivered, pending) = try uplinkState(db)
+        let partitions: [(after: Int64, through: Int64)] = [
+            (0, delivered.sampleChunk), (pending?.through.sampleChunk ?? delivered.sampleChunk, .max),
+        ]
+        for partition in partitions where partition.after < partition.through {
+            try compactSamples(db, endingBefore: endingBefore, ids: partition, path: path, into: &report)
+        }
+        return report
+    }
+
+    private static func compactSamples(
+        _ db: Database, endingBefore: Int64?, ids: (after: Int64, through: Int64), path: String,
+        into report: inout CompactionReport
+    ) throws {
         let bound = endingBefore ?? .max
         let groups = try Row.fetchAll(db, sql: """
-            SELECT device_id, quantity_id FROM sample_chunk WHERE end_us < ? AND count < ?
+            SELECT device_id, quantity_id FROM sample_chunk WHERE end_us < ? AND count < ? AND id > ? AND id <= ?
             GROUP BY device_id, quantity_id HAVING COUNT(*) > 1
-            """, arguments: [bound, maximumChunkCount])
+            """, arguments: [bound, maximumChunkCount, ids.after, ids.through])
         let select = try db.cachedStatement(sql: """
             SELECT id, start_us, count, gateway_times, device_times, channels, sample_values FROM sample_chunk
-            WHERE device_id = ? AND quantity_id = ? AND end_us < ? ORDER BY id
+            WHERE device_id = ? AND quantity_id = ? AND end_us < ? AND id > ? AND id <= ? ORDER BY id
             """)
         let delete = try db.cachedStatement(sql: "DELETE FROM sample_chunk WHERE id = ?")
+        // Merged chunks take the largest of the ids they free, in order: ids stay on their
+        // side of the uplink cursor, and the table's largest id never goes down.
         let insert = try db.cachedStatement(sql: """
             INSERT INTO sample_chunk (device_id, quantity_id, start_us, end_us, count,
-                                      gateway_times, device_times, channels, sample_values)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      gateway_times, device_times, channels, sample_values, id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let firstLater = try db.cachedStatement(
-            sql: "SELECT MIN(start_us) FROM sample_chunk WHERE device_id = ? AND quantity_id = ? AND end_us >= ?")
+        let firstLater = try db.cachedStatement(sql: """
+            SELECT MIN(start_us) FROM sample_chunk WHERE device_id = ? AND quantity_id = ? AND end_us >= ?
+                AND id > ? AND id <= ?
+            """)
         for group in groups {
             let deviceID: Int64 = group[0]
             let quantityID: Int64 = group[1]
@@ -65,14 +91,14 @@ extension GatewayStore {
             // alone starts are merged, and no tie can cross the two. Lowering the bound leaves
             // more chunks alone, so it is lowered until it stays.
             var groupBound = bound
-            while let later = try Int64.fetchOne(firstLater, arguments: [deviceID, quantityID, groupBound]),
+            while let later = try Int64.fetchOne(firstLater, arguments: [deviceID, quantityID, groupBound, ids.after, ids.through]),
                   later < groupBound {
                 groupBound = later
             }
             var pending: [PendingSample] = []
             var merged: [Int64] = []
             var sawSmall = false
-            let rows = try Row.fetchCursor(select, arguments: [deviceID, quantityID, groupBound])
+            let rows = try Row.fetchCursor(select, arguments: [deviceID, quantityID, groupBound, ids.after, ids.through])
             while let row = try rows.next() {
                 let count: Int = row[2]
                 // A leading run of full chunks stays: nothing before it moves past it.
@@ -115,11 +141,14 @@ extension GatewayStore {
                 if left.channel != right.channel { return left.channel < right.channel }
                 return lhs < rhs
             }
+            let pieces = Array(stride(from: 0, to: order.count, by: maximumChunkCount))
+            var reused = merged.sorted().suffix(pieces.count).makeIterator()
             try pending.withUnsafeBufferPointer { samples in
                 try order.withUnsafeBufferPointer { order in
-                    for piece in stride(from: 0, to: order.count, by: maximumChunkCount) {
+                    for piece in pieces {
                         let rows = UnsafeBufferPointer(rebasing: order[piece..<min(piece + maximumChunkCount, order.count)])
-                        try insertSampleChunk(rows, of: samples, deviceID: deviceID, quantityID: quantityID, with: insert)
+                        try insertSampleChunk(rows, of: samples, deviceID: deviceID, quantityID: quantityID,
+                                              id: reused.next(), with: insert)
                         report.chunksWritten += 1
                     }
                 }
@@ -127,6 +156,5 @@ extension GatewayStore {
             report.chunksRead += merged.count
             report.samples += pending.count
         }
-        return report
     }
 }

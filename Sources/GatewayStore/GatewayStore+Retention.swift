@@ -28,12 +28,16 @@ extension GatewayStore {
         /// Raw payload chunks and the payloads in them, evicted for their age (`keepRaw`).
         public var expiredRawChunks = 0
         public var expiredRawPayloads = 0
-        /// Raw payload chunks, sample chunks and device events evicted for the quota.
+        /// Raw payload chunks, sample chunks, device events and metric records evicted for the quota.
         public var quotaRawChunks = 0
         public var quotaRawPayloads = 0
         public var quotaSampleChunks = 0
         public var quotaSamples = 0
         public var quotaEvents = 0
+        public var quotaMetricRecords = 0
+        /// Of the samples, events and metric records above: how many the uplink had not yet
+        /// delivered (the quota evicts those only once every delivered one is gone).
+        public var quotaUndelivered = 0
         /// Bytes of pages in use before and after (page count less free pages, times the
         /// page size: what the quota counts; freed pages are reused by later commits, so
         /// the file stops growing rather than shrinking).
@@ -45,6 +49,7 @@ extension GatewayStore {
         /// Whether nothing was evicted.
         public var isEmpty: Bool {
             expiredRawChunks == 0 && quotaRawChunks == 0 && quotaSampleChunks == 0 && quotaEvents == 0
+                && quotaMetricRecords == 0
         }
 
         public var description: String {
@@ -55,6 +60,8 @@ extension GatewayStore {
             if quotaRawChunks > 0 { parts.append("\(quotaRawPayloads) raw payloads (\(quotaRawChunks) chunks)") }
             if quotaSampleChunks > 0 { parts.append("\(quotaSamples) samples (\(quotaSampleChunks) chunks)") }
             if quotaEvents > 0 { parts.append("\(quotaEvents) device events") }
+            if quotaMetricRecords > 0 { parts.append("\(quotaMetricRecords) metric records") }
+            if quotaUndelivered > 0 { parts.append("\(quotaUndelivered) of them never uploaded") }
             if parts.isEmpty { return "nothing evicted (\(bytesAfter) bytes in use)" }
             return "evicted " + parts.joined(separator: ", ") + "; \(bytesBefore) -> \(bytesAfter) bytes in use"
         }
@@ -122,20 +129,39 @@ extension GatewayStore {
         if let maximumBytes = policy.maximumBytes {
             let target = Int64(Double(maximumBytes) * RetentionPolicy.quotaTarget)
             // Oldest first within each class; a class is only touched once the one before
-            // it is empty.
-            while try bytesInUse(db) > target {
-                if let (chunks, payloads) = try evictOldest(db, table: "raw_chunk", order: "start_us") {
-                    report.quotaRawChunks += chunks
-                    report.quotaRawPayloads += payloads
-                } else if let (chunks, samples) = try evictOldest(db, table: "sample_chunk", order: "start_us") {
-                    report.quotaSampleChunks += chunks
-                    report.quotaSamples += samples
-                } else if let (events, _) = try evictOldest(db, table: "device_event", order: "gateway_time_us",
-                                                           counted: "1") {
-                    report.quotaEvents += events
-                } else {
-                    break // nothing left to evict: the devices and names themselves stay
+            // it is empty. What the collector has is evicted before what it has not, and
+            // metric records (small, and what readers ask for most) last.
+            let delivered = try uplinkState(db).delivered
+            let classes: [(table: String, order: String, condition: String, counted: String)] = [
+                ("raw_chunk", "start_us", "1", "count"),
+                ("sample_chunk", "start_us", "id <= \(delivered.sampleChunk)", "count"),
+                ("device_event", "gateway_time_us", "id <= \(delivered.event)", "1"),
+                ("sample_chunk", "start_us", "id > \(delivered.sampleChunk)", "count"),
+                ("device_event", "gateway_time_us", "id > \(delivered.event)", "1"),
+                ("metric_record", "time_us", "id <= \(delivered.metricRecord)", "1"),
+                ("metric_record", "time_us", "id > \(delivered.metricRecord)", "1"),
+            ]
+            var next = 0
+            while next < classes.count, try bytesInUse(db) > target {
+                let evictable = classes[next]
+                guard let (rows, items) = try evictOldest(db, table: evictable.table, order: evictable.order,
+                                                          where: evictable.condition, counted: evictable.counted) else {
+                    next += 1
+                    continue
                 }
+                switch next {
+                case 0:
+                    report.quotaRawChunks += rows
+                    report.quotaRawPayloads += items
+                case 1, 3:
+                    report.quotaSampleChunks += rows
+                    report.quotaSamples += items
+                case 2, 4:
+                    report.quotaEvents += rows
+                default:
+                    report.quotaMetricRecords += rows
+                }
+                if next >= 3 && next != 5 { report.quotaUndelivered += items }
             }
         }
         report.bytesAfter = try bytesInUse(db)
@@ -144,9 +170,14 @@ extension GatewayStore {
 
     /// Deletes the `evictionStep` oldest rows of `table`; the rows and the sum of `counted`
     /// over them, or nil when the table is empty.
-    private static func evictOldest(_ db: Database, table: String, order: String,
-                                    counted: String = "count") throws -> (rows: Int, items: Int)? {
-        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM \(table) ORDER BY \(order), id LIMIT \(evictionStep)")
+    private static func evictOldest(_ db: Database, table: String, order: String, where condition: String,
+                                    counted: String) throws -> (rows: Int, items: Int)? {
+        // Never the row with the largest id of a table the uplink follows: SQLite would give
+        // that id to the next row inserted, and the cursor may already count it as delivered.
+        let keepNewest = table == "raw_chunk" ? "" : " AND id < (SELECT MAX(id) FROM \(table))"
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT id FROM \(table) WHERE \(condition)\(keepNewest) ORDER BY \(order), id LIMIT \(evictionStep)
+            """)
         guard !ids.isEmpty else { return nil }
         let list = ids.map(String.init).joined(separator: ",")
         let items = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(\(counted)), 0) FROM \(table) WHERE id IN (\(list))") ?? 0

@@ -111,6 +111,8 @@ enum StoreSchema {
                 CREATE INDEX metric_record_by_time ON metric_record(time_us);
                 """)
         }
+        // The uplink's delivery cursor and parked batches (GatewayStore+Uplink.swift).
+        migrator.registerMigration(GatewayStore.uplinkMigration) { db in try GatewayStore.migrateUplink(db) }
         return migrator
     }
 }

@@ -96,7 +96,7 @@ import Testing
 
         let inspector = try DatabaseQueue(path: path)
         let migrations = try inspector.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == [StoreSchema.initialMigration, StoreSchema.metricsMigration])
+        #expect(migrations == [StoreSchema.initialMigration, StoreSchema.metricsMigration, GatewayStore.uplinkMigration])
         let journalMode = try inspector.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journalMode == "wal")
         // The tables and indexes the documentation of GatewayStore describes.
@@ -111,7 +111,8 @@ import Testing
             "index raw_chunk_by_device_start", "index raw_chunk_by_span", "index raw_chunk_by_start",
             "index sample_chunk_by_device_quantity_start", "index sample_chunk_by_span", "index sample_chunk_by_start",
             "table device", "table device_event", "table metric", "table metric_record", "table payload_kind",
-            "table quantity", "table raw_chunk", "table sample_chunk", "table wearer",
+            "table quantity", "table raw_chunk", "table sample_chunk", "table uplink", "table uplink_parked",
+            "table wearer",
         ])
     }
 

@@ -24,6 +24,12 @@ struct GatewayCommand: AsyncParsableCommand {
             loss) loses at most that interval. While it runs, the database's -wal and -shm \
             files belong to it; a clean stop folds them back into the database file.
 
+            With --upload, an uplink sends every committed sample, device event and metric \
+            record to a collector, in gzip batches that the collector stores once each; the \
+            database keeps a delivery cursor, so uploading resumes where it stopped after a \
+            restart, a kill -9 or a collector outage, and the quota (--max-db-size) evicts what \
+            was delivered before what was not.
+
             It runs until SIGINT / SIGTERM or --duration (also while no controller can be \
             opened: it retries with backoff and says so), then commits and exits 0. On a \
             terminal it shows a live table of devices; otherwise it writes JSON log lines to \
@@ -38,6 +44,7 @@ struct GatewayCommand: AsyncParsableCommand {
               gaitway gateway --duration 30
               gaitway gateway --hci tcp-client:127.0.0.1:9001 --db /var/lib/gaitway/gateway.db
               gaitway gateway --hci hci-socket:0 --allow 180D --allow "Gaitway Insole*"
+              gaitway gateway --upload https://collector.example/v1/ingest --token-file /etc/gaitway/token
             """
     )
 
@@ -73,7 +80,26 @@ struct GatewayCommand: AsyncParsableCommand {
         valueName: "SIZE"))
     var maxDBSize: String?
 
-    @Option(help: ArgumentHelp("YAML file with any of: hci, db, allow (list), max-connections, duration, commit-interval, keep-raw, max-db-size. Flags win.",
+    @Option(help: ArgumentHelp(
+        "Upload what is committed to this collector ingest URL (http(s)://HOST:PORT/v1/ingest; see `gaitway collector`).",
+        valueName: "URL"))
+    var upload: String?
+
+    @Option(help: ArgumentHelp("The collector's gateway token (visible to other users in ps: prefer --token-file).",
+                               valueName: "TOKEN"))
+    var token: String?
+
+    @Option(help: ArgumentHelp("File holding the gateway token (its first line).", valueName: "FILE"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp("PEM file of the CA certificates to trust for an https --upload (default: the system's).",
+                               valueName: "FILE"))
+    var uploadCA: String?
+
+    @Option(help: ArgumentHelp("This gateway's name in its uploads (default: the host name).", valueName: "NAME"))
+    var gatewayID: String?
+
+    @Option(help: ArgumentHelp("YAML file with any of: hci, db, allow (list), max-connections, duration, commit-interval, keep-raw, max-db-size, upload, token, token-file, upload-ca, gateway-id, wearers. Flags win.",
                                valueName: "FILE"))
     var config: String?
 
@@ -168,6 +194,7 @@ struct GatewayCommand: AsyncParsableCommand {
         runner.capture = capture
         let status = StatusService(display: display)
         let metrics = IngestMetrics()
+        let uplinkProgress = settings.upload.map { _ in UplinkProgress() }
         runner.onTick = { host, now in
             metrics.update(ingest.statistics, host: host.statistics, now: now)
             status.offer(now: now) {
@@ -176,7 +203,7 @@ struct GatewayCommand: AsyncParsableCommand {
                                 statistics: ingest.statistics, devices: Array(devices.values),
                                 committedSamples: queue.progress.committedSamples,
                                 pendingBatches: queue.progress.pendingBatches, storeError: queue.progress.lastError,
-                                wearers: ingest.wearerStatuses(devices: devices))
+                                wearers: ingest.wearerStatuses(devices: devices), uplink: uplinkProgress?.current)
             }
         }
         let ble = BLEService(runner: runner, queue: queue, duration: settings.duration, logger: Logger(label: "gaitway.ble"))
@@ -187,8 +214,16 @@ struct GatewayCommand: AsyncParsableCommand {
         // Without a policy the retention service has nothing to do between full disks.
         let retentionServices: [ServiceGroupConfiguration.ServiceConfiguration] = retention.policy.isActive
             ? [.init(service: retention, successTerminationBehavior: .ignore)] : []
+        let uplink = settings.upload.map { upload in
+            UplinkService(store: store, configuration: upload, progress: uplinkProgress ?? UplinkProgress(),
+                          logger: Logger(label: "gaitway.uplink"))
+        }
+        // The uplink ends with the others (a graceful shutdown); what it had not sent goes next time.
+        let uplinkServices: [ServiceGroupConfiguration.ServiceConfiguration] = uplink.map {
+            [.init(service: $0, successTerminationBehavior: .ignore)]
+        } ?? []
         let group = ServiceGroup(configuration: .init(
-            services: retentionServices + [
+            services: retentionServices + uplinkServices + [
                 .init(service: storeService, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: status, successTerminationBehavior: .ignore),

@@ -24,6 +24,15 @@ struct GatewaySettings {
     var maxDBSize: Int64?
     /// Who wears which devices (config file only: `wearers:`), for the per-wearer metrics.
     var wearers: [Wearer] = []
+    /// The uplink (`--upload`, `--token` or `--token-file`, `--upload-ca`, `--gateway-id`):
+    /// nil when nothing is uploaded.
+    var upload: UplinkService.Configuration?
+    // As read, before they are checked together.
+    private var uploadURL: String?
+    private var tokenFile: String?
+    private var uploadCA: String?
+    private var gatewayID: String?
+    private var fileToken: String?
 
     /// The smallest quota: the schema and one commit interval of a busy gateway fit.
     static let minimumDBSize: Int64 = 1_000_000
@@ -68,6 +77,11 @@ struct GatewaySettings {
         if let text = command.maxDBSize {
             maxDBSize = problems.check(text, "--max-db-size \(text)", Self.maxDBSize).flatMap(Self.bytes(in:))
         }
+        if let url = command.upload { uploadURL = url }
+        if let file = command.tokenFile { tokenFile = file }
+        if let file = command.uploadCA { uploadCA = file }
+        if let name = command.gatewayID { gatewayID = name }
+        upload = checkUpload(token: command.token ?? fileToken, problems: &problems)
         checkTogether(btsnoop: command.btsnoop, sources: (hci: source("--hci", command.hci != nil, "hci"),
                                                           db: source("--db", command.db != nil, "db"),
                                                           allow: source("--allow", !command.allow.isEmpty, "allow")),
@@ -146,11 +160,60 @@ struct GatewaySettings {
                 }
             case "wearers":
                 wearers = Self.wearers(value, path: path, problems: &problems)
+            case "upload", "token", "token-file", "upload-ca", "gateway-id":
+                guard let text = value.string, !text.isEmpty else {
+                    must(name == "upload" ? "a URL like https://collector.example/v1/ingest"
+                         : name == "gateway-id" ? "a name" : "a file path")
+                    continue
+                }
+                switch name {
+                case "upload": uploadURL = text
+                case "token": fileToken = text
+                case "token-file": tokenFile = text
+                case "upload-ca": uploadCA = text
+                default: gatewayID = text
+                }
             default:
                 problems.add("\(path):\((key.mark?.line).map(String.init) ?? "?"): unknown setting '\(name)' "
-                    + "(known: hci, db, allow, max-connections, duration, commit-interval, keep-raw, max-db-size, wearers)")
+                    + "(known: hci, db, allow, max-connections, duration, commit-interval, keep-raw, max-db-size, "
+                    + "upload, token, token-file, upload-ca, gateway-id, wearers)")
             }
         }
+    }
+
+    /// The uplink's configuration from --upload and its token, CA and name, or nil without
+    /// --upload; every problem noted.
+    func checkUpload(token: String?, problems: inout SettingsProblems) -> UplinkService.Configuration? {
+        guard let url = uploadURL else {
+            if token != nil || tokenFile != nil || uploadCA != nil {
+                problems.add("--token, --token-file and --upload-ca need --upload (the collector's ingest URL)")
+            }
+            return nil
+        }
+        if let problem = UplinkService.problem(url: url) { problems.add("--upload \(url): \(problem)") }
+        var secret = token
+        if token != nil && tokenFile != nil { problems.add("--token and --token-file (or token and token-file): give one of them") }
+        if let tokenFile {
+            if let problem = FileArgument.problem(tokenFile, option: "--token-file", mustExist: true) {
+                problems.add(problem)
+            } else if let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) {
+                secret = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) }
+                if secret?.isEmpty ?? true { problems.add("--token-file \(tokenFile): the first line is empty") }
+            } else {
+                problems.add("--token-file \(tokenFile): not UTF-8 text")
+            }
+        }
+        if secret == nil && tokenFile == nil { problems.add("--upload needs the collector's gateway token: --token-file FILE (or --token)") }
+        if let secret, secret.contains(where: { $0.isWhitespace || !$0.isASCII }) {
+            problems.add("the gateway token must be printable ASCII without spaces (RFC 6750 section 2.1)")
+        }
+        if let uploadCA, let problem = FileArgument.problem(uploadCA, option: "--upload-ca", mustExist: true) {
+            problems.add(problem)
+        }
+        let name = gatewayID ?? ProcessInfo.processInfo.hostName
+        if name.isEmpty || name.utf8.count > 255 { problems.add("--gateway-id: 1 to 255 bytes") }
+        return UplinkService.Configuration(url: url, token: secret ?? "", gateway: name.isEmpty ? "gateway" : name,
+                                           caFile: uploadCA)
     }
 
     /// The checks of settings whatever their source: the transport parses, its files and

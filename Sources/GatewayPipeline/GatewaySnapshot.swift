@@ -16,9 +16,12 @@ public struct GatewaySnapshot: Sendable {
     public var pendingBatches: Int
     /// The store's last failure while it has not recovered (a full disk).
     public var storeError: String?
+    /// The uplink's state, nil without `--upload`.
+    public var uplink: UplinkStatus?
 
     public init(time: Double, connected: Int, heard: Int, statistics: GatewayStatistics, devices: [DeviceStatus],
-                committedSamples: Int, pendingBatches: Int, storeError: String?, wearers: [WearerStatus] = []) {
+                committedSamples: Int, pendingBatches: Int, storeError: String?, wearers: [WearerStatus] = [],
+                uplink: UplinkStatus? = nil) {
         self.time = time
         self.connected = connected
         self.heard = heard
@@ -28,5 +31,6 @@ public struct GatewaySnapshot: Sendable {
         self.committedSamples = committedSamples
         self.pendingBatches = pendingBatches
         self.storeError = storeError
+        self.uplink = uplink
     }
 }

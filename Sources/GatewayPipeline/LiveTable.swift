@@ -47,6 +47,7 @@ public struct LiveTable: Sendable {
             break
         }
         var lines = [title, totals(snapshot)]
+        if let uplink = snapshot.uplink { lines.append(Self.line(uplink)) }
         // The wearers (a third of the rows at most: the devices are what an operator fixes).
         if !snapshot.wearers.isEmpty {
             let shown = min(snapshot.wearers.count, max(1, (height - 4) / 3))
@@ -81,6 +82,21 @@ public struct LiveTable: Sendable {
         if statistics.quarantinedDevices > 0 { text += " · \(statistics.quarantinedDevices) quarantined" }
         if snapshot.pendingBatches > 1 { text += " · \(snapshot.pendingBatches) batches wait" }
         if let error = snapshot.storeError { text += " · store: \(error)" }
+        return text
+    }
+
+    /// The uplink's line: its state, what it delivered, what waits (the lag is how old the
+    /// oldest undelivered row is) and its last failure while it lasts.
+    static func line(_ uplink: UplinkStatus) -> String {
+        var text = "upload \(uplink.state.rawValue) · \(uplink.deliveredSamples) samples delivered in "
+            + "\(uplink.deliveredBatches) batches"
+        let backlog = uplink.backlog
+        if !backlog.isEmpty {
+            text += " · backlog \(backlog.samples) samples, \(backlog.events + backlog.metricRecords) rows, lag "
+                + Self.age(uplink.lagSeconds)
+        }
+        if uplink.parkedBatches > 0 { text += " · \(uplink.parkedBatches) parked" }
+        if let error = uplink.lastError { text += " · \(error)" }
         return text
     }
 

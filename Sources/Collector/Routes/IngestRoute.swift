@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import UploadFormat
@@ -39,6 +40,12 @@ struct IngestRoute: Sendable {
             }
             throw HTTPError(.badRequest, message: error.description)
         }
+        // The gateway also sends the batch id as its Idempotency-Key
+        // (draft-ietf-httpapi-idempotency-key-header): a key that names another batch is a
+        // client bug, refused before anything is stored.
+        if let key = request.headers[.idempotencyKey], key != batch.id {
+            throw HTTPError(.badRequest, message: "Idempotency-Key \(key) is not the body's batch id \(batch.id)")
+        }
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let outcome = try await storage.ingest(batch, tenant: caller.tenant, receivedMicros: now)
         context.logger.info("ingest", metadata: [
@@ -49,4 +56,8 @@ struct IngestRoute: Sendable {
                                samples: batch.samples.count, events: batch.events.count,
                                metric_records: batch.metricRecords.count)
     }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
 }

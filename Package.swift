@@ -126,6 +126,9 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "GatewayPipeline", "DeviceSim", "Dissector", "BLEHost", "GatewayStore", "WearMetrics", "GaitwayTestSupport",
+                "Collector", "UploadFormat",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

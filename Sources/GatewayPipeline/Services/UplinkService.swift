@@ -39,8 +39,9 @@ public struct UplinkService: Service {
         /// How often the store is looked at when everything is delivered.
         public var pollInterval: Duration = .seconds(1)
         public var backoff = UplinkBackoff()
-        /// For one POST, connection included.
-        public var requestTimeout: Duration = .seconds(60)
+        /// For one POST, connection included (AsyncHTTPClient tries to connect again until
+        /// then: a collector that is down shows as a failed attempt after this long).
+        public var requestTimeout: Duration = .seconds(30)
         /// At a graceful shutdown (after the store's last commit), how long the uplink goes
         /// on sending what is left before it stops; the rest goes at the next start.
         public var finalDrain: Duration = .seconds(5)
@@ -54,7 +55,7 @@ public struct UplinkService: Service {
     }
 
     public let store: GatewayStore
-    public let configuration: Configuration
+    public var configuration: Configuration
     public let progress: UplinkProgress
     public let logger: Logger
 

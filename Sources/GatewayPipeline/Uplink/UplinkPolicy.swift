@@ -64,7 +64,8 @@ public struct UplinkBackoff: Sendable, Equatable {
         return .milliseconds(Int64((max(chosen, Self.seconds(floor)) * 1000).rounded()))
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    /// A duration in seconds.
+    public static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 

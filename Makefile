@@ -24,17 +24,14 @@ RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
 build:
 	$(SWIFT) build $(RELEASE_FLAGS) --product gaitway
 
-# The gateway on the in-process simulator (quickstart: a runner with insoles and a
-# wristband, a walker with a wristband) for about 30 seconds, with a live table of devices
-# and latest values on a terminal; then a query of what it stored.
-DEMO_DB      ?= out/demo.db
+# The simulator, the gateway and the collector together: the gateway on the in-process
+# simulator (quickstart: a runner with insoles and a wristband, a walker with a wristband)
+# for about 30 seconds, with a live table on a terminal, uploading to `gaitway collector`;
+# then a query of each, the collector's as a curl command with the reader token it made
+# (tools/demo.sh).
 DEMO_SECONDS ?= 30
 demo: deps build
-	@mkdir -p $(dir $(DEMO_DB)) && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	@"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/gaitway" gateway --hci sim:quickstart --duration $(DEMO_SECONDS) --db $(DEMO_DB)
-	@echo "== gaitway query --db $(DEMO_DB) --quantity heart_rate --limit 5"
-	@"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/gaitway" query --db $(DEMO_DB) --quantity heart_rate --limit 5
-	@echo "(the whole store: gaitway query --db $(DEMO_DB) --format csv; a capture: gaitway decode $(CAPTURE))"
+	@DEMO_SECONDS=$(DEMO_SECONDS) bash tools/demo.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/gaitway"
 
 # A short fuzz run of every fuzz target, then the unit, reference (Bumble, tshark, NeuroKit2,
 # bthome-ble) and end-to-end tests. GAITWAY_REQUIRE_REFERENCES makes a missing reference tool a failure;

@@ -12,14 +12,16 @@ import NIOSSL
 /// |---|---|
 /// | `POST /v1/ingest` | gateway |
 /// | `GET /v1/devices`, `/v1/samples`, `/v1/events`, `/v1/metrics`, `/v1/fhir/Observation` | reader |
-/// | `GET /healthz`, `/openapi.yaml` | none |
+/// | `GET /healthz`, `/openapi.yaml`, `/metrics` | none |
 public func buildApplication(_ configuration: CollectorConfiguration) throws -> some ApplicationProtocol {
     let router = Router(context: CollectorRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    PublicRoutes(storage: configuration.storage).register(on: router)
+    router.add(middleware: MetricsMiddleware())
+    PublicRoutes(storage: configuration.storage, registry: configuration.registry).register(on: router)
     let gateway = router.group("v1/ingest")
         .add(middleware: BearerAuthentication(tokens: configuration.tokens, role: .gateway))
-    IngestRoute(storage: configuration.storage, logger: configuration.logger).register(on: gateway)
+    IngestRoute(storage: configuration.storage, logger: configuration.logger, counters: .init(configuration.registry))
+        .register(on: gateway)
     let reader = router.group("v1")
         .add(middleware: BearerAuthentication(tokens: configuration.tokens, role: .reader))
     ReaderRoutes(storage: configuration.storage).register(on: reader)

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Prometheus
 
 /// Everything ``buildApplication(_:)`` needs: the executable fills it from its command line,
 /// the tests in memory.
@@ -12,6 +13,10 @@ public struct CollectorConfiguration: Sendable {
     /// PEM certificate chain and private key files: HTTPS when both are set.
     public var tls: TLSFiles?
     public var logger: Logger
+    /// What `GET /metrics` serves (Prometheus text format). The collector's own counters are
+    /// made in it; the executable also bootstraps swift-metrics with it, so that Hummingbird's
+    /// request metrics land there too.
+    public var registry: PrometheusCollectorRegistry
     /// Called with the listening channel once the server accepts connections.
     public var onServerRunning: @Sendable (any Channel) async -> Void
 
@@ -33,6 +38,7 @@ public struct CollectorConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, storage: any CollectorStorage, tokens: TokenRegistry,
                 tls: TLSFiles? = nil, logger: Logger = Logger(label: "gaitway.collector"),
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) {
         self.host = host
         self.port = port
@@ -40,6 +46,7 @@ public struct CollectorConfiguration: Sendable {
         self.tokens = tokens
         self.tls = tls
         self.logger = logger
+        self.registry = registry
         self.onServerRunning = onServerRunning
     }
 }

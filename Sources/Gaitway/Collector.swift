@@ -2,6 +2,8 @@ import ArgumentParser
 import Collector
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `gaitway collector`: the HTTP service gateways upload to and health-service developers
@@ -14,7 +16,8 @@ struct CollectorCommand: AsyncParsableCommand {
             Gateways POST upload batches to /v1/ingest with a gateway token; readers GET \
             /v1/devices, /v1/samples, /v1/events, /v1/metrics and /v1/fhir/Observation with a \
             reader token. Every token belongs to one tenant, and sees only that tenant's data. \
-            /healthz and /openapi.yaml (the API's OpenAPI 3.1 document) need no token.
+            /healthz, /openapi.yaml (the API's OpenAPI 3.1 document) and /metrics \
+            (Prometheus) need no token.
 
             The tokens file (YAML), one entry per token, the secret in clear or as its SHA-256 \
             (printf %s TOKEN | sha256sum), so that the file need hold no secret:
@@ -69,20 +72,23 @@ struct CollectorCommand: AsyncParsableCommand {
         guard let text = try? String(contentsOfFile: tokens, encoding: .utf8) else {
             throw CleanExit.failure("--tokens \(tokens): cannot read it")
         }
-        let registry: TokenRegistry
-        do { registry = try TokenRegistry(yaml: text) } catch { throw CleanExit.failure("--tokens \(tokens): \(error)") }
+        let tokenRegistry: TokenRegistry
+        do { tokenRegistry = try TokenRegistry(yaml: text) } catch { throw CleanExit.failure("--tokens \(tokens): \(error)") }
 
         var logger = Logger(label: "gaitway.collector")
         logger.logLevel = level
         let storage: SQLiteCollectorStorage
         do { storage = try SQLiteCollectorStorage(path: db) } catch { throw CleanExit.failure("--db \(db): \(error)") }
         let log = logger
+        // Hummingbird's request metrics and the collector's counters, served at /metrics.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app: any Service
         do {
             app = try buildApplication(CollectorConfiguration(
-                host: host, port: port, storage: storage, tokens: registry, tls: tls, logger: logger,
+                host: host, port: port, storage: storage, tokens: tokenRegistry, tls: tls, logger: logger, registry: registry,
                 onServerRunning: { channel in
-                    log.notice("collector listening on \(channel.localAddress.map { "\($0)" } ?? listen), database \(db), \(registry.count) tokens")
+                    log.notice("collector listening on \(channel.localAddress.map { "\($0)" } ?? listen), database \(db), \(tokenRegistry.count) tokens")
                 }))
         } catch {
             throw CleanExit.failure("cannot start: \(error)")

@@ -99,6 +99,11 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("This gateway's name in its uploads (default: the host name).", valueName: "NAME"))
     var gatewayID: String?
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics at http://HOST:PORT/metrics (counters of values, samples, evictions; the upload's backlog and lag).",
+        valueName: "HOST:PORT"))
+    var metricsListen: String?
+
     @Option(help: ArgumentHelp("YAML file with any of: hci, db, allow (list), max-connections, duration, commit-interval, keep-raw, max-db-size, upload, token, token-file, upload-ca, gateway-id, wearers. Flags win.",
                                valueName: "FILE"))
     var config: String?
@@ -130,6 +135,13 @@ struct GatewayCommand: AsyncParsableCommand {
             do { capture = try HCICaptureFile(path: btsnoop) } catch { throw CleanExit.failure("--btsnoop \(btsnoop): \(error)") }
         }
 
+        var metricsEndpoint: (host: String, port: Int)?
+        if let metricsListen {
+            guard let endpoint = CollectorCommand.endpoint(metricsListen) else {
+                throw CleanExit.failure("--metrics-listen \(metricsListen): must be HOST:PORT, like 127.0.0.1:9464")
+            }
+            metricsEndpoint = endpoint
+        }
         let display = SharedDisplay(enabled: isatty(STDERR_FILENO) != 0 && !noStatus)
         GatewayLogging.bootstrap(display: display, level: logLevel)
         let logger = Logger(label: "gaitway.gateway")
@@ -144,13 +156,18 @@ struct GatewayCommand: AsyncParsableCommand {
             throw CleanExit.failure("\(error)")
         }
         logger.info("gateway on \(spec), storing in \(settings.db)")
+        // Before any service makes its metrics: they bind to the backend of the moment.
+        let metricsService = metricsEndpoint.map {
+            MetricsEndpoint.start(host: $0.host, port: $0.port, logger: Logger(label: "gaitway.metrics"))
+        }
 
         let summary: GatewaySummary
         if case .btsnoop(let path) = spec {
             summary = try replay(path, catalog: catalog, store: store, settings: settings)
         } else {
             summary = try await runServices(spec: spec, catalog: catalog, store: store, settings: settings,
-                                            capture: capture, display: display, logger: logger)
+                                            capture: capture, display: display, logger: logger,
+                                            metricsService: metricsService)
         }
         let counts = try? store.counts()
         do { try store.close() } catch { logger.error("\(error)") }
@@ -175,7 +192,8 @@ struct GatewayCommand: AsyncParsableCommand {
     /// The live gateway: the BLE, store and status services in one group, stopped
     /// gracefully by SIGTERM / SIGINT or by the end of the run.
     func runServices(spec: TransportSpec, catalog: ProtocolCatalog, store: GatewayStore, settings: GatewaySettings,
-                     capture: HCICaptureFile?, display: SharedDisplay, logger: Logger) async throws -> GatewaySummary {
+                     capture: HCICaptureFile?, display: SharedDisplay, logger: Logger,
+                     metricsService: (any Service)?) async throws -> GatewaySummary {
         let queue = StoreQueue(capacity: 4)
         let ingest = GatewayIngest(catalog: catalog, handoff: queue, commitInterval: settings.commitInterval)
         ingest.logger = Logger(label: "gaitway.ingest")
@@ -222,8 +240,11 @@ struct GatewayCommand: AsyncParsableCommand {
         let uplinkServices: [ServiceGroupConfiguration.ServiceConfiguration] = uplink.map {
             [.init(service: $0, successTerminationBehavior: .ignore)]
         } ?? []
+        let metricsServices: [ServiceGroupConfiguration.ServiceConfiguration] = metricsService.map {
+            [.init(service: $0, successTerminationBehavior: .ignore)]
+        } ?? []
         let group = ServiceGroup(configuration: .init(
-            services: retentionServices + uplinkServices + [
+            services: metricsServices + retentionServices + uplinkServices + [
                 .init(service: storeService, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: status, successTerminationBehavior: .ignore),

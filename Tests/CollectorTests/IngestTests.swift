@@ -37,6 +37,14 @@ import UploadFormat
             }
             let stored = try await sampleCount(client)
             #expect(stored == 50)
+            // The counters at /metrics (Prometheus text format), no token needed.
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(text.contains(#"gaitway_collector_ingest_batches_total{outcome="stored"} 1"#), "\(text)")
+                #expect(text.contains(#"gaitway_collector_ingest_batches_total{outcome="duplicate"} 2"#))
+                #expect(text.contains("gaitway_collector_ingest_samples_total 50"))
+            }
             try await client.execute(uri: "/v1/events", method: .get, headers: Harness.headers(Harness.readerA)) { response in
                 let json = try Harness.json(response.body)
                 #expect((json["events"] as? [Any])?.count == 1)

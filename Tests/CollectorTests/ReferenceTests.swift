@@ -71,7 +71,7 @@ import UploadFormat
             // every one must be a 400, never a 5xx). A fixed seed and example budget keep the
             // run repeatable and within a minute here.
             for (token, path) in [(Harness.readerA, "^/v1/(devices|samples|events|metrics|fhir/Observation)$"),
-                                  (Harness.gatewayA, "^/v1/ingest$"), (Harness.readerA, "^/(healthz|openapi.yaml)$")] {
+                                  (Harness.gatewayA, "^/v1/ingest$"), (Harness.readerA, "^/(healthz|openapi.yaml|metrics)$")] {
                 let result = try await Self.executeOffPool(Self.schemathesis, [
                     "run", "\(base)/openapi.yaml", "--url", base, "-H", "Authorization: Bearer \(token)",
                     "--include-path-regex", path, "--checks", "all",

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Prometheus
 import UploadFormat
 
 /// `POST /v1/ingest`: one upload batch (UploadFormat), compressed per its `Content-Encoding`.
@@ -12,6 +13,20 @@ import UploadFormat
 struct IngestRoute: Sendable {
     let storage: any CollectorStorage
     let logger: Logger
+    let counters: Counters
+
+    /// `gaitway_collector_*` in the collector's registry.
+    struct Counters: Sendable {
+        let stored, duplicate, refused, samples: Prometheus.Counter
+
+        init(_ registry: PrometheusCollectorRegistry) {
+            let batches = "gaitway_collector_ingest_batches_total"
+            stored = registry.makeCounter(name: batches, labels: [("outcome", "stored")])
+            duplicate = registry.makeCounter(name: batches, labels: [("outcome", "duplicate")])
+            refused = registry.makeCounter(name: batches, labels: [("outcome", "refused")])
+            samples = registry.makeCounter(name: "gaitway_collector_ingest_samples_total")
+        }
+    }
 
     struct Acknowledgement: ResponseEncodable {
         var batch: String
@@ -35,6 +50,7 @@ struct IngestRoute: Sendable {
             let wire = try coding.decode(Array(body.readableBytesView), limit: CollectorConfiguration.maximumInflatedBytes)
             batch = try UploadBatch(decoding: wire)
         } catch let error as UploadFormatError {
+            counters.refused.increment()
             if case .unsupportedContentEncoding = error {
                 throw HTTPError(.unsupportedMediaType, message: error.description)
             }
@@ -48,6 +64,12 @@ struct IngestRoute: Sendable {
         }
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let outcome = try await storage.ingest(batch, tenant: caller.tenant, receivedMicros: now)
+        if outcome == .stored {
+            counters.stored.increment()
+            counters.samples.increment(by: Int64(batch.samples.count))
+        } else {
+            counters.duplicate.increment()
+        }
         context.logger.info("ingest", metadata: [
             "tenant": .string(caller.tenant), "batch": .string(batch.id), "gateway": .string(batch.gatewayID),
             "samples": .stringConvertible(batch.samples.count), "outcome": .string("\(outcome)"),

@@ -76,6 +76,18 @@ let package = Package(
             swiftSettings: [.enableExperimentalFeature("Lifetimes")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The collector's ingest into SQLite and its metric queries.
+        .executableTarget(
+            name: "CollectorBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Collector", package: gaitway),
+                .product(name: "UploadFormat", package: gaitway),
+            ],
+            path: "CollectorBenchmarks",
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // `valgrind --tool=callgrind` / `perf` driver: runs the decode path without the harness.
         // Not directly in this folder: the benchmark plugin runs every executable target
         // whose folder sits directly in a folder named Benchmarks.

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import UploadFormat
 
@@ -10,7 +11,8 @@ import UploadFormat
 ///     batch(tenant, batch_id) UNIQUE        the idempotency key; one row per stored batch
 ///     device(tenant, address) UNIQUE        first/last seen, the gateway, a sample count
 ///     series(tenant, address, quantity, unit) UNIQUE    one per device quantity ('' = no unit)
-///     sample(series, time_us, channel, value)           indexed by (series, time_us)
+///     sample_chunk(series, start_us, end_us, count, times, channels, sample_values)
+///                                           a batch's samples of a series, columnar (SampleChunk)
 ///     event(tenant, address, time_us, kind, detail)
 ///     metric_record(tenant, subject_kind, subject, metric, unit, time_us, end_us, value, quality)
 public final class SQLiteCollectorStorage: CollectorStorage {
@@ -65,13 +67,18 @@ public final class SQLiteCollectorStorage: CollectorStorage {
                     unit TEXT NOT NULL,
                     UNIQUE (tenant, address, quantity, unit)
                 );
-                CREATE TABLE sample (
+                CREATE TABLE sample_chunk (
+                    id INTEGER PRIMARY KEY,
                     series INTEGER NOT NULL REFERENCES series(id),
-                    time_us INTEGER NOT NULL,
-                    channel INTEGER NOT NULL,
-                    value REAL NOT NULL
+                    start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    times BLOB NOT NULL,
+                    channels BLOB NOT NULL,
+                    sample_values BLOB NOT NULL
                 );
-                CREATE INDEX sample_by_series_time ON sample(series, time_us);
+                CREATE INDEX sample_chunk_by_series_start ON sample_chunk(series, start_us);
+                CREATE INDEX sample_chunk_by_span ON sample_chunk(end_us - start_us);
                 CREATE TABLE event (
                     id INTEGER PRIMARY KEY,
                     tenant TEXT NOT NULL,
@@ -156,6 +163,9 @@ public final class SQLiteCollectorStorage: CollectorStorage {
         }
     }
 
+    /// The batch's samples grouped by series (in order of first appearance), each group
+    /// sorted by time then channel (stably: ties keep the batch's order) and written as
+    /// chunks of up to ``SampleChunk/maximumCount``.
     private static func storeSamples(of batch: UploadBatch, tenant: String, db: Database) throws {
         guard !batch.samples.isEmpty else { return }
         let upsertSeries = try db.cachedStatement(sql: """
@@ -163,28 +173,60 @@ public final class SQLiteCollectorStorage: CollectorStorage {
             ON CONFLICT (tenant, address, quantity, unit) DO UPDATE SET unit = excluded.unit
             RETURNING id
             """)
-        let insertSample = try db.cachedStatement(
-            sql: "INSERT INTO sample (series, time_us, channel, value) VALUES (?, ?, ?, ?)")
-        var seriesIDs: [SeriesKey: Int64] = [:]
+        let insertChunk = try db.cachedStatement(sql: """
+            INSERT INTO sample_chunk (series, start_us, end_us, count, times, channels, sample_values)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        var groupOf: [SeriesKey: Int] = [:]
+        var groups: [(first: Int, rows: [Int32])] = []
         var lastKey: SeriesKey?
-        var lastID: Int64 = 0
-        for sample in batch.samples {
+        var lastGroup = 0
+        for (index, sample) in batch.samples.enumerated() {
             let key = SeriesKey(address: sample.address.index, quantity: sample.quantity.index,
                                 unit: sample.unit?.index ?? .max)
             if key != lastKey {
-                if let id = seriesIDs[key] {
-                    lastID = id
+                if let group = groupOf[key] {
+                    lastGroup = group
                 } else {
-                    let unit = sample.unit.map(batch.string) ?? ""
-                    guard let id = try Int64.fetchOne(upsertSeries, arguments: [
-                        tenant, batch.string(sample.address), batch.string(sample.quantity), unit,
-                    ]) else { throw DatabaseError(message: "series upsert returned no id") }
-                    seriesIDs[key] = id
-                    lastID = id
+                    lastGroup = groups.count
+                    groupOf[key] = lastGroup
+                    groups.append((index, []))
                 }
                 lastKey = key
             }
-            try insertSample.execute(arguments: [lastID, sample.timeMicros, Int64(sample.channel), sample.value])
+            groups[lastGroup].rows.append(Int32(index))
+        }
+        try batch.samples.withUnsafeBufferPointer { samples in
+            for (first, rows) in groups {
+                let sample = samples[first]
+                guard let series = try Int64.fetchOne(upsertSeries, arguments: [
+                    tenant, batch.string(sample.address), batch.string(sample.quantity),
+                    sample.unit.map(batch.string) ?? "",
+                ]) else { throw DatabaseError(message: "series upsert returned no id") }
+                var sorted = rows
+                sorted.sort { lhs, rhs in
+                    let (left, right) = (samples[Int(lhs)], samples[Int(rhs)])
+                    if left.timeMicros != right.timeMicros { return left.timeMicros < right.timeMicros }
+                    if left.channel != right.channel { return left.channel < right.channel }
+                    return lhs < rhs
+                }
+                for piece in stride(from: 0, to: sorted.count, by: SampleChunk.maximumCount) {
+                    var chunk = SampleChunk()
+                    for row in sorted[piece..<min(piece + SampleChunk.maximumCount, sorted.count)] {
+                        let sample = samples[Int(row)]
+                        chunk.times.append(sample.timeMicros)
+                        chunk.channels.append(sample.channel)
+                        chunk.values.append(sample.value)
+                    }
+                    let encoded = chunk.encoded()
+                    insertChunk.setUncheckedArguments(StatementArguments([
+                        series.databaseValue, encoded.start.databaseValue, encoded.end.databaseValue,
+                        chunk.count.databaseValue, Data(encoded.times).databaseValue,
+                        Data(encoded.channels).databaseValue, Data(encoded.values).databaseValue,
+                    ]))
+                    try insertChunk.execute()
+                }
+            }
         }
     }
 
@@ -250,28 +292,67 @@ public final class SQLiteCollectorStorage: CollectorStorage {
         var sql: String { clauses.joined(separator: " AND ") }
     }
 
+    /// Samples in (time, row) order (``SampleChunk``): the chunks that may hold some are
+    /// read in order of their first time and merged, a chunk joining the merge before
+    /// anything at or after its first time is emitted; the page stops at `limit`.
     public func samples(_ query: SampleQuery, tenant: String) async throws -> Page<StoredSample> {
         var filter = Filter()
         filter.add("series.tenant = ?", tenant)
         if let device = query.device { filter.add("series.address = ?", device) }
         if let quantity = query.quantity { filter.add("series.quantity = ?", quantity) }
-        filter.time("sample.time_us", from: query.fromMicros, to: query.toMicros)
-        filter.after(query.after, time: "sample.time_us", row: "sample.rowid")
-        let limit = query.limit, clause = filter.sql, arguments = filter.arguments + [limit + 1]
+        let lower = max(query.fromMicros ?? .min, query.after?.timeMicros ?? .min)
+        let upper = query.toMicros ?? .max
+        let limit = query.limit, after = query.after, base = filter
         return try await writer.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT sample.time_us, sample.rowid, series.address, series.quantity, sample.channel, sample.value,
-                       series.unit
-                FROM sample JOIN series ON series.id = sample.series
-                WHERE \(clause) ORDER BY sample.time_us, sample.rowid LIMIT ?
-                """, arguments: arguments)
-            let samples = rows.prefix(limit).map { row in
-                let unit: String = row[6]
-                return StoredSample(timeMicros: row[0], address: row[2], quantity: row[3], channel: row[4],
-                                    value: row[5], unit: unit.isEmpty ? nil : unit)
+            var conditions = base
+            if lower > .min {
+                // No chunk is wider than the widest (its span's index answers in O(log n)), so
+                // this bounds the start from below as well.
+                let widest = try Int64.fetchOne(db, sql: "SELECT MAX(end_us - start_us) FROM sample_chunk") ?? 0
+                conditions.add("sample_chunk.end_us >= ?", lower)
+                let (bound, overflow) = lower.subtractingReportingOverflow(widest)
+                if !overflow { conditions.add("sample_chunk.start_us >= ?", bound) }
             }
-            let next = rows.count > limit ? PageCursor(timeMicros: rows[limit - 1][0], row: rows[limit - 1][1]) : nil
-            return Page(rows: samples, next: next)
+            if upper < .max { conditions.add("sample_chunk.start_us < ?", upper) }
+            let chunks = try Row.fetchCursor(db, sql: """
+                SELECT sample_chunk.id, sample_chunk.start_us, sample_chunk.count, series.address, series.quantity,
+                       series.unit
+                FROM sample_chunk JOIN series ON series.id = sample_chunk.series
+                WHERE \(conditions.sql) ORDER BY sample_chunk.start_us, sample_chunk.id
+                """, arguments: conditions.arguments)
+            let columns = try db.cachedStatement(sql: "SELECT times, channels, sample_values FROM sample_chunk WHERE id = ?")
+            var merge = SampleMerge(from: query.fromMicros, to: query.toMicros, after: after)
+
+            func load(_ row: Row) throws {
+                let id: Int64 = row[0], start: Int64 = row[1], count: Int = row[2]
+                guard let blobs = try Row.fetchOne(columns, arguments: [id]) else { return }
+                let times: Data = blobs[0], channels: Data = blobs[1], values: Data = blobs[2]
+                let chunk = try times.withUnsafeBytes { times in
+                    try channels.withUnsafeBytes { channels in
+                        try values.withUnsafeBytes { values in
+                            try SampleChunk(start: start, count: count, times: times, channels: channels, values: values)
+                        }
+                    }
+                }
+                let unit: String = row[5]
+                merge.add(chunk, id: id, address: row[3], quantity: row[4], unit: unit.isEmpty ? nil : unit)
+            }
+
+            var pending = try chunks.next()
+            var samples: [StoredSample] = []
+            var last: PageCursor?
+            while samples.count <= limit {
+                if let row = pending, merge.earliestTime.map({ $0 >= row[1] as Int64 }) ?? true {
+                    try load(row)
+                    pending = try chunks.next()
+                    continue
+                }
+                guard let (sample, cursor) = merge.next() else { break }
+                if samples.count == limit { return Page(rows: samples, next: last) }
+                samples.append(sample)
+                last = cursor
+            }
+            return Page(rows: samples, next: nil)
         }
     }
 

@@ -1,0 +1,138 @@
+// The collector's storage paths (issue 13's targets):
+//
+// - ingest: a gzip upload batch of 100,000 samples (an insole's 8 cells at 100 Hz and a
+//   wristband's heart rate, as `quickstart` uploads them) inflated, decoded and stored into
+//   SQLite (a file in the temporary folder, WAL), one new batch id per iteration, as
+//   `POST /v1/ingest` does after authentication. Custom metric `samples/s` (target
+//   1,000,000 on one core: the ingest runs on GRDB's one writer thread).
+// - query: one device-day of metric records (a stride every 1.1 s over 8 hours of walking:
+//   26,182 stride_time records, and 288 five-minute windows of 6 HRV metrics), read back as
+//   `GET /v1/metrics?device=&metric=stride_time&from=&to=` (10,000 records, the page's
+//   maximum) and as 5-minute buckets of every metric. Target: p99 20 ms.
+//
+// Run with `make bench` (or `swift package benchmark --target CollectorBenchmarks` in
+// Benchmarks/).
+import Benchmark
+import Collector
+import Foundation
+import UploadFormat
+
+let ingestRate = BenchmarkMetric.custom("samples/s", polarity: .prefersLarger, useScalingFactor: false)
+let day: Int64 = 1_764_028_800_000_000  // 2025-11-25T00:00:00Z, µs
+
+/// 100,000 samples: 12,500 instants of an insole's 8 cells (100 Hz: 125 s), and a heart rate
+/// a second, both starting at `start`.
+func quickstartBatch(id: String, start: Int64) throws -> UploadBatch {
+    var batch = try UploadBatch(id: id, gatewayID: "bench")
+    var time = start
+    for step in 0..<12_500 {
+        for cell in 0..<8 {
+            batch.appendSample(address: "D2:EE:5A:DE:B3:1A", quantity: "plantar_force", unit: "N", channel: Int32(cell),
+                               timeMicros: time, value: Double((step * 7 + cell * 13) % 900) / 10)
+        }
+        if step % 100 == 0 {
+            batch.appendSample(address: "C1:4D:AE:E4:8F:BD", quantity: "heart_rate", unit: "bpm", channel: -1,
+                               timeMicros: time, value: Double(60 + step % 40))
+        }
+        time += 10_000
+    }
+    return batch
+}
+
+func temporaryDatabase(_ name: String) -> String {
+    NSTemporaryDirectory() + "gaitway-bench-\(name)-\(getpid()).db"
+}
+
+func removeDatabase(_ path: String) {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident],
+        scalingFactor: .one,
+        maxDuration: .seconds(10),
+        maxIterations: 30
+    )
+
+    Benchmark("collector: ingest a 100k-sample gzip batch into SQLite",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal, ingestRate])) { benchmark in
+        let path = temporaryDatabase("ingest")
+        defer { removeDatabase(path) }
+        let storage = try SQLiteCollectorStorage(path: path)
+        // Different batches (ids and times) per iteration, made before the measurement.
+        var bodies: [[UInt8]] = []
+        for index in benchmark.scaledIterations {
+            let batch = try quickstartBatch(id: "b\(index)", start: day + Int64(index) * 125_000_000)
+            bodies.append(ContentCoding.gzip.encode(try batch.encoded()))
+        }
+        var stored = 0
+        benchmark.startMeasurement()
+        let start = ContinuousClock.now
+        for body in bodies {
+            let wire = try ContentCoding.gzip.decode(body, limit: CollectorConfiguration.maximumInflatedBytes)
+            let batch = try UploadBatch(decoding: wire)
+            guard try await storage.ingest(batch, tenant: "bench", receivedMicros: 0) == .stored else {
+                fatalError("a new batch id was taken for a duplicate")
+            }
+            stored += batch.samples.count
+        }
+        let wall = ContinuousClock.now - start
+        benchmark.stopMeasurement()
+        let (whole, attoseconds) = wall.components
+        benchmark.measurement(ingestRate, Int(Double(stored) / (Double(whole) + Double(attoseconds) * 1e-18)))
+    }
+
+    // The day of records, stored once for both queries.
+    let queryPath = temporaryDatabase("query")
+    let queryStorage: SQLiteCollectorStorage? = {
+        removeDatabase(queryPath)
+        guard let storage = try? SQLiteCollectorStorage(path: queryPath) else { return nil }
+        var batch = try? UploadBatch(id: "day", gatewayID: "bench")
+        var time = day + 8 * 3_600_000_000
+        while time < day + 16 * 3_600_000_000 {
+            batch?.appendMetricRecord(subjectKind: .device, subject: "D2:EE:5A:DE:B3:1A", metric: "stride_time", unit: "s",
+                                      timeMicros: time, endMicros: nil, value: 1.1, quality: 0.9)
+            time += 1_100_000
+        }
+        for window in 0..<288 {
+            for metric in ["rmssd", "sdnn", "lf", "hf", "lf_hf", "mean_hr"] {
+                batch?.appendMetricRecord(subjectKind: .device, subject: "D2:EE:5A:DE:B3:1A", metric: metric, unit: "ms",
+                                          timeMicros: day + Int64(window) * 300_000_000,
+                                          endMicros: day + Int64(window + 1) * 300_000_000, value: 40, quality: nil)
+            }
+        }
+        let semaphore = DispatchSemaphore(value: 0)
+        let ready = batch
+        Task {
+            if let ready { _ = try? await storage.ingest(ready, tenant: "bench", receivedMicros: 0) }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return storage
+    }()
+
+    Benchmark("collector: one device-day of stride_time records (10,000-record page)",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxIterations: 200)) { benchmark in
+        guard let storage = queryStorage else { fatalError("no query database") }
+        for _ in benchmark.scaledIterations {
+            let records = try await storage.metricRecords(
+                MetricQuery(subjectKind: .device, subject: "D2:EE:5A:DE:B3:1A", metric: "stride_time",
+                            fromMicros: day, toMicros: day + 86_400_000_000, limit: 10_000), tenant: "bench")
+            precondition(records.count == 10_000)
+            blackHole(records)
+        }
+    }
+
+    Benchmark("collector: one device-day of every metric in 5-minute buckets",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxIterations: 200)) { benchmark in
+        guard let storage = queryStorage else { fatalError("no query database") }
+        for _ in benchmark.scaledIterations {
+            let buckets = try await storage.metricBuckets(
+                MetricQuery(subjectKind: .device, subject: "D2:EE:5A:DE:B3:1A", fromMicros: day,
+                            toMicros: day + 86_400_000_000), bucketMicros: 300_000_000, tenant: "bench")
+            precondition(buckets.count > 288)
+            blackHole(buckets)
+        }
+    }
+}

@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The decode path and its fixture, shared by the benchmarks and the profiling driver.
@@ -83,6 +85,10 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Collector", package: gaitway),
                 .product(name: "UploadFormat", package: gaitway),
+                .product(name: "GatewayPipeline", package: gaitway),
+                .product(name: "GatewayStore", package: gaitway),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "CollectorBenchmarks",
             swiftSettings: [.enableExperimentalFeature("Lifetimes")],

@@ -10,11 +10,21 @@
 //   `GET /v1/metrics?device=&metric=stride_time&from=&to=` (10,000 records, the page's
 //   maximum) and as 5-minute buckets of every metric. Target: p99 20 ms.
 //
+// - drain: an hour of `quickstart`'s samples as the gateway stores them (two insoles'
+//   8 cells, 3 acceleration and 3 angular velocity axes at 100 Hz, two wristbands' heart rate
+//   and RR: 10,094,400 samples; committed once a second, set-up) uploaded by the gateway's UplinkService to an in-process collector on
+//   loopback until the store's backlog is empty. Custom metric `samples/s` over the drain
+//   (target: 10 M in 30 s, i.e. 333,000/s).
+//
 // Run with `make bench` (or `swift package benchmark --target CollectorBenchmarks` in
 // Benchmarks/).
 import Benchmark
 import Collector
 import Foundation
+import GatewayPipeline
+import GatewayStore
+import Logging
+import ServiceLifecycle
 import UploadFormat
 
 let ingestRate = BenchmarkMetric.custom("samples/s", polarity: .prefersLarger, useScalingFactor: false)
@@ -134,5 +144,73 @@ let benchmarks: @Sendable () -> Void = {
             precondition(buckets.count > 288)
             blackHole(buckets)
         }
+    }
+
+    Benchmark("uplink: drain an hour of quickstart to a collector on loopback",
+              configuration: .init(metrics: [.wallClock, ingestRate], maxDuration: .seconds(600), maxIterations: 1)) { benchmark in
+        let gatewayPath = temporaryDatabase("drain-gateway"), collectorPath = temporaryDatabase("drain-collector")
+        defer { removeDatabase(gatewayPath); removeDatabase(collectorPath) }
+        let store = try GatewayStore(path: gatewayPath, options: .init(durability: .normal))
+        var total = 0
+        for second in 0..<3600 {
+            var batch = StoreBatch()
+            let base = day + Int64(second) * 1_000_000
+            for insole in ["D2:EE:5A:DE:B3:1A", "C9:06:E8:87:15:43"] {
+                for step in 0..<100 {
+                    let time = base + Int64(step) * 10_000
+                    for cell in 0..<8 {
+                        batch.appendSample(gatewayTimeMicros: time, deviceTimeMicros: nil,
+                                           address: insole, quantity: "plantar_force", unit: "N", channel: cell,
+                                           value: Double((second + step * 7 + cell * 13) % 900) / 10)
+                    }
+                    for axis in 0..<3 {
+                        batch.appendSample(gatewayTimeMicros: time, deviceTimeMicros: nil, address: insole,
+                                           quantity: "acceleration", unit: "m/s2", channel: axis,
+                                           value: Double((step * 3 + axis * 5) % 200) / 10 - 10)
+                        batch.appendSample(gatewayTimeMicros: time, deviceTimeMicros: nil, address: insole,
+                                           quantity: "angular_velocity", unit: "deg/s", channel: axis,
+                                           value: Double((step * 11 + axis * 7) % 5000) / 10 - 250)
+                    }
+                }
+            }
+            for band in ["C1:4D:AE:E4:8F:BD", "ED:9C:F4:86:CF:62"] {
+                batch.appendSample(gatewayTimeMicros: base, deviceTimeMicros: nil, address: band, quantity: "heart_rate",
+                                   unit: "bpm", channel: -1, value: Double(60 + second % 40))
+                batch.appendSample(gatewayTimeMicros: base, deviceTimeMicros: nil, address: band, quantity: "rr_interval",
+                                   unit: "s", channel: 0, value: 0.85)
+            }
+            total += batch.sampleCount
+            try store.commit(batch)
+        }
+        var tokens = TokenRegistry()
+        tokens.add(token: "bench", caller: Caller(tenant: "bench", role: .gateway))
+        let storage = try SQLiteCollectorStorage(path: collectorPath)
+        let port = Int.random(in: 20_000..<60_000)
+        let collector = try buildApplication(CollectorConfiguration(host: "127.0.0.1", port: port, storage: storage,
+                                                                    tokens: tokens))
+        var configuration = UplinkService.Configuration(url: "http://127.0.0.1:\(port)/v1/ingest", token: "bench",
+                                                        gateway: "bench")
+        configuration.pollInterval = .milliseconds(20)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let uplink = UplinkService(store: store, configuration: configuration, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: collector), .init(service: uplink)],
+                                                      logger: logger))
+        benchmark.startMeasurement()
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while try !store.uplinkBacklog().isEmpty || store.uplinkState().pending != nil {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        let wall = ContinuousClock.now - start
+        benchmark.stopMeasurement()
+        precondition(uplink.progress.current.deliveredSamples == total, "delivered \(uplink.progress.current.deliveredSamples) of \(total)")
+        let (whole, attoseconds) = wall.components
+        print("drained \(total) samples in \(wall)")
+        benchmark.measurement(ingestRate, Int(Double(total) / (Double(whole) + Double(attoseconds) * 1e-18)))
     }
 }

@@ -22,7 +22,7 @@ import Testing
     static let wanted: Set<BluetoothUUID> = [.heartRateService, .gaitwayInsoleService, .gaitwayWristbandService]
 
     /// A TCP port nothing listens on: bound, then closed again.
-    static func refusedPort() throws -> UInt16 { try Loopback.freePort() }
+    static func refusedPort() throws -> UInt16 { try Loopback.refusedPort() }
 
     static func runner(_ spec: TransportSpec, log: LogLines = LogLines()) throws -> GatewayRunner {
         let ingest = GatewayIngest(catalog: catalog, store: try GatewayStore.inMemory())

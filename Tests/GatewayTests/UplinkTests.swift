@@ -233,4 +233,56 @@ import UploadFormat
         #expect(parked.first?.range.batchID(gateway: "gw-test") == result.keys[1])
         #expect(try store.uplinkBacklog().isEmpty)
     }
+
+    /// A CA and a server certificate for 127.0.0.1 made with openssl(1) in `directory`: the
+    /// CA's PEM, and the server's chain and key.
+    static func certificates(in directory: URL) throws -> (ca: String, chain: String, key: String) {
+        func openssl(_ arguments: [String]) throws { try Reference.run("/usr/bin/openssl", arguments) }
+        let path = { (name: String) in directory.appendingPathComponent(name).path }
+        let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try openssl(["req", "-x509"] + curve + ["-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2",
+                                                "-subj", "/CN=Gaitway test CA"])
+        try openssl(["req"] + curve + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=127.0.0.1"])
+        try "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+            .write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
+        try openssl(["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                     "-CAcreateserial", "-out", path("server.pem"), "-days", "2", "-extfile", path("server.ext")])
+        return (path("ca.pem"), path("server.pem"), path("server.key"))
+    }
+
+    /// HTTPS: with the CA of `--upload-ca` the batches go through; with the system's trust
+    /// store, which does not know that CA, none does, and the last error says why.
+    @Test func httpsUploadsTrustOnlyTheGivenCA() async throws {
+        guard Reference.executable("/usr/bin/openssl") else {
+            Reference.missing("openssl (Debian's openssl; tools/bootstrap.sh) makes the test certificates")
+            return
+        }
+        let directory = try Reference.temporaryDirectory("uplink-tls")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = try Self.certificates(in: directory)
+        for trusted in [false, true] {
+            let store = try GatewayStore.inMemory()
+            let expected = try Self.fill(store, commits: 5)
+            let storage = try SQLiteCollectorStorage()
+            let app = try buildApplication(CollectorConfiguration(
+                host: "127.0.0.1", port: 0, storage: storage, tokens: Self.tokens,
+                tls: .init(certificateChain: files.chain, privateKey: files.key)))
+            try await app.test(.live) { client in
+                var uplink = Self.uplink(store, port: try #require(client.port))
+                uplink.configuration.url = uplink.configuration.url.replacingOccurrences(of: "http://", with: "https://")
+                uplink.configuration.caFile = trusted ? files.ca : nil
+                uplink.configuration.requestTimeout = .seconds(2)
+                let running = uplink
+                try await Self.runUntilDelivered(running, within: trusted ? 30 : 3)
+                let status = running.progress.current
+                if trusted {
+                    #expect(status.deliveredSamples == expected.count)
+                } else {
+                    #expect(status.deliveredSamples == 0)
+                    #expect(status.lastError?.lowercased().contains("certificate") == true, "\(status.lastError ?? "no error")")
+                }
+            }
+            #expect(try await Self.collected(storage).count == (trusted ? expected.count : 0))
+        }
+    }
 }

@@ -23,6 +23,9 @@ public struct RetentionService: Service {
     let evictedRaw = Counter(label: "gaitway_store_evicted_raw_payloads_total")
     let evictedSamples = Counter(label: "gaitway_store_evicted_samples_total")
     let evictedEvents = Counter(label: "gaitway_store_evicted_events_total")
+    let evictedRecords = Counter(label: "gaitway_store_evicted_metric_records_total")
+    /// Samples, events and records the quota evicted before the uplink delivered them.
+    let evictedUndelivered = Counter(label: "gaitway_store_evicted_undelivered_total")
 
     public init(store: GatewayStore, policy: GatewayStore.RetentionPolicy, interval: Duration = .seconds(60),
                 logger: Logger, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
@@ -87,6 +90,13 @@ public struct RetentionService: Service {
         evictedRaw.increment(by: report.expiredRawPayloads + report.quotaRawPayloads)
         evictedSamples.increment(by: report.quotaSamples)
         evictedEvents.increment(by: report.quotaEvents)
-        logger.notice("retention: \(report)")
+        evictedRecords.increment(by: report.quotaMetricRecords)
+        evictedUndelivered.increment(by: report.quotaUndelivered)
+        // Losing what the collector never got is worth more than a notice.
+        if report.quotaUndelivered > 0 {
+            logger.warning("retention: \(report)")
+        } else {
+            logger.notice("retention: \(report)")
+        }
     }
 }

@@ -11,7 +11,7 @@ import UploadFormat
 ///     batch(tenant, batch_id) UNIQUE        the idempotency key; one row per stored batch
 ///     device(tenant, address) UNIQUE        first/last seen, the gateway, a sample count
 ///     series(tenant, address, quantity, unit) UNIQUE    one per device quantity ('' = no unit)
-///     sample_chunk(series, start_us, end_us, count, times, channels, sample_values)
+///     sample_chunk(series, batch, start_us, end_us, count, times, channels, places, sample_values)
 ///                                           a batch's samples of a series, columnar (SampleChunk)
 ///     event(tenant, address, time_us, kind, detail)
 ///     metric_record(tenant, subject_kind, subject, metric, unit, time_us, end_us, value, quality)
@@ -70,11 +70,13 @@ public final class SQLiteCollectorStorage: CollectorStorage {
                 CREATE TABLE sample_chunk (
                     id INTEGER PRIMARY KEY,
                     series INTEGER NOT NULL REFERENCES series(id),
+                    batch INTEGER NOT NULL REFERENCES batch(id),
                     start_us INTEGER NOT NULL,
                     end_us INTEGER NOT NULL,
                     count INTEGER NOT NULL,
                     times BLOB NOT NULL,
                     channels BLOB NOT NULL,
+                    places BLOB NOT NULL,
                     sample_values BLOB NOT NULL
                 );
                 CREATE INDEX sample_chunk_by_series_start ON sample_chunk(series, start_us);
@@ -128,8 +130,9 @@ public final class SQLiteCollectorStorage: CollectorStorage {
                 arguments: [tenant, batch.id, batch.gatewayID, receivedMicros, batch.samples.count,
                             batch.events.count, batch.metricRecords.count])
             guard db.changesCount == 1 else { return .duplicate }
+            let batchRow = db.lastInsertedRowID
             try Self.storeDevices(of: batch, tenant: tenant, db: db)
-            try Self.storeSamples(of: batch, tenant: tenant, db: db)
+            try Self.storeSamples(of: batch, row: batchRow, tenant: tenant, db: db)
             try Self.storeEvents(of: batch, tenant: tenant, db: db)
             try Self.storeMetricRecords(of: batch, tenant: tenant, db: db)
             return .stored
@@ -164,9 +167,9 @@ public final class SQLiteCollectorStorage: CollectorStorage {
     }
 
     /// The batch's samples grouped by series (in order of first appearance), each group
-    /// sorted by time then channel (stably: ties keep the batch's order) and written as
-    /// chunks of up to ``SampleChunk/maximumCount``.
-    private static func storeSamples(of batch: UploadBatch, tenant: String, db: Database) throws {
+    /// sorted by time then place in the batch and written as chunks of up to
+    /// ``SampleChunk/maximumCount``; `row` is the batch's row id.
+    private static func storeSamples(of batch: UploadBatch, row batchRow: Int64, tenant: String, db: Database) throws {
         guard !batch.samples.isEmpty else { return }
         let upsertSeries = try db.cachedStatement(sql: """
             INSERT INTO series (tenant, address, quantity, unit) VALUES (?, ?, ?, ?)
@@ -174,8 +177,8 @@ public final class SQLiteCollectorStorage: CollectorStorage {
             RETURNING id
             """)
         let insertChunk = try db.cachedStatement(sql: """
-            INSERT INTO sample_chunk (series, start_us, end_us, count, times, channels, sample_values)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO sample_chunk (series, batch, start_us, end_us, count, times, channels, places, sample_values)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var groupOf: [SeriesKey: Int] = [:]
         var groups: [(first: Int, rows: [Int32])] = []
@@ -205,10 +208,8 @@ public final class SQLiteCollectorStorage: CollectorStorage {
                 ]) else { throw DatabaseError(message: "series upsert returned no id") }
                 var sorted = rows
                 sorted.sort { lhs, rhs in
-                    let (left, right) = (samples[Int(lhs)], samples[Int(rhs)])
-                    if left.timeMicros != right.timeMicros { return left.timeMicros < right.timeMicros }
-                    if left.channel != right.channel { return left.channel < right.channel }
-                    return lhs < rhs
+                    let (left, right) = (samples[Int(lhs)].timeMicros, samples[Int(rhs)].timeMicros)
+                    return left != right ? left < right : lhs < rhs
                 }
                 for piece in stride(from: 0, to: sorted.count, by: SampleChunk.maximumCount) {
                     var chunk = SampleChunk()
@@ -216,13 +217,15 @@ public final class SQLiteCollectorStorage: CollectorStorage {
                         let sample = samples[Int(row)]
                         chunk.times.append(sample.timeMicros)
                         chunk.channels.append(sample.channel)
+                        chunk.places.append(row)
                         chunk.values.append(sample.value)
                     }
                     let encoded = chunk.encoded()
                     insertChunk.setUncheckedArguments(StatementArguments([
-                        series.databaseValue, encoded.start.databaseValue, encoded.end.databaseValue,
-                        chunk.count.databaseValue, Data(encoded.times).databaseValue,
-                        Data(encoded.channels).databaseValue, Data(encoded.values).databaseValue,
+                        series.databaseValue, batchRow.databaseValue, encoded.start.databaseValue,
+                        encoded.end.databaseValue, chunk.count.databaseValue, Data(encoded.times).databaseValue,
+                        Data(encoded.channels).databaseValue, Data(encoded.places).databaseValue,
+                        Data(encoded.values).databaseValue,
                     ]))
                     try insertChunk.execute()
                 }
@@ -292,7 +295,7 @@ public final class SQLiteCollectorStorage: CollectorStorage {
         var sql: String { clauses.joined(separator: " AND ") }
     }
 
-    /// Samples in (time, row) order (``SampleChunk``): the chunks that may hold some are
+    /// Samples in (time, row) order (``SampleChunk/row(batch:place:)``): the chunks that may hold some are
     /// read in order of their first time and merged, a chunk joining the merge before
     /// anything at or after its first time is emitted; the page stops at `limit`.
     public func samples(_ query: SampleQuery, tenant: String) async throws -> Page<StoredSample> {
@@ -316,26 +319,30 @@ public final class SQLiteCollectorStorage: CollectorStorage {
             if upper < .max { conditions.add("sample_chunk.start_us < ?", upper) }
             let chunks = try Row.fetchCursor(db, sql: """
                 SELECT sample_chunk.id, sample_chunk.start_us, sample_chunk.count, series.address, series.quantity,
-                       series.unit
+                       series.unit, sample_chunk.batch
                 FROM sample_chunk JOIN series ON series.id = sample_chunk.series
                 WHERE \(conditions.sql) ORDER BY sample_chunk.start_us, sample_chunk.id
                 """, arguments: conditions.arguments)
-            let columns = try db.cachedStatement(sql: "SELECT times, channels, sample_values FROM sample_chunk WHERE id = ?")
+            let columns = try db.cachedStatement(
+                sql: "SELECT times, channels, places, sample_values FROM sample_chunk WHERE id = ?")
             var merge = SampleMerge(from: query.fromMicros, to: query.toMicros, after: after)
 
             func load(_ row: Row) throws {
                 let id: Int64 = row[0], start: Int64 = row[1], count: Int = row[2]
                 guard let blobs = try Row.fetchOne(columns, arguments: [id]) else { return }
-                let times: Data = blobs[0], channels: Data = blobs[1], values: Data = blobs[2]
+                let times: Data = blobs[0], channels: Data = blobs[1], places: Data = blobs[2], values: Data = blobs[3]
                 let chunk = try times.withUnsafeBytes { times in
                     try channels.withUnsafeBytes { channels in
-                        try values.withUnsafeBytes { values in
-                            try SampleChunk(start: start, count: count, times: times, channels: channels, values: values)
+                        try places.withUnsafeBytes { places in
+                            try values.withUnsafeBytes { values in
+                                try SampleChunk(start: start, count: count, times: times, channels: channels,
+                                                places: places, values: values)
+                            }
                         }
                     }
                 }
                 let unit: String = row[5]
-                merge.add(chunk, id: id, address: row[3], quantity: row[4], unit: unit.isEmpty ? nil : unit)
+                merge.add(chunk, batch: row[6], address: row[3], quantity: row[4], unit: unit.isEmpty ? nil : unit)
             }
 
             var pending = try chunks.next()

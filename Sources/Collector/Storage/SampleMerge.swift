@@ -8,14 +8,14 @@ struct SampleMerge {
 
     private struct Source {
         var chunk: SampleChunk
-        var id: Int64
+        var batch: Int64
         var position: Int
         var address: String
         var quantity: String
         var unit: String?
 
         var time: Int64 { chunk.times[position] }
-        var row: Int64 { SampleChunk.row(chunk: id, index: position) }
+        var row: Int64 { SampleChunk.row(batch: batch, place: chunk.places[position]) }
     }
 
     private var heap: [Source] = []
@@ -29,8 +29,8 @@ struct SampleMerge {
     /// The time of the next sample, nil when no chunk is in the merge.
     var earliestTime: Int64? { heap.first?.time }
 
-    mutating func add(_ chunk: SampleChunk, id: Int64, address: String, quantity: String, unit: String?) {
-        var source = Source(chunk: chunk, id: id, position: 0, address: address, quantity: quantity, unit: unit)
+    mutating func add(_ chunk: SampleChunk, batch: Int64, address: String, quantity: String, unit: String?) {
+        var source = Source(chunk: chunk, batch: batch, position: 0, address: address, quantity: quantity, unit: unit)
         guard skipToWanted(&source) else { return }
         heap.append(source)
         siftUp(heap.count - 1)

@@ -49,10 +49,12 @@ final class StatusService: Service, @unchecked Sendable {
             } else if snapshot.time - lastSummary >= 10 {
                 lastSummary = snapshot.time
                 let statistics = snapshot.statistics
+                // The uplink's line of the live table, after the counts.
+                let upload = snapshot.uplink.map { "; " + LiveTable.line($0) } ?? ""
                 logger.info("""
                     \(snapshot.connected) connected, \(snapshot.devices.count { $0.waiting }) waiting, \
                     \(snapshot.heard) heard, \(statistics.values) values, \
-                    \(snapshot.committedSamples) samples committed, \(statistics.malformedPayloads) malformed
+                    \(snapshot.committedSamples) samples committed, \(statistics.malformedPayloads) malformed\(upload)
                     """, metadata: snapshot.pendingBatches > 1 ? ["pending_batches": "\(snapshot.pendingBatches)"] : [:])
             }
         }

@@ -87,7 +87,7 @@ public struct LiveTable: Sendable {
 
     /// The uplink's line: its state, what it delivered, what waits (the lag is how old the
     /// oldest undelivered row is) and its last failure while it lasts.
-    static func line(_ uplink: UplinkStatus) -> String {
+    public static func line(_ uplink: UplinkStatus) -> String {
         var text = "upload \(uplink.state.rawValue) · \(uplink.deliveredSamples) samples delivered in "
             + "\(uplink.deliveredBatches) batches"
         let backlog = uplink.backlog

@@ -76,6 +76,29 @@ import Testing
         #expect(crowded[14] == "+19 more wearers" && crowded[15].hasPrefix("device"), "\(crowded)")
     }
 
+    /// With --upload, a line under the totals: state, delivered, backlog and its lag, the error.
+    @Test func theUploadLineShowsBacklogLagAndTheLastError() {
+        var snapshot = Self.snapshot([Self.device(1, values: ["heart_rate": (72, 0)])])
+        #expect(!LiveTable(width: 160, height: 20).lines(snapshot).contains { $0.hasPrefix("upload") })
+        var uplink = UplinkStatus()
+        uplink.state = .waiting
+        uplink.deliveredSamples = 120_000
+        uplink.deliveredBatches = 3
+        uplink.backlog.samples = 4_500
+        uplink.backlog.events = 2
+        uplink.backlog.metricRecords = 1
+        uplink.lagSeconds = 95
+        uplink.lastError = "HTTP 503: busy"
+        snapshot.uplink = uplink
+        let lines = LiveTable(width: 160, height: 20).lines(snapshot)
+        #expect(lines[2] == "upload waiting · 120000 samples delivered in 3 batches · backlog 4500 samples, 3 rows, lag 1m · HTTP 503: busy",
+                "\(lines)")
+        #expect(lines[3].hasPrefix("device"))
+        uplink = UplinkStatus()
+        uplink.state = .idle
+        #expect(LiveTable.line(uplink) == "upload idle · 0 samples delivered in 0 batches")
+    }
+
     @Test func longNamesAndManyQuantitiesStayWithinTheWidth() {
         var values: [String: (Double, Double)] = [:]
         for index in 0..<40 { values["vendor_quantity_with_a_long_name_\(index)"] = (-123_456.789, Double(index) * 100) }

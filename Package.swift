@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Zero-copy codecs: depends on nothing but the standard library.
@@ -65,7 +66,7 @@ let package = Package(
         // the only thing the two share (ARCHITECTURE.md), so it depends on nothing else of ours.
         .target(name: "UploadFormat", dependencies: ["CZlib"], swiftSettings: lifetimes),
         // The collector: HTTP ingest of upload batches, the reader and FHIR APIs, its OpenAPI
-        // document (Hummingbird 2), tenants and tokens, SQLite storage (GRDB).
+        // document (Hummingbird 2), tenants and tokens, SQLite (GRDB) or PostgreSQL (postgres-nio) storage.
         .target(
             name: "Collector",
             dependencies: [
@@ -76,6 +77,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,0 +1,137 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A throwaway PostgreSQL cluster for tests, from Debian's `postgresql` (15): `initdb` into a
+/// new temporary directory, `pg_ctl start` on a free loopback port with its Unix socket in that
+/// directory, `pg_ctl stop -m immediate` and the directory removed at the end.
+///
+/// Logins over TCP use SCRAM-SHA-256 (``user``, ``password``), as a real server would ask;
+/// the Unix socket trusts, for `createdb`. Durability is off (`fsync`, `synchronous_commit`,
+/// `full_page_writes`) unless started with `durable: true`: tests need a database, not one
+/// that survives a power cut.
+///
+/// `initdb` and `pg_ctl` refuse to run as root: as root (CI) the server's binaries run as
+/// `nobody` through `runuser`, and the directory is that user's.
+public final class PostgresCluster: Sendable {
+    public static let binaries = "/usr/lib/postgresql/15/bin"
+    public static let user = "gaitway"
+    public static let password = "gaitway-test-secret"
+
+    public let directory: URL
+    public let port: UInt16
+    /// Where the server's socket `.s.PGSQL.PORT` is.
+    public var socketDirectory: String { directory.path }
+    var dataDirectory: String { directory.appendingPathComponent("data").path }
+
+    static var isRoot: Bool { getuid() == 0 }
+    static let runuser = "/usr/sbin/runuser"
+    static let unprivileged = "nobody"
+
+    /// Whether the binaries are installed (and, as root, `runuser` to drop to `nobody`).
+    public static var available: Bool {
+        ["initdb", "pg_ctl", "createdb"].allSatisfy { Reference.executable("\(binaries)/\($0)") }
+            && (!isRoot || Reference.executable(runuser))
+    }
+
+    /// Why ``available`` is false, for ``Reference/missing(_:sourceLocation:)``.
+    public static let missingMessage = "PostgreSQL 15 server binaries not in \(binaries) (Debian's postgresql; tools/bootstrap.sh)"
+
+    private init(directory: URL, port: UInt16) {
+        self.directory = directory
+        self.port = port
+    }
+
+    /// Runs one of the server's programs, as `nobody` when we are root.
+    private static func server(_ program: String, _ arguments: [String], in directory: URL) throws {
+        if isRoot {
+            try Reference.run(runuser, ["-u", unprivileged, "--", "\(binaries)/\(program)"] + arguments, directory: directory)
+        } else {
+            try Reference.run("\(binaries)/\(program)", arguments, directory: directory)
+        }
+    }
+
+    /// A new cluster, started and accepting connections.
+    public static func start(durable: Bool = false) throws -> PostgresCluster {
+        let directory = try Reference.temporaryDirectory("postgres")
+        do {
+            let passwordFile = directory.appendingPathComponent("password")
+            try Data(password.utf8).write(to: passwordFile)
+            if isRoot {
+                guard let account = getpwnam(unprivileged) else {
+                    throw Reference.ProcessFailure(command: "getpwnam(\(unprivileged))", status: -1, stderr: "no such user")
+                }
+                for path in [directory.path, passwordFile.path] {
+                    guard chown(path, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else {
+                        throw Reference.ProcessFailure(command: "chown \(path)", status: errno, stderr: String(cString: strerror(errno)))
+                    }
+                }
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+            let cluster = PostgresCluster(directory: directory, port: try Loopback.freePort())
+            try server("initdb", ["-D", cluster.dataDirectory, "-U", user, "--pwfile=\(passwordFile.path)",
+                                  "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-locale",
+                                  "--no-sync"], in: directory)
+            var settings = ["-c listen_addresses=127.0.0.1", "-p \(cluster.port)", "-k \(directory.path)",
+                            "-c max_connections=200"]
+            if !durable { settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"] }
+            try server("pg_ctl", ["-D", cluster.dataDirectory, "-l", directory.appendingPathComponent("server.log").path,
+                                  "-o", settings.joined(separator: " "), "-w", "-t", "60", "start"], in: directory)
+            return cluster
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    /// A new empty database, and its URL for a login over TCP with the password.
+    public func createDatabase(_ name: String = "t\(UInt64.random(in: 0...UInt64.max))") throws -> String {
+        try Reference.run("\(Self.binaries)/createdb", ["-h", socketDirectory, "-p", "\(port)", "-U", Self.user, name],
+                          directory: directory)
+        return url(database: name)
+    }
+
+    public func url(database: String) -> String {
+        "postgres://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    }
+
+    /// Stops the server at once (nothing in it is kept) and removes its directory.
+    public func stop() {
+        try? Self.server("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], in: directory)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    // MARK: One per test process
+
+    private static let sharedCluster = Mutex<Result<PostgresCluster, Reference.ProcessFailure>?>(nil)
+
+    /// The test process's cluster, started by the first caller and stopped when the process
+    /// exits: starting one takes seconds, a database in it a fraction of one.
+    public static func shared() throws -> PostgresCluster {
+        try sharedCluster.withLock { state in
+            if let state { return try state.get() }
+            let result: Result<PostgresCluster, Reference.ProcessFailure>
+            do {
+                result = .success(try start())
+                atexit { PostgresCluster.stopShared() }
+            } catch let failure as Reference.ProcessFailure {
+                result = .failure(failure)
+            } catch {
+                result = .failure(Reference.ProcessFailure(command: "PostgresCluster.start", status: -1, stderr: "\(error)"))
+            }
+            state = result
+            return try result.get()
+        }
+    }
+
+    private static func stopShared() {
+        let cluster = sharedCluster.withLock { state -> PostgresCluster? in
+            defer { state = nil }
+            return try? state?.get()
+        }
+        cluster?.stop()
+    }
+}

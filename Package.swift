@@ -140,8 +140,9 @@ let package = Package(
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "Collector", "UploadFormat", "GaitwayTestSupport",
+                "Collector", "UploadFormat", "GaitwayTestSupport", "BLEHost",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: lifetimes
         ),

@@ -48,9 +48,41 @@ public final class PostgresCluster: Sendable {
     /// Runs one of the server's programs, as `nobody` when we are root.
     private static func server(_ program: String, _ arguments: [String], in directory: URL) throws {
         if isRoot {
-            try Reference.run(runuser, ["-u", unprivileged, "--", "\(binaries)/\(program)"] + arguments, directory: directory)
+            try spawn([runuser, "-u", unprivileged, "--", "\(binaries)/\(program)"] + arguments, in: directory)
         } else {
-            try Reference.run("\(binaries)/\(program)", arguments, directory: directory)
+            try spawn(["\(binaries)/\(program)"] + arguments, in: directory)
+        }
+    }
+
+    /// Runs `argv` in `directory` to its end with its output in `directory/command.log`, through
+    /// posix_spawn and waitpid rather than Foundation's `Process`: `pg_ctl start` leaves a
+    /// daemon holding the descriptors it inherited, and `Process.waitUntilExit` was seen waiting
+    /// on them forever here after `pg_ctl` (and `runuser`) had exited.
+    private static func spawn(_ argv: [String], in directory: URL) throws {
+        let log = directory.appendingPathComponent("command.log").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // posix_spawn_file_actions_addchdir_np is not imported: a shell changes directory.
+        let argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + argv
+        let arguments = argv.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
+        let command = argv.dropFirst(4).joined(separator: " ")
+        guard spawned == 0 else {
+            throw Reference.ProcessFailure(command: command, status: spawned, stderr: String(cString: strerror(spawned)))
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // <sys/wait.h>: exited when the low 7 bits are 0, with the code in the next 8.
+        let exited = status & 0x7F == 0, code = (status >> 8) & 0xFF
+        guard exited, code == 0 else {
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw Reference.ProcessFailure(command: command, status: exited ? code : -(status & 0x7F), stderr: output)
         }
     }
 
@@ -89,8 +121,8 @@ public final class PostgresCluster: Sendable {
 
     /// A new empty database, and its URL for a login over TCP with the password.
     public func createDatabase(_ name: String = "t\(UInt64.random(in: 0...UInt64.max))") throws -> String {
-        try Reference.run("\(Self.binaries)/createdb", ["-h", socketDirectory, "-p", "\(port)", "-U", Self.user, name],
-                          directory: directory)
+        try Self.spawn(["\(Self.binaries)/createdb", "-h", socketDirectory, "-p", "\(port)", "-U", Self.user, name],
+                       in: directory)
         return url(database: name)
     }
 

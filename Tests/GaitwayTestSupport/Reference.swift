@@ -63,14 +63,12 @@ public enum Reference {
     /// Runs a program in the repository's root to its end, collecting its standard output and
     /// error. Standard error is read on a thread of its own: a child that fills one pipe while
     /// we wait on the other would block forever. `input`, when given, is written to its standard
-    /// input from a third thread (then closed), for the same reason. `directory` replaces the
-    /// repository as its working directory (one that an unprivileged child can enter).
-    public static func execute(_ program: String, _ arguments: [String], input: Data? = nil,
-                               directory: URL? = nil) throws -> ProcessOutput {
+    /// input from a third thread (then closed), for the same reason.
+    public static func execute(_ program: String, _ arguments: [String], input: Data? = nil) throws -> ProcessOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
-        process.currentDirectoryURL = directory ?? repository
+        process.currentDirectoryURL = repository
         let output = Pipe(), errors = Pipe()
         let inputPipe = input.map { _ in Pipe() }
         process.standardInput = inputPipe ?? FileHandle.nullDevice
@@ -100,8 +98,8 @@ public enum Reference {
     /// Runs a program as ``execute(_:_:)`` does, returning its standard output; throws with its
     /// standard error when it does not exit 0.
     @discardableResult
-    public static func run(_ program: String, _ arguments: [String], directory: URL? = nil) throws -> String {
-        let result = try execute(program, arguments, directory: directory)
+    public static func run(_ program: String, _ arguments: [String]) throws -> String {
+        let result = try execute(program, arguments)
         guard result.status == 0, !result.crashed else {
             throw ProcessFailure(command: ([program] + arguments).joined(separator: " "),
                                  status: result.status, stderr: result.errorText)

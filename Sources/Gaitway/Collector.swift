@@ -50,8 +50,8 @@ struct CollectorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("SQLite database file (created 0600 if missing; default collector.db).", valueName: "PATH"))
     var db: String?
 
-    @Option(help: ArgumentHelp("PostgreSQL database instead of --db, shared by several collectors.",
-                               valueName: "postgres://USER:PASSWORD@HOST:PORT/DATABASE"))
+    @Option(help: ArgumentHelp("PostgreSQL database instead of --db, shared by several collectors: "
+                               + "postgres://USER:PASSWORD@HOST:PORT/DATABASE (see above).", valueName: "URL"))
     var postgres: String?
 
     @Option(help: ArgumentHelp("Tokens file (YAML).", valueName: "FILE"))

@@ -141,10 +141,13 @@ public final class PostgresCluster: Sendable {
     private static let sharedCluster = Mutex<Result<PostgresCluster, Reference.ProcessFailure>?>(nil)
 
     /// The test process's cluster, started by the first caller and stopped when the process
-    /// exits: starting one takes seconds, a database in it a fraction of one.
+    /// exits: starting one takes seconds, a database in it a fraction of one. A test process
+    /// that crashed never ran its exit handler: the first caller also stops the clusters that
+    /// such processes left.
     public static func shared() throws -> PostgresCluster {
         try sharedCluster.withLock { state in
             if let state { return try state.get() }
+            stopOrphans()
             let result: Result<PostgresCluster, Reference.ProcessFailure>
             do {
                 result = .success(try start())
@@ -156,6 +159,22 @@ public final class PostgresCluster: Sendable {
             }
             state = result
             return try result.get()
+        }
+    }
+
+    /// Stops and removes the clusters in the temporary directory whose test process is gone
+    /// (``Reference/temporaryDirectory(_:)`` names them gaitway-postgres-PID-RANDOM).
+    private static func stopOrphans() {
+        let temporary = FileManager.default.temporaryDirectory
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        for name in names where name.hasPrefix("gaitway-postgres-") {
+            let fields = name.split(separator: "-")
+            guard fields.count == 4, let pid = pid_t(fields[2]), pid != getpid(),
+                  kill(pid, 0) == -1, errno == ESRCH else { continue }
+            let directory = temporary.appendingPathComponent(name)
+            try? server("pg_ctl", ["-D", directory.appendingPathComponent("data").path, "-m", "immediate", "-w", "stop"],
+                        in: directory)
+            try? FileManager.default.removeItem(at: directory)
         }
     }
 

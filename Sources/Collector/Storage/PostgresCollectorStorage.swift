@@ -184,11 +184,15 @@ public final class PostgresCollectorStorage: CollectorStorage {
 
     private static func migrate(endpoint: PostgresEndpoint, logger: Logger) async throws {
         let connection: PostgresConnection
+        let started = ContinuousClock.now
         do {
             connection = try await PostgresConnection.connect(configuration: try endpoint.connectionConfiguration(),
                                                               id: 0, logger: logger)
         } catch {
-            throw PostgresStorageError.unreachable(endpoint: endpoint.redacted, reason: PostgresStorageError.reason(error))
+            // postgres-nio reports its connect timeout as a closed connection, with no cause.
+            let reason = ContinuousClock.now - started >= endpoint.connectTimeout
+                ? "no connection within connect_timeout (\(endpoint.connectTimeout))" : PostgresStorageError.reason(error)
+            throw PostgresStorageError.unreachable(endpoint: endpoint.redacted, reason: reason)
         }
         // A server that stops answering mid-way: closing the channel fails the query under way,
         // so the timeout above is not left waiting for it.

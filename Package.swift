@@ -148,6 +148,7 @@ let package = Package(
         ),
         // The `gaitway` command line as users meet it: the built executable's exit status,
         // messages and files (an executable target cannot be imported), and the time parser.
-        .testTarget(name: "GaitwayCLITests", dependencies: ["Dissector", "GatewayStore"], swiftSettings: lifetimes),
+        .testTarget(name: "GaitwayCLITests", dependencies: ["Dissector", "GatewayStore", "UploadFormat", "GaitwayTestSupport"],
+                    swiftSettings: lifetimes),
     ]
 )

@@ -17,7 +17,8 @@ import Glibc
 /// `initdb` and `pg_ctl` refuse to run as root: as root (CI) the server's binaries run as
 /// `nobody` through `runuser`, and the directory is that user's.
 public final class PostgresCluster: Sendable {
-    public static let binaries = "/usr/lib/postgresql/15/bin"
+    /// Debian's PostgreSQL 15, or the directory GAITWAY_POSTGRES_BIN names (another version).
+    public static let binaries = ProcessInfo.processInfo.environment["GAITWAY_POSTGRES_BIN"] ?? "/usr/lib/postgresql/15/bin"
     public static let user = "gaitway"
     public static let password = "gaitway-test-secret"
 
@@ -38,7 +39,8 @@ public final class PostgresCluster: Sendable {
     }
 
     /// Why ``available`` is false, for ``Reference/missing(_:sourceLocation:)``.
-    public static let missingMessage = "PostgreSQL 15 server binaries not in \(binaries) (Debian's postgresql; tools/bootstrap.sh)"
+    public static let missingMessage =
+        "PostgreSQL server binaries (initdb, pg_ctl, createdb) not in \(binaries) (Debian's postgresql; tools/bootstrap.sh)"
 
     private init(directory: URL, port: UInt16) {
         self.directory = directory

@@ -167,6 +167,20 @@ import UploadFormat
         #expect(ContinuousClock.now - started < .seconds(10))
     }
 
+    /// The server goes away under a running collector: `/healthz`'s check fails within its
+    /// timeout rather than waiting on the pool.
+    @Test func healthCheckFailsInTimeWithoutAServer() async throws {
+        let port = try Loopback.freePort()
+        let storage = try PostgresCollectorStorage(url: "postgres://me@127.0.0.1:\(port)/db?sslmode=disable")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await storage.client.run() }
+            let started = ContinuousClock.now
+            await #expect(throws: (any Error).self) { try await storage.check() }
+            #expect(ContinuousClock.now - started < .seconds(8))
+            group.cancelAll()
+        }
+    }
+
     /// Something accepts TCP connections but never answers the startup message: the timeout
     /// ends the wait.
     @Test func silentServerTimesOut() async throws {

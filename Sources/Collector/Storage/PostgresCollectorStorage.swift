@@ -447,8 +447,27 @@ public final class PostgresCollectorStorage: CollectorStorage {
 
     // MARK: Queries
 
+    /// How long `/healthz` waits for the database.
+    static let healthTimeout: Duration = .seconds(5)
+
+    /// `SELECT 1` within ``healthTimeout``: while the server is down the pool keeps the query
+    /// waiting for a connection (until its circuit breaker opens, many seconds later), and a load
+    /// balancer's probe should hear "not healthy" before it gives up on its own.
     public func check() async throws {
-        try await client.query("SELECT 1", logger: logger)
+        let client = client, logger = logger
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await client.query("SELECT 1", logger: logger)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.healthTimeout)
+                return false
+            }
+            let answered = try await group.next() ?? false
+            group.cancelAll()
+            guard answered else { throw PostgresStorageError.timedOut(endpoint: endpoint.redacted, after: Self.healthTimeout) }
+        }
     }
 
     public func devices(tenant: String) async throws -> [StoredDevice] {

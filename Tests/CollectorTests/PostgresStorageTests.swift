@@ -176,7 +176,8 @@ import UploadFormat
             group.addTask { await storage.client.run() }
             let started = ContinuousClock.now
             await #expect(throws: (any Error).self) { try await storage.check() }
-            #expect(ContinuousClock.now - started < .seconds(8))
+            // 5 s and a loaded machine's delay; the pool alone would wait 60 s (its circuit breaker).
+            #expect(ContinuousClock.now - started < .seconds(15))
             group.cancelAll()
         }
     }

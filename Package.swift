@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Zero-copy codecs: depends on nothing but the standard library.
@@ -68,7 +69,7 @@ let package = Package(
         // the only thing the two share (ARCHITECTURE.md), so it depends on nothing else of ours.
         .target(name: "UploadFormat", dependencies: ["CZlib"], swiftSettings: lifetimes),
         // The collector: HTTP ingest of upload batches, the reader and FHIR APIs, its OpenAPI
-        // document (Hummingbird 2), tenants and tokens, SQLite storage (GRDB).
+        // document (Hummingbird 2), tenants and tokens, SQLite (GRDB) or PostgreSQL (postgres-nio) storage.
         .target(
             name: "Collector",
             dependencies: [
@@ -81,6 +82,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -151,14 +153,15 @@ let package = Package(
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "Collector", "UploadFormat", "GaitwayTestSupport",
+                "Collector", "UploadFormat", "GaitwayTestSupport", "BLEHost",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: lifetimes
         ),
         // The `gaitway` command line as users meet it: the built executable's exit status,
         // messages and files (an executable target cannot be imported), and the time parser.
-        .testTarget(name: "GaitwayCLITests", dependencies: ["Dissector", "GatewayStore", "GaitwayTestSupport"],
+        .testTarget(name: "GaitwayCLITests", dependencies: ["Dissector", "GatewayStore", "UploadFormat", "GaitwayTestSupport"],
                     swiftSettings: lifetimes),
     ]
 )

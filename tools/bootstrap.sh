@@ -8,6 +8,8 @@
 #         libsqlite3-dev   SQLite headers for GatewayStore
 #         zlib1g-dev       zlib headers for CZlib (upload batches: gzip and deflate)
 #         openssl          makes the test certificates of the HTTPS upload test (UplinkTests)
+#         postgresql       PostgreSQL 15 server binaries: the collector's tests start a throwaway
+#                          cluster with initdb/pg_ctl (Tests/GaitwayTestSupport/PostgresCluster.swift)
 #         python3-venv     python3 + venv/ensurepip for .venv
 #         qemu-system-x86  the virtual machine of tools/bluez_vm/run.sh (BlueZKernelTests)
 #         linux-image-amd64  the kernel it boots: Bluetooth and hci_vhci as modules
@@ -36,7 +38,7 @@ vm_requirements="$repo/tools/requirements-vm.txt"
 # schemathesis and fhir.resources, the collector's reference tools (Tests/CollectorTests/).
 collector_requirements="$repo/tools/requirements-collector.txt"
 python="${GAITWAY_PYTHON:-/usr/bin/python3}"
-apt_packages=(tshark bluez libbluetooth-dev libsqlite3-dev zlib1g-dev openssl python3-venv qemu-system-x86 linux-image-amd64 busybox-static)
+apt_packages=(tshark bluez libbluetooth-dev libsqlite3-dev zlib1g-dev openssl postgresql python3-venv qemu-system-x86 linux-image-amd64 busybox-static)
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 

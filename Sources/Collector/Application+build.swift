@@ -13,6 +13,19 @@ import NIOSSL
 /// | `POST /v1/ingest` | gateway |
 /// | `GET /v1/devices`, `/v1/samples`, `/v1/events`, `/v1/metrics`, `/v1/fhir/Observation` | reader |
 /// | `GET /healthz`, `/openapi.yaml`, `/metrics` | none |
+///
+/// ## Storage
+///
+/// Every route goes through ``CollectorConfiguration/storage``, one of two backends that answer
+/// every query alike (the same rows in the same order, the same cursors; the test suite runs on
+/// both, and `BackendEquivalenceTests` compares them row for row):
+///
+/// - ``SQLiteCollectorStorage``: one file, one collector process, nothing else to run.
+/// - ``PostgresCollectorStorage``: one PostgreSQL database shared by several collector processes
+///   behind a load balancer. A batch is stored once per tenant whichever process receives it
+///   (the unique key decides inside the ingest transaction), and the schema is created under an
+///   advisory lock, so replicas may start together. Its ``PostgresCollectorStorage/client`` pool
+///   must run as a service beside the application; ``PostgresEndpoint`` reads the libpq-style URL.
 public func buildApplication(_ configuration: CollectorConfiguration) throws -> some ApplicationProtocol {
     let router = Router(context: CollectorRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))

@@ -25,10 +25,24 @@ struct CollectorCommand: AsyncParsableCommand {
                 - {token: "gw-secret", tenant: clinic-a, role: gateway}
                 - {token_hash: "<64 hex digits>", tenant: clinic-a, role: reader}
 
+            Storage: a SQLite file (--db, the default collector.db) for one collector, or a \
+            PostgreSQL database (--postgres URL) that several collectors share: each batch id is \
+            stored once per tenant whichever collector receives it. The URL is libpq's: \
+            postgres://USER:PASSWORD@HOST:PORT/DATABASE, PORT 5432 and DATABASE USER by default, \
+            a percent-encoded password (%40 for @), and the parameters sslmode=disable|prefer|require \
+            (default prefer; prefer and require verify the server's certificate against the system \
+            trust store), connect_timeout=SECONDS (default 10) and host=/SOCKET/DIR (a Unix socket). \
+            The schema is created or upgraded at start, over one connection, within \
+            connect_timeout + 20 s; a bad URL, an unreachable server or a refused login stops the \
+            collector with the reason. A password in the URL shows in the process list: on a \
+            shared machine prefer host=/SOCKET/DIR with the server's peer authentication.
+
             SIGTERM or SIGINT stops it gracefully: requests under way finish first.
 
-            Example:
+            Examples:
               gaitway collector --listen 127.0.0.1:8080 --db collector.db --tokens tokens.yaml
+              gaitway collector --listen 0.0.0.0:8080 --tokens tokens.yaml \\
+                --postgres 'postgres://collector:secret@db.internal/gaitway?sslmode=require'
               curl -H "Authorization: Bearer READER-TOKEN" http://127.0.0.1:8080/v1/devices
             """
     )
@@ -36,8 +50,12 @@ struct CollectorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address and port to listen on (port 0: any free port).", valueName: "HOST:PORT"))
     var listen: String = "127.0.0.1:8080"
 
-    @Option(help: "SQLite database file (created 0600 if missing).")
-    var db: String = "collector.db"
+    @Option(help: ArgumentHelp("SQLite database file (created 0600 if missing; default collector.db).", valueName: "PATH"))
+    var db: String?
+
+    @Option(help: ArgumentHelp("PostgreSQL database instead of --db, shared by several collectors: "
+                               + "postgres://USER:PASSWORD@HOST:PORT/DATABASE (see above).", valueName: "URL"))
+    var postgres: String?
 
     @Option(help: ArgumentHelp("Tokens file (YAML).", valueName: "FILE"))
     var tokens: String
@@ -77,8 +95,37 @@ struct CollectorCommand: AsyncParsableCommand {
 
         var logger = Logger(label: "gaitway.collector")
         logger.logLevel = level
-        let storage: SQLiteCollectorStorage
-        do { storage = try SQLiteCollectorStorage(path: db) } catch { throw CleanExit.failure("--db \(db): \(error)") }
+        let storage: any CollectorStorage
+        // The PostgreSQL pool is a service of its own: it starts before the HTTP server and
+        // stops after it (a ServiceGroup stops its services in reverse order).
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let database: String
+        switch (db, postgres) {
+        case (_?, _?):
+            throw CleanExit.failure("--db and --postgres: one storage only")
+        case (nil, let url?):
+            var postgresLogger = logger
+            postgresLogger[metadataKey: "storage"] = "postgres"
+            let postgresStorage: PostgresCollectorStorage
+            do {
+                postgresStorage = try PostgresCollectorStorage(url: url, logger: postgresLogger)
+            } catch {
+                throw CleanExit.failure("--postgres \(error)")
+            }
+            database = postgresStorage.endpoint.redacted
+            do {
+                try await postgresStorage.migrate(timeout: postgresStorage.endpoint.connectTimeout + .seconds(20))
+            } catch {
+                throw CleanExit.failure("--postgres: \(error)")
+            }
+            services.append(.init(service: postgresStorage.client))
+            storage = postgresStorage
+        case (let path, nil):
+            database = path ?? "collector.db"
+            do { storage = try SQLiteCollectorStorage(path: database) } catch {
+                throw CleanExit.failure("--db \(database): \(error)")
+            }
+        }
         let log = logger
         // Hummingbird's request metrics and the collector's counters, served at /metrics.
         let registry = PrometheusCollectorRegistry()
@@ -88,13 +135,13 @@ struct CollectorCommand: AsyncParsableCommand {
             app = try buildApplication(CollectorConfiguration(
                 host: host, port: port, storage: storage, tokens: tokenRegistry, tls: tls, logger: logger, registry: registry,
                 onServerRunning: { channel in
-                    log.notice("collector listening on \(channel.localAddress.map { "\($0)" } ?? listen), database \(db), \(tokenRegistry.count) tokens")
+                    log.notice("collector listening on \(channel.localAddress.map { "\($0)" } ?? listen), database \(database), \(tokenRegistry.count) tokens")
                 }))
         } catch {
             throw CleanExit.failure("cannot start: \(error)")
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services + [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("collector stopped")
     }

@@ -6,9 +6,9 @@ import HummingbirdTesting
 import Testing
 
 @Suite struct AuthTests {
-    @Test(arguments: ["/v1/devices", "/v1/samples", "/v1/events", "/v1/metrics", "/v1/fhir/Observation"])
-    func readerRoutesNeedAReaderToken(path: String) async throws {
-        try await Harness.application().test(.router) { client in
+    @Test(arguments: Harness.Backend.allCases, ["/v1/devices", "/v1/samples", "/v1/events", "/v1/metrics", "/v1/fhir/Observation"])
+    func readerRoutesNeedAReaderToken(backend: Harness.Backend, path: String) async throws {
+        try await Harness.test(backend) { client in
             try await client.execute(uri: path, method: .get) { response in
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
@@ -25,9 +25,10 @@ import Testing
         }
     }
 
-    @Test func ingestNeedsAGatewayToken() async throws {
+    @Test(arguments: Harness.Backend.allCases)
+    func ingestNeedsAGatewayToken(backend: Harness.Backend) async throws {
         let body = try Harness.body(Harness.heartRateBatch(id: "auth-1", count: 3))
-        try await Harness.application().test(.router) { client in
+        try await Harness.test(backend) { client in
             try await client.execute(uri: "/v1/ingest", method: .post, body: body) { response in
                 #expect(response.status == .unauthorized)
             }
@@ -47,8 +48,9 @@ import Testing
         }
     }
 
-    @Test func publicRoutesNeedNoToken() async throws {
-        try await Harness.application().test(.router) { client in
+    @Test(arguments: Harness.Backend.allCases)
+    func publicRoutesNeedNoToken(backend: Harness.Backend) async throws {
+        try await Harness.test(backend) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
             }
@@ -60,8 +62,9 @@ import Testing
     }
 
     /// A reader of tenant B sees nothing that tenant A's gateway uploaded, on every route.
-    @Test func tenantsAreIsolated() async throws {
-        try await Harness.application().test(.router) { client in
+    @Test(arguments: Harness.Backend.allCases)
+    func tenantsAreIsolated(backend: Harness.Backend) async throws {
+        try await Harness.test(backend) { client in
             try await client.execute(uri: "/v1/ingest", method: .post, headers: Harness.gzipHeaders(Harness.gatewayA),
                                      body: Harness.body(Harness.heartRateBatch(id: "iso-1", count: 10))) { response in
                 #expect(response.status == .ok)

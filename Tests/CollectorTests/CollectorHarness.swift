@@ -1,12 +1,72 @@
 import Collector
 import Foundation
+import GaitwayTestSupport
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PostgresNIO
+import Testing
 import UploadFormat
 
-/// Tokens of two tenants, a gateway and a reader each, and an app over an in-memory store.
+/// Tokens of two tenants, a gateway and a reader each, and an app over a new empty store of
+/// either backend: the same tests run on both (issue 13).
 enum Harness {
+    enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        /// In memory (a `DatabaseQueue`).
+        case sqlite
+        /// A new database in the test process's throwaway cluster (``PostgresCluster/shared()``).
+        case postgres
+
+        var testDescription: String { rawValue }
+    }
+
+    /// Runs `body` with a new empty storage of `backend`. Without PostgreSQL's binaries the
+    /// postgres case runs nothing and says so (a failure with GAITWAY_REQUIRE_REFERENCES=1).
+    static func withStorage(_ backend: Backend, sourceLocation: SourceLocation = #_sourceLocation,
+                            _ body: (any CollectorStorage) async throws -> Void) async throws {
+        switch backend {
+        case .sqlite:
+            try await body(SQLiteCollectorStorage())
+        case .postgres:
+            guard let url = try newPostgresDatabase(sourceLocation: sourceLocation) else { return }
+            try await withPostgres(url: url) { try await body($0) }
+        }
+    }
+
+    /// The URL of a new empty database in the shared cluster, or nil (reported) without PostgreSQL.
+    static func newPostgresDatabase(sourceLocation: SourceLocation = #_sourceLocation) throws -> String? {
+        guard PostgresCluster.available else {
+            Reference.missing(PostgresCluster.missingMessage, sourceLocation: sourceLocation)
+            return nil
+        }
+        return try PostgresCluster.shared().createDatabase()
+    }
+
+    /// A ``PostgresCollectorStorage`` on `url`, migrated, with its pool running for `body`'s
+    /// duration (as the collector's service group runs it).
+    static func withPostgres(url: String, _ body: (PostgresCollectorStorage) async throws -> Void) async throws {
+        let storage = try PostgresCollectorStorage(url: url)
+        try await storage.migrate()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await storage.client.run() }
+            do {
+                try await body(storage)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// `app.test(.router)` over a new storage of `backend`.
+    static func test(_ backend: Backend, sourceLocation: SourceLocation = #_sourceLocation,
+                     _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await withStorage(backend, sourceLocation: sourceLocation) { storage in
+            try await application(storage: storage).test(.router, body)
+        }
+    }
+
     static let gatewayA = "gateway-token-a", readerA = "reader-token-a"
     static let gatewayB = "gateway-token-b", readerB = "reader-token-b"
 

@@ -23,9 +23,10 @@ import UploadFormat
         return total
     }
 
-    @Test func sameBatchTwiceIsStoredOnce() async throws {
+    @Test(arguments: Harness.Backend.allCases)
+    func sameBatchTwiceIsStoredOnce(backend: Harness.Backend) async throws {
         let body = try Harness.body(Harness.heartRateBatch(id: "twice", count: 50))
-        try await Harness.application().test(.router) { client in
+        try await Harness.test(backend) { client in
             for expected in ["stored", "duplicate", "duplicate"] {
                 try await client.execute(uri: "/v1/ingest", method: .post, headers: Harness.gzipHeaders(Harness.gatewayA),
                                          body: body) { response in
@@ -89,10 +90,10 @@ import UploadFormat
         ]
     }()
 
-    @Test(arguments: 0..<malformed.count)
-    func malformedBodiesGet400AndStoreNothing(index: Int) async throws {
+    @Test(arguments: Harness.Backend.allCases, 0..<malformed.count)
+    func malformedBodiesGet400AndStoreNothing(backend: Harness.Backend, index: Int) async throws {
         let (name, bytes, coding) = Self.malformed[index]
-        try await Harness.application().test(.router) { client in
+        try await Harness.test(backend) { client in
             var headers = Harness.headers(Harness.gatewayA)
             if let coding { headers[.contentEncoding] = coding }
             try await client.execute(uri: "/v1/ingest", method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) { response in
@@ -121,9 +122,9 @@ import UploadFormat
     }
 
     /// Identity and deflate bodies are taken as well as gzip.
-    @Test(arguments: [ContentCoding.identity, .deflate])
-    func otherCodings(coding: ContentCoding) async throws {
-        try await Harness.application().test(.router) { client in
+    @Test(arguments: Harness.Backend.allCases, [ContentCoding.identity, .deflate])
+    func otherCodings(backend: Harness.Backend, coding: ContentCoding) async throws {
+        try await Harness.test(backend) { client in
             var headers = Harness.headers(Harness.gatewayA)
             if coding != .identity { headers[.contentEncoding] = coding.rawValue }
             let body = ByteBuffer(bytes: coding.encode(try Harness.heartRateBatch(id: "coding", count: 7).encoded()))

@@ -24,8 +24,9 @@ import UploadFormat
 
     /// Pages of 7 over 50 samples that share timestamps pairwise (two devices): every sample
     /// once, in time order, and the last page has no `next`.
-    @Test func paginationVisitsEverySampleOnce() async throws {
-        try await Harness.application().test(.router) { client in
+    @Test(arguments: Harness.Backend.allCases)
+    func paginationVisitsEverySampleOnce(backend: Harness.Backend) async throws {
+        try await Harness.test(backend) { client in
             try await ingest(client, Harness.heartRateBatch(id: "p1", count: 25, address: "C0:00:00:00:00:01"))
             try await ingest(client, Harness.heartRateBatch(id: "p2", count: 25, address: "C0:00:00:00:00:02"))
             var seen: [String] = []
@@ -46,8 +47,9 @@ import UploadFormat
         }
     }
 
-    @Test func filtersAndFields() async throws {
-        try await Harness.application().test(.router) { client in
+    @Test(arguments: Harness.Backend.allCases)
+    func filtersAndFields(backend: Harness.Backend) async throws {
+        try await Harness.test(backend) { client in
             try await ingest(client, Harness.heartRateBatch(id: "f1", count: 10, address: "C0:00:00:00:00:01"))
             try await ingest(client, Harness.heartRateBatch(id: "f2", count: 10, address: "C0:00:00:00:00:02"))
             // 1_764_000_000 s is 2025-11-24T16:00:00Z.

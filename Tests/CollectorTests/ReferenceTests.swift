@@ -53,42 +53,46 @@ import UploadFormat
         return batch
     }
 
-    @Test func schemathesisFindsNoServerErrorAndConformingResponses() async throws {
+    @Test(arguments: Harness.Backend.allCases)
+    func schemathesisFindsNoServerErrorAndConformingResponses(backend: Harness.Backend) async throws {
         guard Reference.executable(Self.schemathesis) else {
             Reference.missing("schemathesis not in .venv (tools/requirements-collector.txt; tools/bootstrap.sh)")
             return
         }
-        let app = try buildApplication(CollectorConfiguration(host: "127.0.0.1", port: 0, storage: SQLiteCollectorStorage(),
-                                                              tokens: Harness.tokens))
-        try await app.test(.live) { client in
-            try await client.execute(uri: "/v1/ingest", method: .post, headers: Harness.gzipHeaders(Harness.gatewayA),
-                                     body: Harness.body(Self.dayBatch())) { response in
-                #expect(response.status == .ok)
-            }
-            let port = try #require(client.port)
-            let base = "http://127.0.0.1:\(port)"
-            // Reader routes with a reader token, then ingest with a gateway token (random bodies:
-            // every one must be a 400, never a 5xx). A fixed seed and example budget keep the
-            // run repeatable and within a minute here.
-            for (token, path) in [(Harness.readerA, "^/v1/(devices|samples|events|metrics|fhir/Observation)$"),
-                                  (Harness.gatewayA, "^/v1/ingest$"), (Harness.readerA, "^/(healthz|openapi.yaml|metrics)$")] {
-                let result = try await Self.executeOffPool(Self.schemathesis, [
-                    "run", "\(base)/openapi.yaml", "--url", base, "-H", "Authorization: Bearer \(token)",
-                    "--include-path-regex", path, "--checks", "all",
-                    "--exclude-checks", "unsupported_method,positive_data_acceptance",
-                    "--max-examples", "40", "--seed", "13", "--generation-deterministic", "--no-color",
-                ])
-                #expect(result.status == 0, "schemathesis on \(path):\n\(result.outputText.suffix(6000))\n\(result.errorText.suffix(2000))")
+        try await Harness.withStorage(backend) { storage in
+            let app = try buildApplication(CollectorConfiguration(host: "127.0.0.1", port: 0, storage: storage,
+                                                                  tokens: Harness.tokens))
+            try await app.test(.live) { client in
+                try await client.execute(uri: "/v1/ingest", method: .post, headers: Harness.gzipHeaders(Harness.gatewayA),
+                                         body: Harness.body(Self.dayBatch())) { response in
+                    #expect(response.status == .ok)
+                }
+                let port = try #require(client.port)
+                let base = "http://127.0.0.1:\(port)"
+                // Reader routes with a reader token, then ingest with a gateway token (random bodies:
+                // every one must be a 400, never a 5xx). A fixed seed and example budget keep the
+                // run repeatable and within a minute here.
+                for (token, path) in [(Harness.readerA, "^/v1/(devices|samples|events|metrics|fhir/Observation)$"),
+                                      (Harness.gatewayA, "^/v1/ingest$"), (Harness.readerA, "^/(healthz|openapi.yaml|metrics)$")] {
+                    let result = try await Self.executeOffPool(Self.schemathesis, [
+                        "run", "\(base)/openapi.yaml", "--url", base, "-H", "Authorization: Bearer \(token)",
+                        "--include-path-regex", path, "--checks", "all",
+                        "--exclude-checks", "unsupported_method,positive_data_acceptance",
+                        "--max-examples", "40", "--seed", "13", "--generation-deterministic", "--no-color",
+                    ])
+                    #expect(result.status == 0, "schemathesis on \(path):\n\(result.outputText.suffix(6000))\n\(result.errorText.suffix(2000))")
+                }
             }
         }
     }
 
-    @Test func fhirBundlesAreValidR4() async throws {
+    @Test(arguments: Harness.Backend.allCases)
+    func fhirBundlesAreValidR4(backend: Harness.Backend) async throws {
         guard Self.hasModule("fhir.resources") else {
             Reference.missing("fhir.resources not in .venv (tools/requirements-collector.txt; tools/bootstrap.sh)")
             return
         }
-        try await Harness.application().test(.router) { client in
+        try await Harness.test(backend) { client in
             try await client.execute(uri: "/v1/ingest", method: .post, headers: Harness.gzipHeaders(Harness.gatewayA),
                                      body: Harness.body(Self.dayBatch())) { response in
                 #expect(response.status == .ok)

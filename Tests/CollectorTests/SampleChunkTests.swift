@@ -4,7 +4,7 @@ import GaitwayTestSupport
 import Testing
 import UploadFormat
 
-/// Samples stored as chunks come back as if they were rows: every sample once, in time
+/// Samples stored as chunks (SQLite) or rows (PostgreSQL) come back alike: every sample once, in time
 /// order, whatever the page size, filters, overlaps between batches and ties.
 @Suite struct SampleChunkTests {
     struct Expected: Hashable, Comparable {
@@ -46,7 +46,7 @@ import UploadFormat
         return (batches, expected)
     }
 
-    static func page(_ storage: SQLiteCollectorStorage, _ query: SampleQuery) async throws -> [Expected] {
+    static func page(_ storage: any CollectorStorage, _ query: SampleQuery) async throws -> [Expected] {
         var query = query
         var all: [Expected] = []
         repeat {
@@ -59,10 +59,13 @@ import UploadFormat
         return all
     }
 
-    @Test(arguments: [1, 2] as [UInt64])
-    func pagesAreTheRowsInTimeOrder(seed: UInt64) async throws {
+    @Test(arguments: Harness.Backend.allCases, [1, 2] as [UInt64])
+    func pagesAreTheRowsInTimeOrder(backend: Harness.Backend, seed: UInt64) async throws {
+        try await Harness.withStorage(backend) { storage in try await Self.check(storage, seed: seed) }
+    }
+
+    static func check(_ storage: any CollectorStorage, seed: UInt64) async throws {
         let (batches, expected) = try Self.batches(seed: seed)
-        let storage = try SQLiteCollectorStorage()
         for batch in batches { #expect(try await storage.ingest(batch, tenant: "t", receivedMicros: 0) == .stored) }
         #expect(try await storage.ingest(batches[1], tenant: "t", receivedMicros: 0) == .duplicate)
         for limit in [333, 10_000] {

@@ -15,7 +15,7 @@
 //       25     L  batch id: ASCII A-Z a-z 0-9 . _ : -
 //     25+L     2  G, gateway id length (1...65535)
 //     27+L     G  gateway id, UTF-8
-//              strings, S times:   u16 length (>= 1), UTF-8 bytes; referred to by index 0..<S
+//              strings, S times:   u16 length (>= 1), UTF-8 bytes without U+0000; referred to by index 0..<S
 //              samples, N x 32:    i64 time_us | f64 value | u32 address | u32 quantity
 //                                  | u32 unit (0xFFFFFFFF: none) | i32 channel (-1: scalar)
 //              events, E x 24:     i64 time_us | u32 address | u32 kind
@@ -284,7 +284,11 @@ struct WireReader {
         try require(length)
         let bytes = UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + length])
         offset += length
-        guard let string = String(validating: bytes, as: UTF8.self) else { throw .invalidUTF8(offset: fieldOffset) }
+        // U+0000 is valid UTF-8, but PostgreSQL's text cannot hold it (SQLSTATE 22021), and no
+        // address, name or unit has one: refused here, for both storages alike.
+        guard !bytes.contains(0), let string = String(validating: bytes, as: UTF8.self) else {
+            throw .invalidUTF8(offset: fieldOffset)
+        }
         return string
     }
 }

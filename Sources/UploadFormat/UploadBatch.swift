@@ -154,7 +154,8 @@ public struct UploadBatch: Sendable {
     // MARK: Appending
 
     /// Interns `string` into the table. Strings longer than ``maximumStringLength`` bytes are
-    /// cut there (at a character boundary), as the wire cannot carry them.
+    /// cut there (at a character boundary), as the wire cannot carry them, and a U+0000 (which
+    /// the collector refuses) becomes U+FFFD.
     public mutating func reference(_ string: String) -> StringRef {
         if stringIndex.isEmpty, !strings.isEmpty {
             for (index, existing) in strings.enumerated() { stringIndex[existing] = UInt32(index) }
@@ -168,6 +169,12 @@ public struct UploadBatch: Sendable {
     }
 
     private static func fitted(_ string: String) -> String {
+        var string = string
+        if string.utf8.contains(0) {
+            var scalars = String.UnicodeScalarView()
+            for scalar in string.unicodeScalars { scalars.append(scalar == "\u{0}" ? "\u{FFFD}" : scalar) }
+            string = String(scalars)
+        }
         guard string.utf8.count > maximumStringLength else { return string }
         var cut = ""
         for character in string {

@@ -43,7 +43,7 @@ public enum UploadFormatError: Error, Equatable, Sendable, CustomStringConvertib
         case .tooManyRows(let kind, let count):
             "\(count) \(kind) in one batch: at most \(UploadBatch.maximumRowCount)"
         case .trailingBytes(let offset, let count): "\(count) bytes after the last row, at byte \(offset)"
-        case .invalidUTF8(let offset): "string at byte \(offset) is not valid UTF-8"
+        case .invalidUTF8(let offset): "string at byte \(offset) is not valid UTF-8 without U+0000"
         case .emptyString(let offset): "empty name at byte \(offset)"
         case .stringOutOfRange(let offset, let index): "row at byte \(offset) names string \(index), past the table"
         case .nonFiniteValue(let offset): "row at byte \(offset) has a value that is NaN or infinite"

@@ -157,6 +157,19 @@ func sampleBatch(samples count: Int = 100) throws -> UploadBatch {
         #expect(throws: UploadFormatError.self) { try UploadBatch(id: "ok", gatewayID: "") }
     }
 
+    /// U+0000 is valid UTF-8 but no PostgreSQL text: the decoder refuses it (400 on both
+    /// storages), and the encoder's strings never carry one.
+    @Test func nulCharactersAreReplacedWhenEncodedAndRefusedWhenDecoded() throws {
+        var batch = try UploadBatch(id: "nul", gatewayID: "g")
+        batch.appendEvent(address: "A", kind: "reboot", detail: "reason\u{0}x", timeMicros: 1)
+        let wire = try batch.encoded()
+        #expect(try UploadBatch(decoding: wire).events[0].detail.map { batch.string($0) } == "reason\u{FFFD}x")
+        var patched = wire
+        let at = try #require(patched.firstIndex(of: UInt8(ascii: "x")))
+        patched[at] = 0
+        #expect(throws: UploadFormatError.self) { try UploadBatch(decoding: patched) }
+    }
+
     @Test func decodedBatchesAcceptMoreRowsWithoutDuplicatingStrings() throws {
         var decoded = try UploadBatch(decoding: sampleBatch(samples: 4).encoded())
         let before = decoded.strings.count

@@ -28,7 +28,8 @@ struct GatewayCommand: AsyncParsableCommand {
             record to a collector, in gzip batches that the collector stores once each; the \
             database keeps a delivery cursor, so uploading resumes where it stopped after a \
             restart, a kill -9 or a collector outage, and the quota (--max-db-size) evicts what \
-            was delivered before what was not.
+            was delivered before what was not. A replay (--hci btsnoop:) with --upload uploads \
+            what it stored before it exits.
 
             It runs until SIGINT / SIGTERM or --duration (also while no controller can be \
             opened: it retries with backoff and says so), then commits and exits 0. On a \
@@ -164,6 +165,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let summary: GatewaySummary
         if case .btsnoop(let path) = spec {
             summary = try replay(path, catalog: catalog, store: store, settings: settings)
+            if let upload = settings.upload { try await uploadEverything(store: store, upload: upload, logger: logger) }
         } else {
             summary = try await runServices(spec: spec, catalog: catalog, store: store, settings: settings,
                                             capture: capture, display: display, logger: logger,
@@ -281,6 +283,35 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         return GatewaySummary(devices: ingest.devices.count, statistics: ingest.statistics,
                               committed: commit.progress.committedSamples, failure: nil)
+    }
+
+    /// After a replay with --upload: the uplink alone until everything the replay stored is
+    /// delivered (or SIGINT / SIGTERM; what is left goes at the next run with --upload).
+    func uploadEverything(store: GatewayStore, upload: UplinkService.Configuration, logger: Logger) async throws {
+        let uplink = UplinkService(store: store, configuration: upload, logger: Logger(label: "gaitway.uplink"))
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: uplink)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "gaitway.services")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                var lastReport = ContinuousClock.now
+                while !Task.isCancelled,
+                      (try? store.uplinkBacklog().isEmpty) == false || (try? store.uplinkState().pending) != nil {
+                    if ContinuousClock.now - lastReport >= .seconds(10) {
+                        lastReport = .now
+                        logger.info("uploading the replay: \(LiveTable.line(uplink.progress.current))")
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            // Whichever ends first: everything delivered, or a signal stopped the uplink.
+            try await tasks.next()
+            tasks.cancelAll()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        logger.info("replay uploaded: \(LiveTable.line(uplink.progress.current))")
     }
 
     /// The message of a service's failure, without the service group's wrapping.

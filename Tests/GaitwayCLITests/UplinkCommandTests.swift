@@ -127,4 +127,34 @@ import Testing
         let remoteEvents = try Self.get("/v1/events?limit=10000", port: port)["events"] as? [Any] ?? []
         #expect(remoteEvents.count == events.count && events.count >= 8)
     }
+
+    /// A capture replayed with --upload: the gateway uploads everything the replay stored,
+    /// then exits 0.
+    @Test(.timeLimit(.minutes(2))) func aReplayWithUploadDeliversAllItStored() throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+            tokens:
+              - {token: gateway-secret, tenant: clinic, role: gateway}
+              - {token: reader-secret, tenant: clinic, role: reader}
+            """.write(to: directory.appendingPathComponent("tokens.yaml"), atomically: true, encoding: .utf8)
+        let port = try Loopback.freePort()
+        let collector = try Self.startCollector(port: port, in: directory)
+        defer { collector.kill() }
+        let capture = directory.appendingPathComponent("quickstart.btsnoop").path
+        let sim = try GaitwayRun.run(["sim", "--scenario", "quickstart", "--duration", "4", "--btsnoop", capture])
+        #expect(sim.exited(0), "\(sim.errors)")
+        let replay = try GaitwayRun.run(["gateway", "--hci", "btsnoop:\(capture)", "--db", "replay.db",
+                                         "--upload", "http://127.0.0.1:\(port)/v1/ingest", "--token", "gateway-secret",
+                                         "--gateway-id", "replayer"], in: directory, timeout: 60)
+        #expect(replay.exited(0), "\(replay.errors.suffix(2000))")
+        #expect(replay.errors.contains("replay uploaded"))
+        let store = try GatewayStore(path: directory.appendingPathComponent("replay.db").path)
+        defer { try? store.close() }
+        let stored = try store.counts().samples
+        let remote = try Self.get("/v1/devices", port: port)["devices"] as? [[String: Any]] ?? []
+        #expect(stored > 1000)
+        #expect(remote.compactMap { $0["samples"] as? Int }.reduce(0, +) == stored)
+        #expect(remote.allSatisfy { $0["gateway"] as? String == "replayer" })
+    }
 }

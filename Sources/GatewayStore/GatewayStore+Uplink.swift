@@ -138,9 +138,11 @@ extension GatewayStore {
                 if let pending { return pending }
                 var through = delivered
                 var samples = 0
-                for row in try Row.fetchAll(db, sql: """
+                // A cursor, not an array: the walk stops at the first chunk that does not fit.
+                let chunks = try Row.fetchCursor(db, sql: """
                     SELECT id, count FROM sample_chunk WHERE id > ? ORDER BY id LIMIT ?
-                    """, arguments: [delivered.sampleChunk, max(1, maximumSamples)]) {
+                    """, arguments: [delivered.sampleChunk, max(1, maximumSamples)])
+                while let row = try chunks.next() {
                     let count: Int = row[1]
                     if samples > 0 && samples + count > maximumSamples { break }
                     samples += count

@@ -82,7 +82,7 @@ import UploadFormat
             #expect(try await sqlite.ingest(batch, tenant: tenant, receivedMicros: 1) == .stored)
         }
         #expect(try await sqlite.ingest(batches[0].batch, tenant: batches[0].tenant, receivedMicros: 2) == .duplicate)
-        guard let url = try Harness.newPostgresDatabase() else { return }
+        guard let url = try await Harness.newPostgresDatabase() else { return }
         try await Harness.withPostgres(url: url) { postgres in
             for (tenant, batch) in batches {
                 #expect(try await postgres.ingest(batch, tenant: tenant, receivedMicros: 1) == .stored)

@@ -28,18 +28,27 @@ enum Harness {
         case .sqlite:
             try await body(SQLiteCollectorStorage())
         case .postgres:
-            guard let url = try newPostgresDatabase(sourceLocation: sourceLocation) else { return }
+            guard let url = try await newPostgresDatabase(sourceLocation: sourceLocation) else { return }
             try await withPostgres(url: url) { try await body($0) }
         }
     }
 
     /// The URL of a new empty database in the shared cluster, or nil (reported) without PostgreSQL.
-    static func newPostgresDatabase(sourceLocation: SourceLocation = #_sourceLocation) throws -> String? {
+    ///
+    /// `initdb`, `pg_ctl` and `createdb` are child processes waited for synchronously: they run
+    /// on a thread of their own, not on the cooperative pool (two threads on two cores), which
+    /// the collector's async tests and the servers under test need meanwhile. (On the pool, a
+    /// full `make test` stalled every async test here for about 100 s.)
+    static func newPostgresDatabase(sourceLocation: SourceLocation = #_sourceLocation) async throws -> String? {
         guard PostgresCluster.available else {
             Reference.missing(PostgresCluster.missingMessage, sourceLocation: sourceLocation)
             return nil
         }
-        return try PostgresCluster.shared().createDatabase()
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try PostgresCluster.shared().createDatabase() })
+            }.start()
+        }
     }
 
     /// A ``PostgresCollectorStorage`` on `url`, migrated, with its pool running for `body`'s

@@ -13,7 +13,7 @@ import UploadFormat
     /// batch four times each, all at once: it is stored once, the seven others are duplicates,
     /// and its rows are there once.
     @Test func twoReplicasStoreARacedBatchOnce() async throws {
-        guard let url = try Harness.newPostgresDatabase() else { return }
+        guard let url = try await Harness.newPostgresDatabase() else { return }
         let replicas = try [PostgresCollectorStorage(url: url), PostgresCollectorStorage(url: url)]
         try await withThrowingTaskGroup(of: Void.self) { group in
             for replica in replicas { group.addTask { try await replica.migrate() } }
@@ -49,7 +49,7 @@ import UploadFormat
     /// once: every one is stored (no deadlock between their device and series upserts), and
     /// the device counts add up.
     @Test func concurrentBatchesOfTheSameDevicesAllLand() async throws {
-        guard let url = try Harness.newPostgresDatabase() else { return }
+        guard let url = try await Harness.newPostgresDatabase() else { return }
         let replicas = try [PostgresCollectorStorage(url: url), PostgresCollectorStorage(url: url)]
         try await replicas[0].migrate()
         try await replicas[1].migrate()
@@ -87,7 +87,7 @@ import UploadFormat
     /// them land, and the rate is printed (`swift test --filter PostgresStorageTests/bulkIngest`;
     /// a debug build and the test cluster's fsync=off: an indication, not the benchmark).
     @Test func bulkIngest() async throws {
-        guard let url = try Harness.newPostgresDatabase() else { return }
+        guard let url = try await Harness.newPostgresDatabase() else { return }
         let batches = try (0..<4).map { index in
             var batch = try UploadBatch(id: "bulk-\(index)", gatewayID: "gw-1")
             let start = Int64(index) * 625_000_000
@@ -201,7 +201,7 @@ import UploadFormat
 
     /// The server refuses the password: its own message comes through.
     @Test func wrongPasswordIsReported() async throws {
-        guard let url = try Harness.newPostgresDatabase() else { return }
+        guard let url = try await Harness.newPostgresDatabase() else { return }
         let wrong = url.replacingOccurrences(of: ":\(PostgresCluster.password)@", with: ":not-the-password@")
         let storage = try PostgresCollectorStorage(url: wrong)
         await #expect {

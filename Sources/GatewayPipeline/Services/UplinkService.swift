@@ -95,7 +95,25 @@ public struct UplinkService: Service {
         // short stays written down in the store and goes first at the next start.
         let stopBy = StopDeadline()
         await withGracefulShutdownHandler {
-            await upload(with: client, stopBy: stopBy)
+            await withTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask {
+                    await upload(with: client, stopBy: stopBy)
+                    return true
+                }
+                // The backlog and lag once a second, also while a POST waits for a collector
+                // that is down (the live table and the gauges would otherwise stand still),
+                // until the upload above ends.
+                tasks.addTask {
+                    while !Task.isCancelled {
+                        refreshBacklog()
+                        try? await Task.sleep(for: .seconds(1))
+                    }
+                    return false
+                }
+                while let uploadEnded = await tasks.next() {
+                    if uploadEnded { tasks.cancelAll() }
+                }
+            }
         } onGracefulShutdown: { [finalDrain = configuration.finalDrain] in
             stopBy.set(.now + finalDrain)
         }

@@ -43,10 +43,16 @@ test: deps fuzz-smoke unit-tests
 # for minutes: it runs after the other suites rather than beside them (whose timed runs of the
 # binary it would slow past their limits).
 # The collector's suites (a PostgreSQL cluster, live servers, timed connection checks) run
-# in a test process of their own: beside the command-line suites, which wait for child
-# processes on the cooperative pool's two threads, their async tests stalled (make test, here).
+# in a test process of their own: beside the command-line suites their async tests stalled.
+# The tests wait for child processes and real-time runs without holding a thread of the
+# cooperative pool (GaitwayTestSupport's OwnThread, GaitwayRun.run); at most TEST_WIDTH tests
+# run at once, so that two cores are not shared by dozens of child processes and the timed
+# checks measure the code, not the queue (Swift Testing 6.3's
+# --experimental-maximum-parallelization-width).
+TEST_WIDTH ?= 4
 unit-tests:
-	GAITWAY_REQUIRE_REFERENCES=1 $(SWIFT) test --skip BlueZKernelTests --skip 'CollectorTests\.'
+	GAITWAY_REQUIRE_REFERENCES=1 $(SWIFT) test --skip BlueZKernelTests --skip 'CollectorTests\.' \
+		--experimental-maximum-parallelization-width $(TEST_WIDTH)
 	GAITWAY_REQUIRE_REFERENCES=1 $(SWIFT) test --skip-build --filter 'CollectorTests\.'
 	GAITWAY_REQUIRE_VM=1 $(SWIFT) test --skip-build --filter BlueZKernelTests
 

@@ -150,9 +150,9 @@ import Testing
 
     /// Runs the script again when Bumble is installed, so that the transcript above stays
     /// what Bumble does (and the replay runs on a fresh one).
-    @Test func liveBumbleTranscript() throws {
+    @Test func liveBumbleTranscript() async throws {
         guard Reference.pythonAvailable(for: "live Bumble GATT client transcript") else { return }
-        let live = try Reference.run(Reference.python, [Reference.path("tools/gatt_client_check.py")])
+        let live = try await Reference.run(Reference.python, [Reference.path("tools/gatt_client_check.py")])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(live == Self.transcript)
         _ = try Self.replay(live)

@@ -16,23 +16,7 @@ import UploadFormat
 
     static func hasModule(_ module: String) -> Bool {
         guard Reference.executable(Reference.python) else { return false }
-        return (try? Reference.execute(Reference.python, ["-c", "import \(module)"]).status) == 0
-    }
-
-    /// Runs a blocking child process on a thread of its own, off the cooperative pool that the
-    /// server under test needs.
-    static func executeOffPool(_ program: String, _ arguments: [String], input: Data? = nil) async throws
-        -> Reference.ProcessOutput
-    {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                do {
-                    continuation.resume(returning: try Reference.execute(program, arguments, input: input))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }.start()
-        }
+        return (try? Reference.executeBlocking(Reference.python, ["-c", "import \(module)"]).status) == 0
     }
 
     /// A day of data: heart rate at 1 Hz for 3 minutes, an insole's 8 force cells at 10 Hz for
@@ -74,7 +58,7 @@ import UploadFormat
                 // run repeatable and within a minute here.
                 for (token, path) in [(Harness.readerA, "^/v1/(devices|samples|events|metrics|fhir/Observation)$"),
                                       (Harness.gatewayA, "^/v1/ingest$"), (Harness.readerA, "^/(healthz|openapi.yaml|metrics)$")] {
-                    let result = try await Self.executeOffPool(Self.schemathesis, [
+                    let result = try await Reference.execute(Self.schemathesis, [
                         "run", "\(base)/openapi.yaml", "--url", base, "-H", "Authorization: Bearer \(token)",
                         "--include-path-regex", path, "--checks", "all",
                         "--exclude-checks", "unsupported_method,positive_data_acceptance",
@@ -115,7 +99,7 @@ import UploadFormat
                     #expect(response.headers[.contentType] == "application/fhir+json")
                     return Data(response.body.readableBytesView)
                 }
-                let result = try await Self.executeOffPool(Reference.python, [Reference.path("tools/fhir_validate.py")],
+                let result = try await Reference.execute(Reference.python, [Reference.path("tools/fhir_validate.py")],
                                                            input: body)
                 #expect(result.status == 0, "\(query): \(result.errorText)\n\(String(decoding: body.prefix(3000), as: UTF8.self))")
                 guard result.status == 0 else { continue }

@@ -9,12 +9,12 @@ import Testing
 /// GAITWAY_REQUIRE_REFERENCES=1.
 @Suite struct GaitReferenceTests {
     /// α of the series, or nil (with a recorded issue when references are required) when the tool cannot run.
-    static func alpha(_ intervals: [Double]) throws -> Double? {
+    static func alpha(_ intervals: [Double]) async throws -> Double? {
         guard Reference.pythonAvailable(for: "NeuroKit2 DFA of stride times") else { return nil }
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("gait-intervals-\(UUID().uuidString).txt")
         try intervals.map { String($0) }.joined(separator: "\n").write(to: input, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: input) }
-        let result = try Reference.execute(Reference.python, [Reference.path("tools/gait_reference.py"), input.path])
+        let result = try await Reference.execute(Reference.python, [Reference.path("tools/gait_reference.py"), input.path])
         let message = result.errorText
         if result.status == 3 {
             Reference.missing(message)
@@ -42,20 +42,20 @@ import Testing
         return zip(tail.dropFirst(), tail).map { $0 - $1 }
     }
 
-    @Test func healthyStrideTimesAreLongRangeCorrelatedAndParkinsonsLess() throws {
+    @Test func healthyStrideTimesAreLongRangeCorrelatedAndParkinsonsLess() async throws {
         let healthyStyle = GaitStyle.healthy(bodyMass: 83, height: 1.80, speed: 1.075)
         let parkinsonStyle = GaitStyle.parkinsonian(bodyMass: 50, height: 1.45)
         var healthyAlphas: [Double] = [], parkinsonAlphas: [Double] = []
         for seed: UInt64 in [1, 2, 3] {
-            guard let healthy = try Self.alpha(Self.strideIntervals(healthyStyle, seed: seed, count: 1024)),
-                  let parkinson = try Self.alpha(Self.strideIntervals(parkinsonStyle, seed: seed, count: 1024)) else { return }
+            guard let healthy = try await Self.alpha(Self.strideIntervals(healthyStyle, seed: seed, count: 1024)),
+                  let parkinson = try await Self.alpha(Self.strideIntervals(parkinsonStyle, seed: seed, count: 1024)) else { return }
             healthyAlphas.append(healthy)
             parkinsonAlphas.append(parkinson)
         }
         // White noise through the same tool: α ≈ 0.5 (a check of the tool and of our reading of it).
         var random = ModelRandom.gait(seed: 99, stream: 1)
         let white = (0..<1024).map { _ in 1.1 + 0.02 * random.normal() }
-        guard let whiteAlpha = try Self.alpha(white) else { return }
+        guard let whiteAlpha = try await Self.alpha(white) else { return }
         print("NeuroKit2 DFA α: healthy persona \(healthyAlphas), Parkinson persona \(parkinsonAlphas), white noise \(whiteAlpha)")
         for alpha in healthyAlphas { #expect(alpha > 0.7 && alpha < 1.05) }
         for parkinson in parkinsonAlphas { #expect(parkinson < 0.7) }

@@ -185,7 +185,7 @@ enum HeartReference {
         let manifest = folder.appendingPathComponent("manifest.json")
         try JSONSerialization.data(withJSONObject: jobs).write(to: manifest)
 
-        let result = try Reference.execute(Reference.python, [Reference.path("tools/heart_reference.py"), "batch", manifest.path])
+        let result = try Reference.executeBlocking(Reference.python, [Reference.path("tools/heart_reference.py"), "batch", manifest.path])
         guard result.status == 0 else {
             if result.errorText.contains("No module named 'neurokit2'") { return .missing }
             return .failed("exit \(result.status): \(result.errorText)")

@@ -79,7 +79,7 @@ import Testing
         return try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test func heartRatesAndRRIntervalsMatchTheGroundTruthInTsharkAndGaitwayDecode() throws {
+    @Test func heartRatesAndRRIntervalsMatchTheGroundTruthInTsharkAndGaitwayDecode() async throws {
         let run = try simulate(yaml: Self.oneWristband, duration: 90)
         defer { try? FileManager.default.removeItem(at: run.folder) }
         let beats: [Double] = run.truth.compactMap { if case .beat(_, _, let rr, _) = $0 { rr } else { nil } }
@@ -102,7 +102,7 @@ import Testing
             Reference.missing("tshark missing: run tools/bootstrap.sh")
             return
         }
-        let lines = try Reference.jsonLines(Reference.run("/usr/bin/python3", [Reference.path("tools/tshark_hr.py"), run.capture.path]))
+        let lines = try await Reference.jsonLines(Reference.run("/usr/bin/python3", [Reference.path("tools/tshark_hr.py"), run.capture.path]))
         try #require(lines.count == decoded.count, "tshark sees as many Heart Rate Measurements as gaitway decode")
         for (line, value) in zip(lines, decoded) {
             let theirs = try #require(line["fields"] as? [String: Any])

@@ -39,7 +39,7 @@ import Testing
     /// Starts Bumble's two virtual controllers, a peripheral host of `devices` on the first
     /// and tools/bumble_central_check.py with `arguments` on the second; returns when the
     /// central has finished and the host has stopped. Nil (with a message) without .venv.
-    static func runWithBumbleCentral(devices: [any VirtualPeripheral], arguments: [String]) throws -> Run? {
+    static func runWithBumbleCentral(devices: [any VirtualPeripheral], arguments: [String]) async throws -> Run? {
         guard Reference.pythonAvailable(for: "Bumble peripheral-host interop") else { return nil }
         let controllers = try BumbleControllers()
         defer { controllers.stop() }
@@ -73,9 +73,9 @@ import Testing
         // Bumble's central retries nothing: start it once the controllers listen (the host got in).
         for _ in 0..<100 where !shared.connected.load(ordering: .relaxed) {
             if shared.outcome.withLock({ $0.error != nil }) { break }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
-        let central = try Reference.execute(Reference.python, [Reference.path("tools/bumble_central_check.py"),
+        let central = try await Reference.execute(Reference.python, [Reference.path("tools/bumble_central_check.py"),
                                                                "tcp-client:127.0.0.1:\(centralPort)"] + arguments)
         shared.stop.store(true, ordering: .relaxed)
         #expect(finished.wait(timeout: .now() + 10) == .success, "host thread did not stop")
@@ -89,7 +89,7 @@ import Testing
                    hosted: hosted.withLock { $0 })
     }
 
-    @Test(.timeLimit(.minutes(1))) func bumbleCentralOnTheOtherControllerReadsTheWristband() throws {
+    @Test(.timeLimit(.minutes(5))) func bumbleCentralOnTheOtherControllerReadsTheWristband() async throws {
         let catalog = try ProtocolCatalog.bundled()
         let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")),
                                          options: .init(catalog: catalog))
@@ -97,7 +97,7 @@ import Testing
         let wristband = try #require(simulation.peripheralHostDevice)
         #expect(wristband.spec.role == .wristband)
         let address = wristband.address.description
-        guard let run = try Self.runWithBumbleCentral(devices: [wristband], arguments: ["--notifications", "3", "--timeout", "20"])
+        guard let run = try await Self.runWithBumbleCentral(devices: [wristband], arguments: ["--notifications", "3", "--timeout", "20"])
         else { return }
         let outcome = run.outcome, json = run.json
         #expect(outcome.error == nil, "peripheral host: \(outcome.error ?? "")")
@@ -122,7 +122,7 @@ import Testing
     /// that device's own GATT server (its Serial Number String is its address) and heart
     /// rate notifications. One link at a time: Bumble's controller keys links by the peer's
     /// address, so its one central cannot hold two links to one controller at once.
-    @Test(.timeLimit(.minutes(1))) func bumbleCentralReadsTwoDevicesOfOnePeripheralHost() throws {
+    @Test(.timeLimit(.minutes(5))) func bumbleCentralReadsTwoDevicesOfOnePeripheralHost() async throws {
         let catalog = try ProtocolCatalog.bundled()
         let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")),
                                          options: .init(catalog: catalog))
@@ -130,7 +130,7 @@ import Testing
         let devices = simulation.peripheralHostDevices
         let wristbands = Set(devices.filter { $0.spec.role == .wristband }.map(\.address.description))
         try #require(wristbands.count == 2, "quickstart has two wristbands")
-        guard let run = try Self.runWithBumbleCentral(
+        guard let run = try await Self.runWithBumbleCentral(
             devices: devices, arguments: ["--devices", "2", "--notifications", "2", "--timeout", "20"])
         else { return }
         let outcome = run.outcome

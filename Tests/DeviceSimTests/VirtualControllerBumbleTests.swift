@@ -34,7 +34,7 @@ import Testing
     func centralSession(
         capturePath: String,
         _ makeController: @escaping @Sendable () -> (VirtualController, (inout Outcome) -> Void)
-    ) throws -> ([String: Any], Outcome)? {
+    ) async throws -> ([String: Any], Outcome)? {
         guard Reference.pythonAvailable(for: "Bumble interop") else { return nil }
         let server = try SocketServer(tcpHost: "127.0.0.1", port: 0)
         let port = try #require(server.boundPort)
@@ -57,7 +57,7 @@ import Testing
         }
         thread.start()
 
-        let central = try Reference.execute(Reference.python, [Reference.path("tools/bumble_central_check.py"),
+        let central = try await Reference.execute(Reference.python, [Reference.path("tools/bumble_central_check.py"),
                                                                "tcp-client:127.0.0.1:\(port)", "--notifications", "3", "--timeout", "40"])
         shared.stop.store(true, ordering: .relaxed)
         server.close()
@@ -74,7 +74,7 @@ import Testing
     /// The simulator's own wristband firmware (quickstart's people, with their insoles
     /// advertising around) behind the virtual controller: Bumble finds a wristband by its
     /// Heart Rate service and the RR intervals it receives are true beats.
-    @Test(.timeLimit(.minutes(2))) func bumbleCentralReadsASimulatedWristband() throws {
+    @Test(.timeLimit(.minutes(5))) func bumbleCentralReadsASimulatedWristband() async throws {
         let capturePath = FileManager.default.temporaryDirectory
             .appendingPathComponent("gaitway-sim-bumble-\(ProcessInfo.processInfo.processIdentifier).btsnoop").path
         defer { try? FileManager.default.removeItem(atPath: capturePath) }
@@ -82,7 +82,7 @@ import Testing
         let scenario = try Scenario.load(file: try #require(ScenarioLoader.locate("quickstart")),
                                          options: .init(catalog: catalog))
         let addresses = scenario.devices.filter { $0.role == .wristband }.map(\.firmware.address.description)
-        guard let (json, outcome) = try centralSession(capturePath: capturePath, {
+        guard let (json, outcome) = try await centralSession(capturePath: capturePath, {
             let truth = GroundTruthLog()
             let simulation = try! Simulation(scenario: scenario, catalog: catalog, truth: truth)
             let controller = VirtualController(configuration: .init(seed: scenario.seed), peripherals: simulation.devices)
@@ -101,12 +101,12 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2))) func bumbleCentralReceivesHeartRateMeasurements() throws {
+    @Test(.timeLimit(.minutes(5))) func bumbleCentralReceivesHeartRateMeasurements() async throws {
         let capturePath = FileManager.default.temporaryDirectory
             .appendingPathComponent("gaitway-vctl-\(ProcessInfo.processInfo.processIdentifier).btsnoop").path
         defer { try? FileManager.default.removeItem(atPath: capturePath) }
         let bandAddress = BDAddress("F6:00:00:00:00:01")!
-        guard let (json, result) = try centralSession(capturePath: capturePath, {
+        guard let (json, result) = try await centralSession(capturePath: capturePath, {
             // Other devices around, as in a gym: the central must pick the Heart Rate one.
             let band = HeartRateBandDouble(address: bandAddress, advertisingInterval: 0.05, measurementPeriod: 0.25)
             let others = (1...3).map { index in

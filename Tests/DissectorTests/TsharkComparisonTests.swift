@@ -21,7 +21,7 @@ import Testing
 
     /// A capture made now, by Bumble, decoded now by tshark and by us; and both against what
     /// the Bumble peripheral says it sent.
-    @Test func liveBumbleCaptureDecodesToWhatTsharkShows() throws {
+    @Test func liveBumbleCaptureDecodesToWhatTsharkShows() async throws {
         guard Reference.executable(Reference.python), let tshark = Reference.tshark else {
             Reference.missing("Bumble venv (.venv) or tshark missing: run tools/bootstrap.sh")
             return
@@ -32,9 +32,9 @@ import Testing
         let capture = folder.appendingPathComponent("hr.btsnoop")
         let expectedFile = folder.appendingPathComponent("expected.jsonl")
 
-        try Reference.run(Reference.python, ["tools/hr_capture.py", capture.path, "--expected", expectedFile.path,
+        try await Reference.run(Reference.python, ["tools/hr_capture.py", capture.path, "--expected", expectedFile.path,
                                              "--timeout", "60"])
-        let tsharkLines = try Reference.jsonLines(Reference.run("/usr/bin/python3", ["tools/tshark_hr.py", capture.path]))
+        let tsharkLines = try await Reference.jsonLines(Reference.run("/usr/bin/python3", ["tools/tshark_hr.py", capture.path]))
         _ = tshark
         let expected = try Reference.jsonLines(String(contentsOf: expectedFile, encoding: .utf8))
         let decoded = try Reference.decode(capture)

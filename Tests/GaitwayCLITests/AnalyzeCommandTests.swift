@@ -7,9 +7,9 @@ import Testing
     static let walk = GaitwayRun.repository.deletingLastPathComponent()
         .appendingPathComponent("shared/data/gaitpdb/GaCo01_01.txt").path
 
-    @Test func aWalkGivesTheDocumentedKeysAndPlausibleValues() throws {
+    @Test func aWalkGivesTheDocumentedKeysAndPlausibleValues() async throws {
         try #require(FileManager.default.fileExists(atPath: Self.walk), "no gaitpdb walk at \(Self.walk)")
-        let run = try GaitwayRun.run(["analyze", "insole", Self.walk, "--layout", "gaitpdb"])
+        let run = try await GaitwayRun.run(["analyze", "insole", Self.walk, "--layout", "gaitpdb"])
         #expect(run.exited(0), "status \(run.status): \(run.errors)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
         for key in ["left", "right", "double_support_pct", "cadence_spm", "symmetry_index_pct", "strides"] {
@@ -32,24 +32,24 @@ import Testing
         let perStride = try #require(report["strides"] as? [[String: Any]])
         #expect(perStride.count > 120 && perStride.allSatisfy { $0["ic_s"] is Double && $0["foot"] is String })
 
-        let text = try GaitwayRun.run(["analyze", "insole", Self.walk, "--format", "text"])
+        let text = try await GaitwayRun.run(["analyze", "insole", Self.walk, "--format", "text"])
         #expect(text.exited(0) && text.output.contains("stride time mean (s)"), "\(text.output)")
     }
 
-    @Test func badFilesAreMessagesThatNameTheLine() throws {
+    @Test func badFilesAreMessagesThatNameTheLine() async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("walk.txt")
         let line = (["0.00"] + Array(repeating: "10", count: 18)).joined(separator: "\t")
         try Data((line + "\n" + "0.01\t10\tten\n").utf8).write(to: file)
-        let run = try GaitwayRun.run(["analyze", "insole", file.path])
+        let run = try await GaitwayRun.run(["analyze", "insole", file.path])
         #expect(run.exited(1), "status \(run.status): \(run.errors)")
         #expect(run.errors.contains("walk.txt: line 2"), "\(run.errors)")
         #expect(run.output.isEmpty)
 
-        let missing = try GaitwayRun.run(["analyze", "insole", directory.appendingPathComponent("none.txt").path])
+        let missing = try await GaitwayRun.run(["analyze", "insole", directory.appendingPathComponent("none.txt").path])
         #expect(missing.exited(1) && missing.errors.contains("none.txt"), "\(missing.errors)")
-        let weight = try GaitwayRun.run(["analyze", "insole", file.path, "--weight-kg", "-70"])
+        let weight = try await GaitwayRun.run(["analyze", "insole", file.path, "--weight-kg", "-70"])
         #expect(weight.exited(64) && weight.errors.contains("outside 10...300 kg"), "\(weight.errors)")
     }
 }
@@ -58,8 +58,8 @@ import Testing
 @Suite struct AnalyzeRRCommandTests {
     static let file = GaitwayRun.repository.appendingPathComponent("Simulators/data/rr-synthetic-rest.txt").path
 
-    @Test func theIssuesKeysWithAndWithoutCorrection() throws {
-        let plain = try GaitwayRun.run(["analyze", "rr", Self.file])
+    @Test func theIssuesKeysWithAndWithoutCorrection() async throws {
+        let plain = try await GaitwayRun.run(["analyze", "rr", Self.file])
         #expect(plain.exited(0), "\(plain.errors)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(plain.output.utf8)) as? [String: Any])
         for key in ["n", "mean_nn_ms", "sdnn_ms", "rmssd_ms", "pnn50_pct", "sd1_ms", "sd2_ms", "lf_ms2", "hf_ms2", "lf_hf",
@@ -70,7 +70,7 @@ import Testing
         // The file is in seconds (every value below 10): mean NN in ms.
         #expect(((report["mean_nn_ms"] as? Double) ?? 0) > 800)
 
-        let corrected = try GaitwayRun.run(["analyze", "rr", Self.file, "--artifacts", "correct", "--format", "json"])
+        let corrected = try await GaitwayRun.run(["analyze", "rr", Self.file, "--artifacts", "correct", "--format", "json"])
         #expect(corrected.exited(0), "\(corrected.errors)")
         let withArtifacts = try #require(try JSONSerialization.jsonObject(with: Data(corrected.output.utf8)) as? [String: Any])
         let artifacts = try #require(withArtifacts["artifacts"] as? [String: Any])
@@ -81,19 +81,19 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let short = directory.appendingPathComponent("short.txt")
         try Data("800\n810\n790\n805\n".utf8).write(to: short)
-        let shortRun = try GaitwayRun.run(["analyze", "rr", short.path])
+        let shortRun = try await GaitwayRun.run(["analyze", "rr", short.path])
         #expect(shortRun.exited(0) && shortRun.output.contains("\"lf_ms2\" : null"), "\(shortRun.output)")
     }
 
-    @Test func badFilesNameTheLine() throws {
+    @Test func badFilesNameTheLine() async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("rr.txt")
         try Data("812\n# a note\n799\n8O5\n".utf8).write(to: file)
-        let run = try GaitwayRun.run(["analyze", "rr", file.path])
+        let run = try await GaitwayRun.run(["analyze", "rr", file.path])
         #expect(run.exited(1), "status \(run.status)")
         #expect(run.errors.contains("rr.txt: line 4: not a number: \"8O5\""), "\(run.errors)")
-        let kind = try GaitwayRun.run(["analyze", "rr", file.path, "--artifacts", "fix"])
+        let kind = try await GaitwayRun.run(["analyze", "rr", file.path, "--artifacts", "fix"])
         #expect(kind.exited(64) && kind.errors.contains("fix"), "\(kind.errors)")
     }
 }
@@ -101,11 +101,11 @@ import Testing
 /// `gaitway analyze capture`: the records the gateway would store from the capture, printed
 /// without a database.
 @Suite struct AnalyzeCaptureCommandTests {
-    @Test(.timeLimit(.minutes(3))) func theRecordsAreThoseAReplayedGatewayStores() throws {
+    @Test(.timeLimit(.minutes(5))) func theRecordsAreThoseAReplayedGatewayStores() async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let capture = directory.appendingPathComponent("quickstart.btsnoop").path
-        let sim = try GaitwayRun.run(["sim", "--scenario", "quickstart", "--duration", "60", "--btsnoop", capture], timeout: 120)
+        let sim = try await GaitwayRun.run(["sim", "--scenario", "quickstart", "--duration", "60", "--btsnoop", capture], timeout: 120)
         #expect(sim.exited(0), "\(sim.errors)")
         let config = directory.appendingPathComponent("wearers.yaml")
         try Data("""
@@ -113,18 +113,18 @@ import Testing
               - {name: runner, left-insole: D2:EE:5A:DE:B3:1A, right-insole: C9:06:E8:87:15:43}
             """.utf8).write(to: config)
 
-        let analysed = try GaitwayRun.run(["analyze", "capture", capture, "--config", config.path], timeout: 120)
+        let analysed = try await GaitwayRun.run(["analyze", "capture", capture, "--config", config.path], timeout: 120)
         #expect(analysed.exited(0), "\(analysed.errors)")
         let database = directory.appendingPathComponent("replay.db").path
-        let gateway = try GaitwayRun.run(["gateway", "--hci", "btsnoop:\(capture)", "--config", config.path,
+        let gateway = try await GaitwayRun.run(["gateway", "--hci", "btsnoop:\(capture)", "--config", config.path,
                                           "--db", database, "--no-status"], timeout: 120)
         #expect(gateway.exited(0), "\(gateway.errors)")
         var stored = ""
         for metric in ["stride_time", "double_support", "walking_bout"] {
-            let query = try GaitwayRun.run(["query", "--db", database, "--metric", metric])
+            let query = try await GaitwayRun.run(["query", "--db", database, "--metric", metric])
             #expect(query.exited(0), "\(query.errors)")
             stored += query.output
-            let printed = try GaitwayRun.run(["analyze", "capture", capture, "--config", config.path, "--metric", metric])
+            let printed = try await GaitwayRun.run(["analyze", "capture", capture, "--config", config.path, "--metric", metric])
             #expect(printed.output == query.output, "\(metric)")
         }
         // 30 s standing, then walking: strides of both insoles, two-foot records of the wearer.
@@ -132,7 +132,7 @@ import Testing
         #expect(stored.contains("\"wearer\": \"runner\", \"metric\": \"double_support\""))
         #expect(analysed.output.split(separator: "\n").count > stored.split(separator: "\n").count)
 
-        let missing = try GaitwayRun.run(["analyze", "capture", directory.appendingPathComponent("none.btsnoop").path])
+        let missing = try await GaitwayRun.run(["analyze", "capture", directory.appendingPathComponent("none.btsnoop").path])
         #expect(missing.exited(1) && missing.errors.contains("none.btsnoop"), "\(missing.errors)")
     }
 }
@@ -141,8 +141,8 @@ import Testing
     /// 20 s of NeuroKit2's simulated PPG at 25 Hz and 72 bpm, a header row "ppg".
     static let file = GaitwayRun.repository.appendingPathComponent("Simulators/data/ppg-neurokit-72bpm.csv").path
 
-    @Test func theIssuesKeysAndTheSimulatedRate() throws {
-        let run = try GaitwayRun.run(["analyze", "ppg", Self.file, "--rate", "25", "--column", "ppg"])
+    @Test func theIssuesKeysAndTheSimulatedRate() async throws {
+        let run = try await GaitwayRun.run(["analyze", "ppg", Self.file, "--rate", "25", "--column", "ppg"])
         #expect(run.exited(0), "\(run.errors)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
         for key in ["bpm", "ibi_ms", "sdnn_ms", "rmssd_ms", "quality"] {
@@ -156,32 +156,32 @@ import Testing
         // A clean simulated pulse wave is positively skewed.
         #expect(((report["quality"] as? Double) ?? 0) > 0)
 
-        let text = try GaitwayRun.run(["analyze", "ppg", Self.file, "--rate", "25", "--format", "text"])
+        let text = try await GaitwayRun.run(["analyze", "ppg", Self.file, "--rate", "25", "--format", "text"])
         #expect(text.exited(0) && text.output.contains("beats: 23"), "\(text.output) \(text.errors)")
     }
 
-    @Test func tooFewBeatsGiveNulls() throws {
+    @Test func tooFewBeatsGiveNulls() async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let flat = directory.appendingPathComponent("flat.csv")
         try Data(String(repeating: "512\n", count: 100).utf8).write(to: flat)
-        let run = try GaitwayRun.run(["analyze", "ppg", flat.path, "--rate", "25"])
+        let run = try await GaitwayRun.run(["analyze", "ppg", flat.path, "--rate", "25"])
         #expect(run.exited(0), "\(run.errors)")
         #expect(run.output.contains("\"bpm\" : null") && run.output.contains("\"beats\" : 0"), "\(run.output)")
     }
 
-    @Test func badInputIsNamed() throws {
+    @Test func badInputIsNamed() async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("ppg.csv")
         try Data("time,ppg\n0.00,0.5\n0.04,x\n".utf8).write(to: file)
-        let column = try GaitwayRun.run(["analyze", "ppg", file.path, "--rate", "25", "--column", "ppg"])
+        let column = try await GaitwayRun.run(["analyze", "ppg", file.path, "--rate", "25", "--column", "ppg"])
         #expect(column.exited(1) && column.errors.contains("ppg.csv: line 3: not a number: \"x\""), "\(column.errors)")
-        let missing = try GaitwayRun.run(["analyze", "ppg", file.path, "--rate", "25", "--column", "red"])
+        let missing = try await GaitwayRun.run(["analyze", "ppg", file.path, "--rate", "25", "--column", "red"])
         #expect(missing.exited(1) && missing.errors.contains("line 1: no column \"red\""), "\(missing.errors)")
-        let slow = try GaitwayRun.run(["analyze", "ppg", Self.file, "--rate", "10"])
+        let slow = try await GaitwayRun.run(["analyze", "ppg", Self.file, "--rate", "10"])
         #expect(slow.exited(64) && slow.errors.contains("must be above 16 Hz"), "\(slow.errors)")
-        let noRate = try GaitwayRun.run(["analyze", "ppg", Self.file])
+        let noRate = try await GaitwayRun.run(["analyze", "ppg", Self.file])
         #expect(noRate.exited(64) && noRate.errors.contains("--rate"), "\(noRate.errors)")
     }
 }

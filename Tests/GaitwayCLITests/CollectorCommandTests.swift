@@ -23,11 +23,11 @@ import UploadFormat
         (["--postgres", "postgres://me:hunter2@127.0.0.1:1/health?sslmode=disable"],
          "cannot connect to PostgreSQL at postgres://me@127.0.0.1:1/health"),
     ])
-    func unusableStorageIsAMessage(_ arguments: [String], _ message: String) throws {
+    func unusableStorageIsAMessage(_ arguments: [String], _ message: String) async throws {
         let tokens = try Self.tokensFile()
         defer { try? FileManager.default.removeItem(at: tokens.deletingLastPathComponent()) }
         let started = Date()
-        let run = try GaitwayRun.run(["collector", "--listen", "127.0.0.1:0", "--tokens", tokens.path] + arguments,
+        let run = try await GaitwayRun.run(["collector", "--listen", "127.0.0.1:0", "--tokens", tokens.path] + arguments,
                                      timeout: 30)
         #expect(run.exited(1), "status \(run.status): \(run.errors)")
         #expect(run.errors.contains(message), "\(run.errors)")
@@ -39,7 +39,7 @@ import UploadFormat
     /// replicas on one PostgreSQL receiving the same batches: stored once"): curl posts one
     /// batch three times to each, all six at once; one answer says stored, five duplicate, and
     /// either replica then lists its samples once. SIGTERM stops both with status 0.
-    @Test func twoCollectorProcessesStoreABatchOnce() throws {
+    @Test func twoCollectorProcessesStoreABatchOnce() async throws {
         guard PostgresCluster.available else {
             Reference.missing(PostgresCluster.missingMessage)
             return
@@ -82,12 +82,12 @@ import UploadFormat
         let curl = "/usr/bin/curl"
         for port in ports {
             let deadline = Date().addingTimeInterval(30)
-            while try Reference.execute(curl, ["-sf", "http://127.0.0.1:\(port)/healthz"]).status != 0 {
+            while try await Reference.execute(curl, ["-sf", "http://127.0.0.1:\(port)/healthz"]).status != 0 {
                 try #require(Date() < deadline, "collector on \(port) not up after 30 s")
-                Thread.sleep(forTimeInterval: 0.2)
+                try await Task.sleep(for: .seconds(0.2))
             }
         }
-        let posts = try Reference.run(curl, ["-s", "--parallel", "--parallel-immediate", "-H", "Authorization: Bearer gw",
+        let posts = try await Reference.run(curl, ["-s", "--parallel", "--parallel-immediate", "-H", "Authorization: Bearer gw",
                                              "-H", "Content-Encoding: gzip", "--data-binary", "@\(body.path)"]
                                             + (0..<6).map { "http://127.0.0.1:\(ports[$0 % 2])/v1/ingest" })
         // curl writes the six bodies as they come, one after the other (no separator).
@@ -95,7 +95,7 @@ import UploadFormat
         #expect(count("stored") == 1, "\(posts)")
         #expect(count("duplicate") == 5, "\(posts)")
         for port in ports {
-            let listing = try Reference.run(curl, ["-s", "-H", "Authorization: Bearer rd",
+            let listing = try await Reference.run(curl, ["-s", "-H", "Authorization: Bearer rd",
                                                    "http://127.0.0.1:\(port)/v1/samples?limit=10000"])
             let json = try #require(try JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [String: Any])
             #expect((json["samples"] as? [Any])?.count == 500, "\(port)")

@@ -36,42 +36,81 @@ struct GaitwayRun {
     /// Runs `gaitway arguments...` in `directory` with standard input from /dev/null and its
     /// output into files (no pipe to drain while it runs), killing it after `timeout` seconds.
     /// `dataLimit` (kB) runs it under `ulimit -d`, as a board with little memory would.
+    ///
+    /// Async: the wait is `Task.sleep`, not a blocked thread. Swift Testing runs every test of
+    /// the process on the cooperative pool (two threads on a two-core machine); a test that
+    /// blocked its thread while a child ran for a minute starved the others, and a test queued
+    /// behind them overran its time limit without ever running slowly itself (CI, 2026-12-03).
     static func run(_ arguments: [String], in directory: URL? = nil, timeout: Double = 60,
-                    dataLimit: Int? = nil) throws -> GaitwayRun {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gaitway-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outputFile = scratch.appendingPathComponent("stdout"), errorFile = scratch.appendingPathComponent("stderr")
-        for file in [outputFile, errorFile] {
-            guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-                throw GaitwayRunFailure(description: "cannot create \(file.path)")
+                    dataLimit: Int? = nil) async throws -> GaitwayRun {
+        let started = try Started(arguments, in: directory, dataLimit: dataLimit)
+        defer { started.removeScratch() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while started.process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        return started.finish(timeout: timeout)
+    }
+
+    /// ``run(_:in:timeout:dataLimit:)`` on the calling thread, for the one-time fixtures made
+    /// in a static initialiser (which cannot await).
+    static func runBlocking(_ arguments: [String], in directory: URL? = nil, timeout: Double = 60) throws -> GaitwayRun {
+        let started = try Started(arguments, in: directory, dataLimit: nil)
+        defer { started.removeScratch() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while started.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        return started.finish(timeout: timeout)
+    }
+
+    /// A spawned `gaitway` whose output goes into files of a scratch folder.
+    private struct Started {
+        let arguments: [String]
+        let process = Process()
+        let scratch: URL, outputFile: URL, errorFile: URL
+
+        init(_ arguments: [String], in directory: URL?, dataLimit: Int?) throws {
+            self.arguments = arguments
+            scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gaitway-run-\(UUID().uuidString)")
+            outputFile = scratch.appendingPathComponent("stdout")
+            errorFile = scratch.appendingPathComponent("stderr")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            do {
+                for file in [outputFile, errorFile] {
+                    guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+                        throw GaitwayRunFailure(description: "cannot create \(file.path)")
+                    }
+                }
+                if let dataLimit {
+                    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                    process.arguments = ["-c", "ulimit -d \(dataLimit) && exec \"$0\" \"$@\"", executable] + arguments
+                } else {
+                    process.executableURL = URL(fileURLWithPath: executable)
+                    process.arguments = arguments
+                }
+                process.currentDirectoryURL = directory ?? scratch
+                process.standardInput = FileHandle.nullDevice
+                process.standardOutput = try FileHandle(forWritingTo: outputFile)
+                process.standardError = try FileHandle(forWritingTo: errorFile)
+                try process.run()
+            } catch {
+                removeScratch()
+                throw error
             }
         }
 
-        let process = Process()
-        if let dataLimit {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -d \(dataLimit) && exec \"$0\" \"$@\"", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+        func removeScratch() { try? FileManager.default.removeItem(at: scratch) }
+
+        /// Kills the child if it still runs after the deadline (SIGKILL: a child of a Swift
+        /// Testing worker thread inherits a mask that blocks SIGTERM), then says how it ended.
+        func finish(timeout: Double) -> GaitwayRun {
+            if process.isRunning {
+                _ = Glibc.kill(process.processIdentifier, SIGKILL)
+                Issue.record("gaitway \(arguments.joined(separator: " ")) still ran after \(timeout) s: killed")
+            }
+            process.waitUntilExit()
+            return GaitwayRun(
+                status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+                output: String(decoding: (try? Data(contentsOf: outputFile)) ?? Data(), as: UTF8.self),
+                errors: String(decoding: (try? Data(contentsOf: errorFile)) ?? Data(), as: UTF8.self))
         }
-        process.currentDirectoryURL = directory ?? scratch
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: outputFile)
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            process.terminate()
-            Issue.record("gaitway \(arguments.joined(separator: " ")) still ran after \(timeout) s: killed")
-        }
-        process.waitUntilExit()
-        return GaitwayRun(
-            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-            output: String(decoding: (try? Data(contentsOf: outputFile)) ?? Data(), as: UTF8.self),
-            errors: String(decoding: (try? Data(contentsOf: errorFile)) ?? Data(), as: UTF8.self))
     }
 
     /// A fresh directory for a test's files.
@@ -92,9 +131,9 @@ struct GaitwayRun {
             atexit { GaitwayRun.sharedDirectory.withLock { path in path.map { _ = try? FileManager.default.removeItem(atPath: $0) } } }
             let capture = directory.appendingPathComponent("quickstart.btsnoop").path
             let database = directory.appendingPathComponent("quickstart.db").path
-            let sim = try run(["sim", "--scenario", "quickstart", "--duration", "5", "--btsnoop", capture])
+            let sim = try runBlocking(["sim", "--scenario", "quickstart", "--duration", "5", "--btsnoop", capture])
             guard sim.exited(0) else { return .failure(GaitwayRunFailure(description: "sim: \(sim.errors)")) }
-            let replay = try run(["gateway", "--hci", "btsnoop:\(capture)", "--db", database])
+            let replay = try runBlocking(["gateway", "--hci", "btsnoop:\(capture)", "--db", database])
             guard replay.exited(0) else { return .failure(GaitwayRunFailure(description: "gateway: \(replay.errors)")) }
             return .success(database)
         } catch {

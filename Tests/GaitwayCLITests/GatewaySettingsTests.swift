@@ -6,7 +6,7 @@ import Testing
 @Suite struct GatewaySettingsTests {
     /// Four problems in the config file and four in the flags: all eight are reported in one
     /// run (the gateway used to stop at the first), and no database is created.
-    @Test func everyProblemOfTheFileAndTheFlagsIsReported() throws {
+    @Test func everyProblemOfTheFileAndTheFlagsIsReported() async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("gateway.yaml")
@@ -17,7 +17,7 @@ import Testing
             colour: blue
             """.utf8).write(to: config)
         let database = directory.appendingPathComponent("gateway.db").path
-        let run = try GaitwayRun.run([
+        let run = try await GaitwayRun.run([
             "gateway", "--config", config.path, "--db", database, "--commit-interval", "-1", "--duration", "1e13",
             "--allow", "", "--allow", "AA:BB:CC:DD:EE:GG",
         ], in: directory, timeout: 20)
@@ -47,21 +47,21 @@ import Testing
         ("0000180d-0000-1000-8000-00805f9b34fz", "not a service UUID"),
         (" Gaitway*", "spaces at the start or end"),
     ])
-    func allowEntriesThatMatchNothingAreRefused(_ entry: String, _ message: String) throws {
+    func allowEntriesThatMatchNothingAreRefused(_ entry: String, _ message: String) async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("gateway.db").path
-        let run = try GaitwayRun.run(["gateway", "--allow", entry, "--db", database, "--duration", "1"], timeout: 20)
+        let run = try await GaitwayRun.run(["gateway", "--allow", entry, "--db", database, "--duration", "1"], timeout: 20)
         #expect(run.exited(1), "status \(run.status): \(run.errors)")
         #expect(run.errors.contains("--allow '\(entry)': \(message)"), "\(run.errors)")
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
     /// Addresses, UUIDs and name patterns are still taken (the run starts and stops at --duration).
-    @Test(.timeLimit(.minutes(3))) func validAllowEntriesAreTaken() throws {
+    @Test(.timeLimit(.minutes(5))) func validAllowEntriesAreTaken() async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let run = try GaitwayRun.run([
+        let run = try await GaitwayRun.run([
             "gateway", "--allow", "C1:4D:AE:E4:8F:BD", "--allow", "180D", "--allow", "Gaitway Insole*",
             "--db", directory.appendingPathComponent("gateway.db").path, "--duration", "1", "--no-status",
         ], timeout: 30)
@@ -70,12 +70,12 @@ import Testing
 
     /// A directory where a file belongs: named as such, without Foundation's or SQLite's codes.
     @Test(arguments: ["--db", "--config", "--btsnoop"])
-    func aDirectoryGivenAsAFile(_ option: String) throws {
+    func aDirectoryGivenAsAFile(_ option: String) async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var arguments = ["gateway", option, directory.path, "--duration", "1"]
         if option != "--db" { arguments += ["--db", directory.appendingPathComponent("gateway.db").path] }
-        let run = try GaitwayRun.run(arguments, in: directory, timeout: 20)
+        let run = try await GaitwayRun.run(arguments, in: directory, timeout: 20)
         #expect(run.exited(1), "status \(run.status): \(run.errors)")
         #expect(run.errors.contains("\(option) \(directory.path) is a directory, not a file"), "\(run.errors)")
         for code in ["SQLite", "NSCocoaErrorDomain", "Error Domain", "errno", "Code="] {
@@ -92,11 +92,11 @@ import Testing
         (["--hci", "tcp-client:127.0.0.1"], "--hci: invalid transport 'tcp-client:127.0.0.1'"),
         (["--btsnoop", "/nonexistent/folder/out.btsnoop"], "the folder /nonexistent/folder does not exist"),
     ])
-    func aFailedStartLeavesNoDatabase(_ arguments: [String], _ message: String) throws {
+    func aFailedStartLeavesNoDatabase(_ arguments: [String], _ message: String) async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("gateway.db").path
-        let run = try GaitwayRun.run(["gateway", "--db", database, "--duration", "2"] + arguments, in: directory,
+        let run = try await GaitwayRun.run(["gateway", "--db", database, "--duration", "2"] + arguments, in: directory,
                                      timeout: 20)
         #expect(run.exited(1), "status \(run.status): \(run.errors)")
         #expect(run.errors.contains(message), "\(run.errors)")
@@ -107,20 +107,20 @@ import Testing
     /// A run that fails at once at run time (here a scenario file the simulator cannot load,
     /// found only when the controller is opened) removes the empty database it created, and
     /// one that existed before is kept.
-    @Test(.timeLimit(.minutes(3))) func aRunThatFailsBeforeStoringRemovesTheDatabaseItCreated() throws {
+    @Test(.timeLimit(.minutes(5))) func aRunThatFailsBeforeStoringRemovesTheDatabaseItCreated() async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let scenario = directory.appendingPathComponent("broken.yaml")
         try Data("name: broken\npersonas: 7\n".utf8).write(to: scenario)
         let database = directory.appendingPathComponent("gateway.db").path
         let arguments = ["gateway", "--hci", "sim:\(scenario.path)", "--db", database, "--duration", "5", "--no-status"]
-        let run = try GaitwayRun.run(arguments, in: directory, timeout: 30)
+        let run = try await GaitwayRun.run(arguments, in: directory, timeout: 30)
         #expect(run.exited(1), "status \(run.status): \(run.errors)")
         #expect(run.errors.contains("created by this run, is removed"), "\(run.errors)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["broken.yaml"])
 
         #expect(FileManager.default.createFile(atPath: database, contents: nil))
-        let again = try GaitwayRun.run(arguments, in: directory, timeout: 30)
+        let again = try await GaitwayRun.run(arguments, in: directory, timeout: 30)
         #expect(again.exited(1), "status \(again.status): \(again.errors)")
         #expect(FileManager.default.fileExists(atPath: database))
     }
@@ -130,18 +130,18 @@ import Testing
 @Suite struct GatewayWearerSettingsTests {
     /// Runs `gaitway gateway --config` with `config` as the file, in a fresh folder; whether
     /// the database was created, too.
-    static func gateway(config text: String, timeout: Double) throws -> (run: GaitwayRun, created: Bool) {
+    static func gateway(config text: String, timeout: Double) async throws -> (run: GaitwayRun, created: Bool) {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("gateway.yaml")
         try Data(text.utf8).write(to: config)
         let database = directory.appendingPathComponent("gateway.db").path
-        let run = try GaitwayRun.run(["gateway", "--config", config.path, "--db", database], in: directory, timeout: timeout)
+        let run = try await GaitwayRun.run(["gateway", "--config", config.path, "--db", database], in: directory, timeout: timeout)
         return (run, FileManager.default.fileExists(atPath: database))
     }
 
-    @Test func everyProblemOfTheWearersIsReportedWithItsLine() throws {
-        let (run, created) = try Self.gateway(config: """
+    @Test func everyProblemOfTheWearersIsReportedWithItsLine() async throws {
+        let (run, created) = try await Self.gateway(config: """
             duration: 1
             wearers:
               - name: ada
@@ -183,8 +183,8 @@ import Testing
         #expect(!created)
     }
 
-    @Test func aGoodWearerListIsTaken() throws {
-        let (run, created) = try Self.gateway(config: """
+    @Test func aGoodWearerListIsTaken() async throws {
+        let (run, created) = try await Self.gateway(config: """
             duration: 1
             wearers:
               - {name: ada, left-insole: D2:EE:5A:DE:B3:1A, right-insole: c9-06-e8-87-15-43, age: 67, sex: female}

@@ -24,12 +24,12 @@ import Testing
         return path
     }
 
-    @Test func recordsAsJSONLinesAndCSV() throws {
+    @Test func recordsAsJSONLinesAndCSV() async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try Self.database(in: directory)
 
-        let strides = try GaitwayRun.run(["query", "--db", database, "--metric", "stride_time"])
+        let strides = try await GaitwayRun.run(["query", "--db", database, "--metric", "stride_time"])
         #expect(strides.exited(0), "\(strides.errors)")
         #expect(strides.output == """
             {"time": "2025-03-01T08:00:01.250Z", "end": null, "address": "C1:4D:AE:E4:8F:BD", "metric": "stride_time", "value": 1.125, "unit": "s", "quality": 0.5}
@@ -41,7 +41,7 @@ import Testing
             #expect(try JSONSerialization.jsonObject(with: Data(line.utf8)) is [String: Any])
         }
 
-        let cadence = try GaitwayRun.run(["query", "--db", database, "--metric", "cadence",
+        let cadence = try await GaitwayRun.run(["query", "--db", database, "--metric", "cadence",
                                           "--wearer", "ada, left-handed", "--format", "csv"])
         #expect(cadence.exited(0), "\(cadence.errors)")
         #expect(cadence.output == """
@@ -50,16 +50,16 @@ import Testing
 
             """)
 
-        let later = try GaitwayRun.run(["query", "--db", database, "--metric", "stride_time",
+        let later = try await GaitwayRun.run(["query", "--db", database, "--metric", "stride_time",
                                         "--from", "2025-03-01T08:00:02Z", "--device", "c1-4d-ae-e4-8f-bd"])
         #expect(later.exited(0) && later.output.split(separator: "\n").count == 1, "\(later.output)")
 
-        let none = try GaitwayRun.run(["query", "--db", database, "--metric", "rmssd"])
+        let none = try await GaitwayRun.run(["query", "--db", database, "--metric", "rmssd"])
         #expect(none.exited(0) && none.output.isEmpty)
         #expect(none.errors.contains("no metric records match; the database has metrics [cadence, stride_time] and wearers [ada, left-handed]"),
                 "\(none.errors)")
 
-        let list = try GaitwayRun.run(["query", "--db", database, "--list"])
+        let list = try await GaitwayRun.run(["query", "--db", database, "--list"])
         #expect(list.exited(0), "\(list.errors)")
         #expect(list.output.contains(#"{"metric": "stride_time", "unit": "s", "records": 2}"#), "\(list.output)")
         #expect(list.output.contains(#"{"wearer": "ada, left-handed"}"#), "\(list.output)")
@@ -70,10 +70,10 @@ import Testing
         (["--metric", "cadence", "--quantity", "heart_rate"], "give one of them"),
         (["--metric", "cadence", "--list"], "takes no --metric"),
     ])
-    func conflictingOptionsAreUsageErrors(_ arguments: [String], _ message: String) throws {
+    func conflictingOptionsAreUsageErrors(_ arguments: [String], _ message: String) async throws {
         let directory = try GaitwayRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let run = try GaitwayRun.run(["query", "--db", try Self.database(in: directory)] + arguments)
+        let run = try await GaitwayRun.run(["query", "--db", try Self.database(in: directory)] + arguments)
         #expect(run.exited(64), "status \(run.status): \(run.errors)")
         #expect(run.errors.contains(message), "\(run.errors)")
     }

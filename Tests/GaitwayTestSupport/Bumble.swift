@@ -78,8 +78,32 @@ public final class CollectedProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
-    /// Waits up to `seconds` for the child to exit and its output to be read; false if it did not.
-    public func wait(seconds: Double) -> Bool {
+    /// Waits up to `seconds` for the child to exit and its output to be read; false if it did
+    /// not. Async, sleeping between looks: a test must not hold one of the cooperative pool's
+    /// few threads while a child runs (see `GaitwayRun.run`).
+    public func wait(seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning {
+            if Date() > deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let readers = self.readersDone
+        return await withCheckedContinuation { continuation in
+            // The readers finish right after the exit; their semaphore is waited on a thread
+            // of its own, not the pool.
+            Thread {
+                for _ in 0..<2 {  // standard output, standard error
+                    if readers.wait(timeout: .now() + max(0.1, deadline.timeIntervalSinceNow)) == .timedOut {
+                        return continuation.resume(returning: false)
+                    }
+                }
+                continuation.resume(returning: true)
+            }.start()
+        }
+    }
+
+    /// ``wait(seconds:)`` blocking the calling thread, for callers off the cooperative pool.
+    public func waitBlocking(seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning {
             if Date() > deadline { return false }

@@ -64,7 +64,16 @@ public enum Reference {
     /// error. Standard error is read on a thread of its own: a child that fills one pipe while
     /// we wait on the other would block forever. `input`, when given, is written to its standard
     /// input from a third thread (then closed), for the same reason.
-    public static func execute(_ program: String, _ arguments: [String], input: Data? = nil) throws -> ProcessOutput {
+    ///
+    /// Async: the child is waited for on a thread of its own (``OwnThread``), not on the
+    /// cooperative pool the tests share.
+    public static func execute(_ program: String, _ arguments: [String], input: Data? = nil) async throws -> ProcessOutput {
+        try await OwnThread.run { try executeBlocking(program, arguments, input: input) }
+    }
+
+    /// ``execute(_:_:input:)`` on the calling thread, for static initialisers (which cannot
+    /// await) and threads of a test's own.
+    public static func executeBlocking(_ program: String, _ arguments: [String], input: Data? = nil) throws -> ProcessOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -98,8 +107,14 @@ public enum Reference {
     /// Runs a program as ``execute(_:_:)`` does, returning its standard output; throws with its
     /// standard error when it does not exit 0.
     @discardableResult
-    public static func run(_ program: String, _ arguments: [String]) throws -> String {
-        let result = try execute(program, arguments)
+    public static func run(_ program: String, _ arguments: [String]) async throws -> String {
+        try await OwnThread.run { try runBlocking(program, arguments) }
+    }
+
+    /// ``run(_:_:)`` on the calling thread, for static initialisers (which cannot await).
+    @discardableResult
+    public static func runBlocking(_ program: String, _ arguments: [String]) throws -> String {
+        let result = try executeBlocking(program, arguments)
         guard result.status == 0, !result.crashed else {
             throw ProcessFailure(command: ([program] + arguments).joined(separator: " "),
                                  status: result.status, stderr: result.errorText)

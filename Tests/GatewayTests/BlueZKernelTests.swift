@@ -61,7 +61,7 @@ import Testing
         // Boot, both runs of `duration` with their faults and the two short runs took 10 to 11
         // minutes here (/tmp/bf-vm5, /tmp/bf-vm8, 2026-12-02, load average 2 to 6); give a
         // loaded machine more.
-        guard launcher.wait(seconds: 1260) else {
+        guard launcher.waitBlocking(seconds: 1260) else {
             launcher.kill()
             return .failed("tools/bluez_vm/run.sh did not finish in 1260 s: \(launcher.errorText)")
         }

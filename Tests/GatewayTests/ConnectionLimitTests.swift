@@ -17,7 +17,7 @@ import Testing
     }()
     static let wanted: Set<BluetoothUUID> = [.heartRateService, .runningSpeedAndCadenceService]
 
-    @Test(.timeLimit(.minutes(2))) func devicesBeyondTheLimitWaitAndAreSaidOnce() throws {
+    @Test(.timeLimit(.minutes(5))) func devicesBeyondTheLimitWaitAndAreSaidOnce() throws {
         let simulation = try Simulation.named("quickstart", catalog: Self.catalog, epoch: 1_795_255_200)
         let controller = VirtualController(configuration: .init(maximumConnections: 2, seed: 7), peripherals: simulation.devices)
         let transport = VirtualControllerTransport(controller: controller, pace: .virtual)

@@ -58,7 +58,7 @@ import Testing
     /// 1/1024 s), energy expended, each sensor contact state. Every value Bumble says it sent
     /// is stored, in order, equal to the value on the air (RR exactly units / 1024); the
     /// Battery Level is read once; connection, name and disconnection are recorded.
-    @Test(.timeLimit(.minutes(1))) func everyMeasurementOfABumbleHeartRatePeripheralIsStored() throws {
+    @Test(.timeLimit(.minutes(5))) func everyMeasurementOfABumbleHeartRatePeripheralIsStored() async throws {
         guard Reference.pythonAvailable(for: "Gateway vs Bumble Heart Rate peripheral") else { return }
         let directory = try Reference.temporaryDirectory("bumble-hr")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -79,12 +79,14 @@ import Testing
         let runner = Self.gateway(store: store, controllerPort: controllers.ports.second, log: log)
         // Until a second after the peripheral exited (it disconnects first), at most 40 s.
         var exitedAt: Double?
-        try runner.run(duration: 40) {
-            let now = GatewayController.wallClock()
-            if exitedAt == nil, !peripheral.isRunning { exitedAt = now }
-            return exitedAt.map { now - $0 >= 1 } ?? false
+        try await OwnThread.run {
+            try runner.run(duration: 40) {
+                let now = GatewayController.wallClock()
+                if exitedAt == nil, !peripheral.isRunning { exitedAt = now }
+                return exitedAt.map { now - $0 >= 1 } ?? false
+            }
         }
-        if !peripheral.wait(seconds: 5) {
+        if await !peripheral.wait(seconds: 5) {
             Issue.record("hr_peripheral.py did not exit")
             peripheral.kill()
         }
@@ -171,7 +173,7 @@ import Testing
     /// byte and in order, the Heart Rate Measurements' heart rates and RR intervals value for
     /// value (at most one notification missing at either edge of the connection), each
     /// stored within 2 s of being sent, and the RR intervals are true beats of the simulation.
-    @Test(.timeLimit(.minutes(1))) func whatTheSimulatorSentAsPeripheralHostOverBumbleIsStored() throws {
+    @Test(.timeLimit(.minutes(5))) func whatTheSimulatorSentAsPeripheralHostOverBumbleIsStored() async throws {
         guard Reference.pythonAvailable(for: "Gateway vs simulator peripheral host over Bumble") else { return }
         let directory = try Reference.temporaryDirectory("bumble-sim")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -222,16 +224,18 @@ import Testing
         // disconnection, or 3 s later.
         let start = GatewayController.wallClock()
         var stopAskedAt: Double?
-        try runner.run(duration: 30) {
-            let now = GatewayController.wallClock()
-            if stopAskedAt == nil, now - start >= 15 {
-                shared.stop.store(true, ordering: .relaxed)
-                stopAskedAt = now
+        try await OwnThread.run {
+            try runner.run(duration: 30) {
+                let now = GatewayController.wallClock()
+                if stopAskedAt == nil, now - start >= 15 {
+                    shared.stop.store(true, ordering: .relaxed)
+                    stopAskedAt = now
+                }
+                guard let asked = stopAskedAt else { return false }
+                let disconnected = runner.ingest.devices[address]?.connected != true
+                let hostStopped = shared.finished.load(ordering: .acquiring)
+                return (hostStopped && disconnected && now - asked >= 0.2) || now - asked >= 3
             }
-            guard let asked = stopAskedAt else { return false }
-            let disconnected = runner.ingest.devices[address]?.connected != true
-            let hostStopped = shared.finished.load(ordering: .acquiring)
-            return (hostStopped && disconnected && now - asked >= 0.2) || now - asked >= 3
         }
         shared.stop.store(true, ordering: .relaxed)  // in case the gateway stopped early
         #expect(hostDone.wait(timeout: .now() + 10) == .success, "the peripheral host did not stop")

@@ -38,7 +38,7 @@ import Testing
 
     /// SIGTERM stops the running gateway within a second; it exits 0 having committed what
     /// it received, and says so in JSON log lines.
-    @Test(.timeLimit(.minutes(1))) func sigtermStopsTheGatewayCleanly() throws {
+    @Test(.timeLimit(.minutes(5))) func sigtermStopsTheGatewayCleanly() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("gateway.db").path
@@ -47,11 +47,11 @@ import Testing
         ])
         try gateway.start()
         defer { gateway.kill() }
-        Thread.sleep(forTimeInterval: 5)
+        try await Task.sleep(for: .seconds(5))
         #expect(gateway.isRunning, "\(gateway.errorText)")
         let signalled = Date()
         kill(gateway.process.processIdentifier, SIGTERM)
-        #expect(gateway.wait(seconds: 5))
+        #expect(await gateway.wait(seconds: 5))
         let stopping = Date().timeIntervalSince(signalled)
         #expect(stopping < 1.5, "took \(stopping) s to stop")
         #expect(gateway.terminationStatus == 0, "\(gateway.errorText)")
@@ -64,7 +64,7 @@ import Testing
 
     /// A controller that is not there: the gateway retries, and still stops at --duration
     /// with exit status 0.
-    @Test(.timeLimit(.minutes(1))) func theDurationEndsARunWithoutController() throws {
+    @Test(.timeLimit(.minutes(5))) func theDurationEndsARunWithoutController() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let gateway = CollectedProcess(executable: Self.executable, arguments: [
@@ -74,7 +74,7 @@ import Testing
         let start = Date()
         try gateway.start()
         defer { gateway.kill() }
-        #expect(gateway.wait(seconds: 10))
+        #expect(await gateway.wait(seconds: 10))
         let elapsed = Date().timeIntervalSince(start)
         #expect(elapsed >= 1.9 && elapsed < 4, "ran \(elapsed) s")
         #expect(gateway.terminationStatus == 0, "\(gateway.errorText)")

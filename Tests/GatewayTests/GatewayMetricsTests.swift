@@ -23,7 +23,7 @@ import WearMetrics
         }
     }
 
-    @Test(.timeLimit(.minutes(3))) func theRunnersStridesAreStoredAndAReplayComputesTheSame() throws {
+    @Test(.timeLimit(.minutes(5))) func theRunnersStridesAreStoredAndAReplayComputesTheSame() throws {
         let catalog = GatewayEndToEndTests.catalog
         let simulation = try Simulation.named("quickstart", catalog: catalog)
         let transport = simulation.virtualControllerTransport(pace: .virtual)
@@ -65,7 +65,7 @@ import WearMetrics
         #expect(liveRecords == replayRecords)
     }
 
-    @Test(.timeLimit(.minutes(3))) func anAdvertisedPairIsOneWearerWithoutConfiguration() throws {
+    @Test(.timeLimit(.minutes(5))) func anAdvertisedPairIsOneWearerWithoutConfiguration() throws {
         let catalog = GatewayEndToEndTests.catalog
         let simulation = try Simulation.named("quickstart", catalog: catalog)
         let transport = simulation.virtualControllerTransport(pace: .virtual)

@@ -49,7 +49,7 @@ import Testing
 
     /// `--duration` counts while the controller cannot be opened: the run ends on time (it
     /// used to retry forever), each failed attempt is logged with its delay.
-    @Test(.timeLimit(.minutes(1)), arguments: unreachableSpecs)
+    @Test(.timeLimit(.minutes(5)), arguments: unreachableSpecs)
     func theDurationIsHonouredWhileNoControllerOpens(spec: String) throws {
         let log = LogLines()
         let runner = try Self.runner(try TransportSpec(parsing: spec), log: log)
@@ -65,7 +65,7 @@ import Testing
     }
 
     /// A stop request ends a backoff or a wait for a host within a fraction of a second.
-    @Test(.timeLimit(.minutes(1)), arguments: unreachableSpecs)
+    @Test(.timeLimit(.minutes(5)), arguments: unreachableSpecs)
     func aStopRequestEndsTheRunAtOnce(spec: String) throws {
         let runner = try Self.runner(try TransportSpec(parsing: spec))
         let stop = runner.stop
@@ -81,7 +81,7 @@ import Testing
     /// The BLE, store and status services in one group: a graceful shutdown (what SIGTERM
     /// triggers) stops the BLE thread, and every sample it handed over is committed before
     /// the group returns.
-    @Test(.timeLimit(.minutes(1))) func aGracefulShutdownCommitsEverythingHandedOver() async throws {
+    @Test(.timeLimit(.minutes(5))) func aGracefulShutdownCommitsEverythingHandedOver() async throws {
         let store = try GatewayStore.inMemory()
         let queue = StoreQueue(capacity: 2)
         let ingest = GatewayIngest(catalog: Self.catalog, handoff: queue, commitInterval: 0.25)

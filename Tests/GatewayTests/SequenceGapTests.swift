@@ -14,7 +14,7 @@ import Testing
         do { return try ProtocolCatalog.bundled() } catch { fatalError("\(error)") }
     }()
 
-    @Test(.timeLimit(.minutes(2))) func gapsCountWhatTheFirmwareDropped() throws {
+    @Test(.timeLimit(.minutes(5))) func gapsCountWhatTheFirmwareDropped() throws {
         let simulation = try Simulation.named("quickstart", catalog: Self.catalog, epoch: 1_795_255_200)
         let controller = VirtualController(configuration: .init(seed: 11), peripherals: simulation.devices)
         let transport = VirtualControllerTransport(controller: controller, pace: .virtual)

@@ -236,8 +236,8 @@ import UploadFormat
 
     /// A CA and a server certificate for 127.0.0.1 made with openssl(1) in `directory`: the
     /// CA's PEM, and the server's chain and key.
-    static func certificates(in directory: URL) throws -> (ca: String, chain: String, key: String) {
-        func openssl(_ arguments: [String]) throws { try Reference.run("/usr/bin/openssl", arguments) }
+    static func certificates(in directory: URL) async throws -> (ca: String, chain: String, key: String) {
+        func openssl(_ arguments: [String]) throws { try Reference.runBlocking("/usr/bin/openssl", arguments) }
         let path = { (name: String) in directory.appendingPathComponent(name).path }
         let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         try openssl(["req", "-x509"] + curve + ["-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2",
@@ -259,7 +259,7 @@ import UploadFormat
         }
         let directory = try Reference.temporaryDirectory("uplink-tls")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let files = try Self.certificates(in: directory)
+        let files = try await Self.certificates(in: directory)
         for trusted in [false, true] {
             let store = try GatewayStore.inMemory()
             let expected = try Self.fill(store, commits: 5)

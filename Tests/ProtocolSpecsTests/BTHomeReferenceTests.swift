@@ -43,14 +43,14 @@ import Testing
     /// bthome-ble against us on every corpus payload. Needs `.venv` (tools/bootstrap.sh).
     @Test(.enabled(if: BTHomeReference.available || BTHomeReference.required,
                    "no .venv with bthome-ble: run tools/bootstrap.sh (GAITWAY_REQUIRE_REFERENCES=1 makes this a failure)"))
-    func decodesLikeBTHomeBLE() throws {
+    func decodesLikeBTHomeBLE() async throws {
         guard BTHomeReference.available else {
             Issue.record("GAITWAY_REQUIRE_REFERENCES=1 but \(BTHomeReference.python) is missing: run tools/bootstrap.sh")
             return
         }
         let spec = try BTHomeReference.spec()
         let corpus = try BTHomeReference.corpus()
-        let output = try BTHomeReference.runReference()
+        let output = try await BTHomeReference.runReference()
         let reports = try output.split(separator: "\n").map { line in
             try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
         }
@@ -242,8 +242,8 @@ enum BTHomeReference {
         return payloads
     }
 
-    static func runReference() throws -> String {
-        try Reference.run(python, ["tools/bthome_reference.py", corpusPath])
+    static func runReference() async throws -> String {
+        try await Reference.run(python, ["tools/bthome_reference.py", corpusPath])
     }
 
     static func decode(_ spec: ProtocolSpec, _ bytes: [UInt8]) -> RecordedDecode {

@@ -38,12 +38,12 @@ import WearMetrics
     }
 
     @Test(arguments: walks)
-    func agreesWithTheNumpyReference(_ walk: String) throws {
+    func agreesWithTheNumpyReference(_ walk: String) async throws {
         let text = try String(contentsOf: Self.directory.appendingPathComponent(walk), encoding: .utf8)
         let report = try InsoleGaitAnalysis.gaitpdb(text)
         print("\(walk):\n\(report.text)")
         guard Reference.pythonAvailable(for: "gaitpdb reference") else { return }
-        let run = try Reference.execute(Reference.python, [Reference.path("tools/insole_gait_reference.py"),
+        let run = try await Reference.execute(Reference.python, [Reference.path("tools/insole_gait_reference.py"),
                                                            Self.directory.appendingPathComponent(walk).path])
         guard run.status == 0 else {
             if run.status == 3 { Reference.missing("numpy: \(run.errorText)") } else { Issue.record("reference: \(run.errorText)") }

@@ -67,7 +67,7 @@ import WearMetrics
             let manifest = folder.appendingPathComponent("manifest.json")
             let all = series.merging(corrupted.mapValues(\.series)) { first, _ in first }
             try JSONSerialization.data(withJSONObject: all).write(to: manifest)
-            let output = try Reference.run(Reference.python, [Reference.path("tools/hrv_reference.py"), manifest.path])
+            let output = try Reference.runBlocking(Reference.python, [Reference.path("tools/hrv_reference.py"), manifest.path])
             return try JSONDecoder().decode([String: Result].self, from: Data(output.utf8))
         }
     }()

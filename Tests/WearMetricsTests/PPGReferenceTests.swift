@@ -20,7 +20,7 @@ import WearMetrics
     static let reference: Swift.Result<[String: Result], any Error>? = {
         guard Reference.executable(Reference.python) else { return nil }
         return Swift.Result {
-            let output = try Reference.run(Reference.python, [
+            let output = try Reference.runBlocking(Reference.python, [
                 Reference.path("tools/ppg_reference.py"),
                 Reference.path("Simulators/data/ppg-neurokit-72bpm.csv"), "ppg", "25",
             ])

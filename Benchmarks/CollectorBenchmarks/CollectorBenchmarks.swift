@@ -5,6 +5,9 @@
 //   SQLite (a file in the temporary folder, WAL), one new batch id per iteration, as
 //   `POST /v1/ingest` does after authentication. Custom metric `samples/s` (target
 //   1,000,000 on one core: the ingest runs on GRDB's one writer thread).
+// - the same ingest into PostgreSQL (target 300,000 samples/s), when GAITWAY_BENCH_POSTGRES
+//   names an empty database: `tools/bench_postgres.sh` starts a throwaway PostgreSQL 15
+//   cluster (fsync on) on loopback, runs this target with its URL and removes it.
 // - query: one device-day of metric records (a stride every 1.1 s over 8 hours of walking:
 //   26,182 stride_time records, and 288 five-minute windows of 6 HRV metrics), read back as
 //   `GET /v1/metrics?device=&metric=stride_time&from=&to=` (10,000 records, the page's
@@ -49,6 +52,35 @@ func quickstartBatch(id: String, start: Int64) throws -> UploadBatch {
     return batch
 }
 
+/// Different gzip bodies (batch ids and times) per iteration, made before the measurement.
+func gzipBatches(_ benchmark: Benchmark) throws -> [[UInt8]] {
+    try benchmark.scaledIterations.map { index in
+        let batch = try quickstartBatch(id: "b\(index)", start: day + Int64(index) * 125_000_000)
+        return ContentCoding.gzip.encode(try batch.encoded())
+    }
+}
+
+/// What `POST /v1/ingest` does after authentication, for each body: inflate, decode, store.
+/// Measures the whole loop and records its samples/s.
+func measureIngest(of bodies: [[UInt8]], into storage: some CollectorStorage, tenant: String,
+                   _ benchmark: Benchmark) async throws {
+    var stored = 0
+    benchmark.startMeasurement()
+    let start = ContinuousClock.now
+    for body in bodies {
+        let wire = try ContentCoding.gzip.decode(body, limit: CollectorConfiguration.maximumInflatedBytes)
+        let batch = try UploadBatch(decoding: wire)
+        guard try await storage.ingest(batch, tenant: tenant, receivedMicros: 0) == .stored else {
+            fatalError("a new batch id was taken for a duplicate")
+        }
+        stored += batch.samples.count
+    }
+    let wall = ContinuousClock.now - start
+    benchmark.stopMeasurement()
+    let (whole, attoseconds) = wall.components
+    benchmark.measurement(ingestRate, Int(Double(stored) / (Double(whole) + Double(attoseconds) * 1e-18)))
+}
+
 func temporaryDatabase(_ name: String) -> String {
     NSTemporaryDirectory() + "gaitway-bench-\(name)-\(getpid()).db"
 }
@@ -70,27 +102,25 @@ let benchmarks: @Sendable () -> Void = {
         let path = temporaryDatabase("ingest")
         defer { removeDatabase(path) }
         let storage = try SQLiteCollectorStorage(path: path)
-        // Different batches (ids and times) per iteration, made before the measurement.
-        var bodies: [[UInt8]] = []
-        for index in benchmark.scaledIterations {
-            let batch = try quickstartBatch(id: "b\(index)", start: day + Int64(index) * 125_000_000)
-            bodies.append(ContentCoding.gzip.encode(try batch.encoded()))
-        }
-        var stored = 0
-        benchmark.startMeasurement()
-        let start = ContinuousClock.now
-        for body in bodies {
-            let wire = try ContentCoding.gzip.decode(body, limit: CollectorConfiguration.maximumInflatedBytes)
-            let batch = try UploadBatch(decoding: wire)
-            guard try await storage.ingest(batch, tenant: "bench", receivedMicros: 0) == .stored else {
-                fatalError("a new batch id was taken for a duplicate")
+        try await measureIngest(of: try gzipBatches(benchmark), into: storage, tenant: "bench", benchmark)
+    }
+
+    if let url = ProcessInfo.processInfo.environment["GAITWAY_BENCH_POSTGRES"] {
+        Benchmark("collector: ingest a 100k-sample gzip batch into PostgreSQL",
+                  configuration: .init(metrics: [.wallClock, .mallocCountTotal, ingestRate])) { benchmark in
+            var logger = Logger(label: "bench")
+            logger.logLevel = .error
+            let storage = try PostgresCollectorStorage(url: url, logger: logger)
+            try await storage.migrate()
+            // A tenant of its own per run: the database outlives one run of the benchmark.
+            let tenant = "bench-\(UInt32.random(in: 0...UInt32.max))"
+            let bodies = try gzipBatches(benchmark)
+            try await withThrowingTaskGroup(of: Void.self) { pool in
+                pool.addTask { await storage.client.run() }
+                try await measureIngest(of: bodies, into: storage, tenant: tenant, benchmark)
+                pool.cancelAll()
             }
-            stored += batch.samples.count
         }
-        let wall = ContinuousClock.now - start
-        benchmark.stopMeasurement()
-        let (whole, attoseconds) = wall.components
-        benchmark.measurement(ingestRate, Int(Double(stored) / (Double(whole) + Double(attoseconds) * 1e-18)))
     }
 
     // The day of records, stored once for both queries.

@@ -245,12 +245,6 @@ public final class PostgresCollectorStorage: CollectorStorage {
 
     // MARK: Ingest
 
-    private struct SeriesKey: Hashable {
-        var address: UInt32
-        var quantity: UInt32
-        var unit: UInt32
-    }
-
     /// A series by its strings: two string-table entries with the same text are one series.
     private struct SeriesName: Hashable, Comparable {
         var address: String
@@ -337,28 +331,11 @@ public final class PostgresCollectorStorage: CollectorStorage {
                                      connection: PostgresConnection, logger: Logger) async throws {
         guard !batch.samples.isEmpty else { return }
         // Each sample's series as a slot number, the slots' names, then their ids in one upsert.
-        var slots: [SeriesKey: Int] = [:]
-        var slotOfSample = [Int](repeating: 0, count: batch.samples.count)
-        var lastKey: SeriesKey?
-        var lastSlot = 0
-        for (row, sample) in batch.samples.enumerated() {
-            let key = SeriesKey(address: sample.address.index, quantity: sample.quantity.index,
-                                unit: sample.unit?.index ?? .max)
-            if key != lastKey {
-                if let slot = slots[key] {
-                    lastSlot = slot
-                } else {
-                    lastSlot = slots.count
-                    slots[key] = lastSlot
-                }
-                lastKey = key
-            }
-            slotOfSample[row] = lastSlot
-        }
-        var names = [SeriesName](repeating: SeriesName(address: "", quantity: "", unit: ""), count: slots.count)
-        for (key, slot) in slots {
-            names[slot] = SeriesName(address: batch.strings[Int(key.address)], quantity: batch.strings[Int(key.quantity)],
-                                     unit: key.unit == .max ? "" : batch.strings[Int(key.unit)])
+        let slots = SeriesSlots(batch)
+        let names = slots.firstSample.map { place in
+            let sample = batch.samples[place]
+            return SeriesName(address: batch.string(sample.address), quantity: batch.string(sample.quantity),
+                              unit: sample.unit.map(batch.string) ?? "")
         }
         let distinct = Array(Set(names)).sorted()
         let addresses = distinct.map(\.address), quantities = distinct.map(\.quantity), units = distinct.map(\.unit)
@@ -388,7 +365,7 @@ public final class PostgresCollectorStorage: CollectorStorage {
             values.reserveCapacity(range.count)
             for row in range {
                 let sample = batch.samples[row]
-                series.append(idOfSlot[slotOfSample[row]])
+                series.append(idOfSlot[Int(slots.slotOfSample[row])])
                 times.append(sample.timeMicros)
                 channels.append(sample.channel)
                 values.append(sample.value)

@@ -111,12 +111,6 @@ public final class SQLiteCollectorStorage: CollectorStorage {
 
     // MARK: Ingest
 
-    private struct SeriesKey: Hashable {
-        var address: UInt32
-        var quantity: UInt32
-        var unit: UInt32
-    }
-
     public func ingest(_ batch: UploadBatch, tenant: String, receivedMicros: Int64) async throws -> IngestOutcome {
         try await writer.write { db in
             // The unique key decides, inside this transaction: a second copy of the batch (a
@@ -180,25 +174,8 @@ public final class SQLiteCollectorStorage: CollectorStorage {
             INSERT INTO sample_chunk (series, batch, start_us, end_us, count, times, channels, places, sample_values)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        var groupOf: [SeriesKey: Int] = [:]
-        var groups: [(first: Int, rows: [Int32])] = []
-        var lastKey: SeriesKey?
-        var lastGroup = 0
-        for (index, sample) in batch.samples.enumerated() {
-            let key = SeriesKey(address: sample.address.index, quantity: sample.quantity.index,
-                                unit: sample.unit?.index ?? .max)
-            if key != lastKey {
-                if let group = groupOf[key] {
-                    lastGroup = group
-                } else {
-                    lastGroup = groups.count
-                    groupOf[key] = lastGroup
-                    groups.append((index, []))
-                }
-                lastKey = key
-            }
-            groups[lastGroup].rows.append(Int32(index))
-        }
+        let slots = SeriesSlots(batch)
+        let groups = zip(slots.firstSample, slots.places())
         try batch.samples.withUnsafeBufferPointer { samples in
             for (first, rows) in groups {
                 let sample = samples[first]

@@ -156,6 +156,7 @@ let package = Package(
                 "Collector", "UploadFormat", "GaitwayTestSupport", "BLEHost",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: lifetimes
         ),

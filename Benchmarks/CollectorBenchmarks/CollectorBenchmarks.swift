@@ -85,6 +85,8 @@ func temporaryDatabase(_ name: String) -> String {
     NSTemporaryDirectory() + "gaitway-bench-\(name)-\(getpid()).db"
 }
 
+let queryPath = temporaryDatabase("query")
+
 func removeDatabase(_ path: String) {
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 }
@@ -123,10 +125,10 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // The day of records, stored once for both queries.
-    let queryPath = temporaryDatabase("query")
+    // The day of records, stored once for both queries (and removed when the process ends).
     let queryStorage: SQLiteCollectorStorage? = {
         removeDatabase(queryPath)
+        atexit { removeDatabase(queryPath) }
         guard let storage = try? SQLiteCollectorStorage(path: queryPath) else { return nil }
         var batch = try? UploadBatch(id: "day", gatewayID: "bench")
         var time = day + 8 * 3_600_000_000
@@ -210,7 +212,7 @@ let benchmarks: @Sendable () -> Void = {
                                    unit: "s", channel: 0, value: 0.85)
             }
             total += batch.sampleCount
-            try store.commit(batch)
+            try await store.commit(batch)
         }
         var tokens = TokenRegistry()
         tokens.add(token: "bench", caller: Caller(tenant: "bench", role: .gateway))

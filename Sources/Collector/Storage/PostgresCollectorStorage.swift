@@ -17,7 +17,8 @@ import UploadFormat
 /// ## Schema
 ///
 /// The tables and their meaning are those of ``SQLiteCollectorStorage`` (every table carries its
-/// tenant, through `series` for `sample`), with:
+/// tenant, through `series` for `sample`), but that samples are a row each, not chunks, and
+/// metric records carry their subject, metric and unit in each row (no `metric_series`), with:
 ///
 /// - every text column in the "C" collation: `ORDER BY address` compares bytes, as SQLite's
 ///   BINARY collation does, whatever locale the database was created with;

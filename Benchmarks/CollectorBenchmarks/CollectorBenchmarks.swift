@@ -179,7 +179,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("uplink: drain an hour of quickstart to a collector on loopback",
-              configuration: .init(metrics: [.wallClock, ingestRate], maxDuration: .seconds(600), maxIterations: 1)) { benchmark in
+              configuration: .init(metrics: [.wallClock, ingestRate], maxDuration: .seconds(600), maxIterations: 3)) { benchmark in
         let gatewayPath = temporaryDatabase("drain-gateway"), collectorPath = temporaryDatabase("drain-collector")
         defer { removeDatabase(gatewayPath); removeDatabase(collectorPath) }
         let store = try GatewayStore(path: gatewayPath, options: .init(durability: .normal))

@@ -23,6 +23,11 @@ import UploadFormat
 /// `Authorization: Bearer TOKEN` and the batch id in `Idempotency-Key`
 /// (draft-ietf-httpapi-idempotency-key-header), over HTTP or HTTPS (the system's trust
 /// store, or only the CA certificates of `caFile`) with AsyncHTTPClient.
+///
+/// The store's reads and writes and the building of a batch (a 100,000-sample batch is read,
+/// encoded and gzipped in tens of ms) run on a serial queue of the uplink's own
+/// (``offPool(_:)``): they never hold a thread of the cooperative pool, which the other
+/// services' tasks and the HTTP client's callbacks need (issue 9: nothing blocks the pool).
 public struct UplinkService: Service {
     public struct Configuration: Sendable {
         /// The collector's ingest URL (`https://collector.example/v1/ingest`).
@@ -65,6 +70,7 @@ public struct UplinkService: Service {
     let parked = Counter(label: "gaitway_uplink_parked_batches_total")
     let backlogSamples = Gauge(label: "gaitway_uplink_backlog_samples")
     let lagSeconds = Gauge(label: "gaitway_uplink_lag_seconds")
+    let blockingWork = DispatchQueue(label: "gaitway.uplink.store")
 
     public init(store: GatewayStore, configuration: Configuration, progress: UplinkProgress = UplinkProgress(),
                 logger: Logger) {
@@ -105,7 +111,7 @@ public struct UplinkService: Service {
                 // until the upload above ends.
                 tasks.addTask {
                     while !Task.isCancelled {
-                        refreshBacklog()
+                        await refreshBacklog()
                         try? await Task.sleep(for: .seconds(1))
                     }
                     return false
@@ -142,11 +148,12 @@ public struct UplinkService: Service {
         var lastProblem: String?
         var prepared: (range: UplinkRange, body: [UInt8], batch: UploadBatch)?
         while !Task.isCancelled, !stopBy.isPassed {
-            refreshBacklog()
             let range: UplinkRange?
             do {
-                range = try store.nextUplinkRange(maximumSamples: configuration.maximumSamples,
-                                                  maximumRows: configuration.maximumRows)
+                range = try await offPool { [store, configuration] in
+                    try store.nextUplinkRange(maximumSamples: configuration.maximumSamples,
+                                              maximumRows: configuration.maximumRows)
+                }
             } catch {
                 logger.error("uplink: \(error)")
                 if stopBy.instant != nil { return }
@@ -155,6 +162,8 @@ public struct UplinkService: Service {
                 continue
             }
             guard let range else {
+                // Caught up: shown at once (while sending, the once-a-second refresh does).
+                await refreshBacklog()
                 progress.update { $0.state = .idle }
                 if stopBy.instant != nil { return }  // everything delivered
                 await stopBy.nap(configuration.pollInterval)
@@ -162,11 +171,13 @@ public struct UplinkService: Service {
             }
             if prepared?.range != range {
                 do {
-                    let batch = try UploadBatch.reading(range, from: store, gateway: configuration.gateway)
-                    prepared = (range, ContentCoding.gzip.encode(try batch.encoded()), batch)
+                    prepared = try await offPool { [store, gateway = configuration.gateway] in
+                        let batch = try UploadBatch.reading(range, from: store, gateway: gateway)
+                        return (range, ContentCoding.gzip.encode(try batch.encoded()), batch)
+                    }
                 } catch {
                     // A batch that cannot be read or encoded never will be: parked (status 0).
-                    park(range, status: 0, reason: "cannot build the batch: \(error)")
+                    await park(range, status: 0, reason: "cannot build the batch: \(error)")
                     prepared = nil
                     continue
                 }
@@ -174,7 +185,7 @@ public struct UplinkService: Service {
             guard let (_, body, batch) = prepared else { continue }
             if batch.isEmpty {
                 // Everything in the range was evicted meanwhile: nothing to send.
-                finish(range, batch: batch, sent: false)
+                await finish(range, batch: batch, sent: false)
                 continue
             }
             progress.update { $0.state = .sending }
@@ -186,7 +197,7 @@ public struct UplinkService: Service {
             switch UplinkOutcome.of(status: answer.status, retryAfter: answer.retryAfter, reason: answer.reason,
                                     attempt: attempt, backoff: configuration.backoff, now: Date(), random: &random) {
             case .delivered:
-                finish(range, batch: batch, sent: true)
+                await finish(range, batch: batch, sent: true)
                 if attempt > 0 { logger.notice("uplink: delivering again after \(attempt) failed attempts") }
                 attempt = 0
                 lastProblem = nil
@@ -207,7 +218,7 @@ public struct UplinkService: Service {
                 if stopBy.instant != nil { return }
                 await stopBy.nap(delay)
             case .park(let status, let reason):
-                park(range, status: status, reason: reason)
+                await park(range, status: status, reason: reason)
                 attempt = 0
                 prepared = nil
             }
@@ -249,9 +260,9 @@ public struct UplinkService: Service {
         return trimmed.isEmpty ? status : String(trimmed.prefix(200))
     }
 
-    func finish(_ range: UplinkRange, batch: UploadBatch, sent: Bool) {
+    func finish(_ range: UplinkRange, batch: UploadBatch, sent: Bool) async {
         do {
-            try store.markUplinkDelivered(range)
+            try await offPool { [store] in try store.markUplinkDelivered(range) }
         } catch {
             logger.error("uplink: \(error)")
             return
@@ -268,15 +279,15 @@ public struct UplinkService: Service {
         }
     }
 
-    func park(_ range: UplinkRange, status: Int, reason: String) {
+    func park(_ range: UplinkRange, status: Int, reason: String) async {
         logger.error("""
             uplink: the collector refused a batch for good (\(status == 0 ? "not sent" : "HTTP \(status)"): \(reason)); \
             parked (rows \(range.after) to \(range.through), kept in the store, table uplink_parked) and going on
             """)
         parked.increment()
         do {
-            try store.parkUplinkBatch(range, status: status, reason: reason,
-                                      at: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()))
+            let time = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+            try await offPool { [store] in try store.parkUplinkBatch(range, status: status, reason: reason, at: time) }
         } catch {
             logger.error("uplink: \(error)")
         }
@@ -286,8 +297,16 @@ public struct UplinkService: Service {
         }
     }
 
-    func refreshBacklog() {
-        guard let backlog = try? store.uplinkBacklog() else { return }
+    /// Runs `work` on the uplink's serial queue and waits for it without holding a thread of
+    /// the cooperative pool.
+    func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            blockingWork.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    func refreshBacklog() async {
+        guard let backlog = try? await offPool({ [store] in try store.uplinkBacklog() }) else { return }
         let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
         let lag = backlog.oldestMicros.map { Double(max(0, now - $0)) / 1_000_000 } ?? 0
         backlogSamples.record(backlog.samples)

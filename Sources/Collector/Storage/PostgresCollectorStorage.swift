@@ -17,22 +17,20 @@ import UploadFormat
 /// ## Schema
 ///
 /// The tables and their meaning are those of ``SQLiteCollectorStorage`` (every table carries its
-/// tenant, through `series` for `sample`), but that samples are a row each, not chunks, and
-/// metric records carry their subject, metric and unit in each row (no `metric_series`), with:
+/// tenant, through `series` for `sample_chunk`; samples in the same columnar chunks,
+/// ``SampleChunk``, as `bytea`), but that metric records carry their subject, metric and unit in
+/// each row (no `metric_series`), with:
 ///
 /// - every text column in the "C" collation: `ORDER BY address` compares bytes, as SQLite's
 ///   BINARY collation does, whatever locale the database was created with;
 /// - row ids, the second key of every time-ordered listing and of the page cursor, from identity
-///   columns, but for `sample.id`: the batch row's id × 2^22 + the sample's place in its batch
-///   (``UploadBatch/maximumRowCount`` is 2^22). Like SQLite's rowid it follows the order rows were
-///   stored in, and it costs no sequence call per sample (measured with psql on PostgreSQL 15
-///   here, 250,000 rows into the indexed table: 1.35-1.48 s with an identity column, 0.74-0.88 s
-///   computed);
-/// - no foreign key from `sample.series`: its ids come from the series upsert of the same
-///   transaction, and a key check per sample row would be one index probe per sample on the
-///   ingest path;
+///   columns; a sample's is the batch row's id × 2^22 + its place in the batch
+///   (``SampleChunk/row(batch:place:)``), as in SQLite;
+/// - no foreign key from `sample_chunk.series`: its ids come from the series upsert of the same
+///   transaction;
 /// - versions in `gaitway_collector_schema`, applied under `pg_advisory_xact_lock` so that two
-///   processes starting at once on an empty database do not both create it.
+///   processes starting at once on an empty database do not both create it. Version 1 stored a
+///   row per sample; version 2 moves them into chunks.
 ///
 /// ## Deduplication
 ///
@@ -45,15 +43,12 @@ import UploadFormat
 ///
 /// ## Ingest
 ///
-/// Rows go in as arrays, one `INSERT ... SELECT ... FROM unnest($1::bigint[], ...)` per chunk of
-/// ``chunkRows`` rows and per table, in binary (the sample columns through
-/// ``PostgresNumberArray``): a few statements per batch, not one per row. Measured here (2 cores
-/// shared with other builds, load average 2.5-3.5): `PostgresStorageTests/bulkIngest`, a
-/// million samples in four batches from a debug build into the test cluster (fsync off), 116,000
-/// to 153,000 samples/s, about two thirds of the CPU time in the server; the server alone (psql,
-/// 250,000 rows into the indexed `sample` table, fsync on) 0.74-1.08 s, where `COPY ... FROM` of
-/// the same rows as text took no less (1.16-1.30 s). The `(series, time_us)` index is most of
-/// the server's cost.
+/// Rows go in as arrays, one `INSERT ... SELECT ... FROM unnest($1::bigint[], ...)` per table
+/// (per ``chunkRows`` rows for events and metric records), in binary: a few statements per
+/// batch, not one per row. A batch's samples are a few dozen chunk rows (one per series and
+/// 4,096 samples), encoded here; version 1's row per sample and its `(series, time_us)` index
+/// held ingest to 227,000 samples/s with two thirds of the time in the server
+/// (Benchmarks/README.md, CollectorBenchmarks).
 public final class PostgresCollectorStorage: CollectorStorage {
     /// The connection pool: run it (it is a `Service`) for as long as the storage is used.
     public let client: PostgresClient
@@ -63,6 +58,10 @@ public final class PostgresCollectorStorage: CollectorStorage {
     /// Rows per INSERT: a bind message of a few MiB, well below PostgreSQL's 1 GiB message limit
     /// even for the largest batch (``UploadBatch/maximumRowCount``).
     static let chunkRows = 100_000
+
+    /// Sample chunks a query fetches at a time: at most ``SampleChunk/maximumCount`` samples
+    /// each, so a page of chunks is a few MiB at most.
+    static let chunkPage = 64
 
     public init(endpoint: PostgresEndpoint, logger: Logger = Logger(label: "gaitway.collector.postgres")) {
         self.endpoint = endpoint
@@ -79,10 +78,17 @@ public final class PostgresCollectorStorage: CollectorStorage {
     /// Arbitrary but fixed: "gaitway" in ASCII and 1, the key all collectors lock while migrating.
     static let schemaLockKey: Int64 = 0x6761_6974_7761_7901
 
-    /// Named versions, only ever appended (STYLE.md, Storage). One statement per string: the
-    /// extended query protocol takes one at a time.
-    static let migrations: [(version: Int32, statements: [String])] = [
-        (1, [
+    /// A schema version: its statements (one per string: the extended query protocol takes one
+    /// at a time), then, in the same transaction, what SQL alone cannot do.
+    struct Migration: Sendable {
+        var version: Int32
+        var statements: [String]
+        var then: (@Sendable (PostgresConnection, Logger) async throws -> Void)?
+    }
+
+    /// Versions, only ever appended (STYLE.md, Storage).
+    static let migrations: [Migration] = [
+        Migration(version: 1, statements: [
             """
             CREATE TABLE batch (
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -156,18 +162,48 @@ public final class PostgresCollectorStorage: CollectorStorage {
             "CREATE INDEX metric_by_subject_time ON metric_record (tenant, metric, subject, time_us)",
             "CREATE INDEX metric_by_tenant_time ON metric_record (tenant, time_us)",
         ]),
+        // Samples in columnar chunks, as in SQLite (SampleChunk), instead of a row each: one row
+        // and two index entries per series and batch, where a row and an index entry per
+        // sample held ingest to 227,000 samples/s (CollectorBenchmarks). Version 1's rows are
+        // moved batch by batch (moveRowSamples), then their table goes.
+        Migration(version: 2, statements: [
+            """
+            CREATE TABLE sample_chunk (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                series bigint NOT NULL,
+                batch bigint NOT NULL,
+                start_us bigint NOT NULL,
+                end_us bigint NOT NULL,
+                count integer NOT NULL,
+                times bytea NOT NULL,
+                channels bytea NOT NULL,
+                places bytea NOT NULL,
+                sample_values bytea NOT NULL
+            )
+            """,
+            "CREATE INDEX sample_chunk_by_series_start ON sample_chunk (series, start_us)",
+            "CREATE INDEX sample_chunk_by_span ON sample_chunk ((end_us - start_us))",
+            // Doubles' bits do not compress: stored out of line as they are, not through pglz.
+            "ALTER TABLE sample_chunk ALTER COLUMN sample_values SET STORAGE EXTERNAL",
+            "CREATE INDEX sample_by_id ON sample (id)",
+        ], then: { connection, logger in
+            try await moveRowSamples(on: connection, logger: logger)
+            try await connection.query("DROP TABLE sample", logger: logger)
+        }),
     ]
 
     /// Creates or upgrades the schema over one connection of its own (the pool need not run
     /// yet), giving up after `timeout`: an unreachable server, a refused login or a server that
     /// accepts but never answers each end in a ``PostgresStorageError`` that says which.
-    public func migrate(timeout: Duration = .seconds(30)) async throws(PostgresStorageError) {
+    /// `lastVersion` below the newest leaves the schema as an older collector made it (for the
+    /// migration tests).
+    public func migrate(timeout: Duration = .seconds(30), through lastVersion: Int32 = .max) async throws(PostgresStorageError) {
         let endpoint = endpoint, logger = logger
         let place = endpoint.redacted
         let result: Result<Void, PostgresStorageError> = await withTaskGroup(of: Result<Void, PostgresStorageError>?.self) { group in
             group.addTask {
                 do {
-                    try await Self.migrate(endpoint: endpoint, logger: logger)
+                    try await Self.migrate(endpoint: endpoint, through: lastVersion, logger: logger)
                     return .success(())
                 } catch let error as PostgresStorageError {
                     return .failure(error)
@@ -190,7 +226,7 @@ public final class PostgresCollectorStorage: CollectorStorage {
         try result.get()
     }
 
-    private static func migrate(endpoint: PostgresEndpoint, logger: Logger) async throws {
+    private static func migrate(endpoint: PostgresEndpoint, through lastVersion: Int32, logger: Logger) async throws {
         let connection: PostgresConnection
         let started = ContinuousClock.now
         do {
@@ -206,7 +242,7 @@ public final class PostgresCollectorStorage: CollectorStorage {
         // so the timeout above is not left waiting for it.
         do {
             try await withTaskCancellationHandler {
-                try await migrate(on: connection, logger: logger)
+                try await migrate(on: connection, through: lastVersion, logger: logger)
             } onCancel: {
                 let _: EventLoopFuture<Void> = connection.close()
             }
@@ -218,7 +254,7 @@ public final class PostgresCollectorStorage: CollectorStorage {
         try? await connection.close()
     }
 
-    private static func migrate(on connection: PostgresConnection, logger: Logger) async throws {
+    private static func migrate(on connection: PostgresConnection, through lastVersion: Int32, logger: Logger) async throws {
         try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(schemaLockKey))", logger: logger)
             try await connection.query("""
@@ -233,10 +269,11 @@ public final class PostgresCollectorStorage: CollectorStorage {
             ).decode(Int32.self) {
                 current = version
             }
-            for migration in migrations where migration.version > current {
+            for migration in migrations where migration.version > current && migration.version <= lastVersion {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
+                try await migration.then?(connection, logger)
                 try await connection.query(
                     "INSERT INTO gaitway_collector_schema (version) VALUES (\(migration.version))", logger: logger)
                 logger.notice("collector schema at version \(migration.version)")
@@ -358,29 +395,71 @@ public final class PostgresCollectorStorage: CollectorStorage {
             guard let id = ids[name] else { throw PostgresStorageError.schema(endpoint: "", reason: "series upsert returned no id") }
             return id
         }
-        for range in chunks(batch.samples.count) {
-            var series = [Int64](), times = [Int64](), channels = [Int32](), values = [Double]()
-            series.reserveCapacity(range.count)
-            times.reserveCapacity(range.count)
-            channels.reserveCapacity(range.count)
-            values.reserveCapacity(range.count)
-            for row in range {
-                let sample = batch.samples[row]
-                series.append(idOfSlot[Int(slots.slotOfSample[row])])
-                times.append(sample.timeMicros)
-                channels.append(sample.channel)
-                values.append(sample.value)
+        let chunks = batch.samples.withUnsafeBufferPointer { samples in
+            zip(idOfSlot, slots.places()).flatMap { series, places in
+                SampleChunk.chunks(of: places, in: samples).map { (series, $0) }
             }
-            // The ordinal counts from 1.
-            let base = firstSampleID(batchRow: batchRow) + Int64(range.lowerBound) - 1
-            try await connection.query("""
-                INSERT INTO sample (id, series, time_us, channel, value)
-                SELECT \(base) + ordinal, series, time_us, channel, value
-                FROM unnest(\(PostgresNumberArray(series))::bigint[], \(PostgresNumberArray(times))::bigint[],
-                            \(PostgresNumberArray(channels))::integer[], \(PostgresNumberArray(values))::float8[])
-                    WITH ORDINALITY AS input (series, time_us, channel, value, ordinal)
-                """, logger: logger)
         }
+        try await insert(chunks, batchRow: batchRow, connection: connection, logger: logger)
+    }
+
+    /// One INSERT of a batch's chunks, their columns as arrays (a few dozen rows for a
+    /// 100,000-sample batch).
+    private static func insert(_ chunks: [(series: Int64, chunk: SampleChunk)], batchRow: Int64,
+                               connection: PostgresConnection, logger: Logger) async throws {
+        guard !chunks.isEmpty else { return }
+        var series = [Int64](), starts = [Int64](), ends = [Int64](), counts = [Int32]()
+        var times = [ByteBuffer](), channels = [ByteBuffer](), places = [ByteBuffer](), values = [ByteBuffer]()
+        for (id, chunk) in chunks {
+            let encoded = chunk.encoded()
+            series.append(id)
+            starts.append(encoded.start)
+            ends.append(encoded.end)
+            counts.append(Int32(chunk.count))
+            times.append(ByteBuffer(bytes: encoded.times))
+            channels.append(ByteBuffer(bytes: encoded.channels))
+            places.append(ByteBuffer(bytes: encoded.places))
+            values.append(ByteBuffer(bytes: encoded.values))
+        }
+        try await connection.query("""
+            INSERT INTO sample_chunk (series, batch, start_us, end_us, count, times, channels, places, sample_values)
+            SELECT series, \(batchRow), start_us, end_us, count, times, channels, places, sample_values
+            FROM unnest(\(series)::bigint[], \(starts)::bigint[], \(ends)::bigint[], \(counts)::integer[],
+                        \(times)::bytea[], \(channels)::bytea[], \(places)::bytea[], \(values)::bytea[])
+                AS input (series, start_us, end_us, count, times, channels, places, sample_values)
+            """, logger: logger)
+    }
+
+    /// Migration 2: version 1's sample rows (id = batch row × 2^22 + place) into chunks, one
+    /// batch at a time (a batch holds at most 2^22 samples), read through a temporary index on id.
+    static func moveRowSamples(on connection: PostgresConnection, logger: Logger) async throws {
+        var batchRows: [Int64] = []
+        for try await id in try await connection.query(
+            "SELECT id FROM batch WHERE sample_count > 0 ORDER BY id", logger: logger
+        ).decode(Int64.self) {
+            batchRows.append(id)
+        }
+        var moved = 0
+        for batchRow in batchRows {
+            let first = firstSampleID(batchRow: batchRow), next = firstSampleID(batchRow: batchRow + 1)
+            var chunks: [(series: Int64, chunk: SampleChunk)] = []
+            let rows = try await connection.query("""
+                SELECT series, id, time_us, channel, value FROM sample WHERE id >= \(first) AND id < \(next)
+                ORDER BY series, time_us, id
+                """, logger: logger)
+            for try await (series, id, time, channel, value) in rows.decode((Int64, Int64, Int64, Int32, Double).self) {
+                if chunks.last?.series != series || chunks[chunks.count - 1].chunk.count == SampleChunk.maximumCount {
+                    chunks.append((series, SampleChunk()))
+                }
+                chunks[chunks.count - 1].chunk.times.append(time)
+                chunks[chunks.count - 1].chunk.channels.append(channel)
+                chunks[chunks.count - 1].chunk.places.append(Int32(id - first))
+                chunks[chunks.count - 1].chunk.values.append(value)
+                moved += 1
+            }
+            try await insert(chunks, batchRow: batchRow, connection: connection, logger: logger)
+        }
+        if moved > 0 { logger.notice("collector schema 2: moved \(moved) samples into chunks") }
     }
 
     private static func storeEvents(of batch: UploadBatch, tenant: String, connection: PostgresConnection,
@@ -490,31 +569,103 @@ public final class PostgresCollectorStorage: CollectorStorage {
         var sql: String { clauses.joined(separator: " AND ") }
     }
 
+    /// Samples in (time, row) order (``SampleChunk/row(batch:place:)``), as
+    /// ``SQLiteCollectorStorage`` reads them: the chunks that may hold some, in order of their
+    /// first time, fetched ``chunkPage`` at a time and merged, a chunk joining the merge before
+    /// anything at or after its first time is emitted; the page stops at `limit`.
     public func samples(_ query: SampleQuery, tenant: String) async throws -> Page<StoredSample> {
-        var filter = Filter()
-        filter.equal("series.tenant", tenant)
-        if let device = query.device { filter.equal("series.address", device) }
-        if let quantity = query.quantity { filter.equal("series.quantity", quantity) }
-        filter.time("sample.time_us", from: query.fromMicros, to: query.toMicros)
-        filter.after(query.after, time: "sample.time_us", row: "sample.id")
-        let limit = filter.parameter(Int64(query.limit) + 1)
-        let rows = try await client.query(PostgresQuery(unsafeSQL: """
-            SELECT sample.time_us, sample.id, series.address, series.quantity, sample.channel, sample.value, series.unit
-            FROM sample JOIN series ON series.id = sample.series
-            WHERE \(filter.sql) ORDER BY sample.time_us, sample.id LIMIT \(limit)
-            """, binds: filter.bindings), logger: logger)
-        var samples: [StoredSample] = []
-        var last = PageCursor(timeMicros: 0, row: 0)
-        var more = false
-        for try await (time, id, address, quantity, channel, value, unit)
-            in rows.decode((Int64, Int64, String, String, Int32, Double, String).self)
-        {
-            guard samples.count < query.limit else { more = true; continue }
-            samples.append(StoredSample(timeMicros: time, address: address, quantity: quantity, channel: channel,
-                                        value: value, unit: unit.isEmpty ? nil : unit))
-            last = PageCursor(timeMicros: time, row: id)
+        var base = Filter()
+        base.equal("series.tenant", tenant)
+        if let device = query.device { base.equal("series.address", device) }
+        if let quantity = query.quantity { base.equal("series.quantity", quantity) }
+        let lower = max(query.fromMicros ?? .min, query.after?.timeMicros ?? .min)
+        let upper = query.toMicros ?? .max
+        if lower > .min {
+            // No chunk is wider than the widest (its span's index answers in O(log n)), so
+            // this bounds the start from below as well.
+            var widest: Int64 = 0
+            for try await span in try await client.query(
+                "SELECT coalesce(max(end_us - start_us), 0) FROM sample_chunk", logger: logger
+            ).decode(Int64.self) {
+                widest = span
+            }
+            base.clauses.append("sample_chunk.end_us >= \(base.parameter(lower))")
+            let (bound, overflow) = lower.subtractingReportingOverflow(widest)
+            if !overflow { base.clauses.append("sample_chunk.start_us >= \(base.parameter(bound))") }
         }
-        return Page(rows: samples, next: more ? last : nil)
+        if upper < .max { base.clauses.append("sample_chunk.start_us < \(base.parameter(upper))") }
+
+        struct ChunkRow {
+            var start: Int64
+            var id: Int64
+            var batch: Int64
+            var chunk: SampleChunk
+            var address: String
+            var quantity: String
+            var unit: String
+        }
+        var fetched: [ChunkRow] = [], nextFetched = 0
+        var exhausted = false
+        var lastChunk: (start: Int64, id: Int64)?
+        // The next chunk in (start, id) order, fetching the next page of them when needed.
+        func nextChunk() async throws -> ChunkRow? {
+            if nextFetched == fetched.count, !exhausted {
+                var filter = base
+                if let lastChunk {
+                    filter.clauses.append("(sample_chunk.start_us, sample_chunk.id) > "
+                                          + "(\(filter.parameter(lastChunk.start)), \(filter.parameter(lastChunk.id)))")
+                }
+                let rows = try await client.query(PostgresQuery(unsafeSQL: """
+                    SELECT sample_chunk.start_us, sample_chunk.id, sample_chunk.batch, sample_chunk.count,
+                           sample_chunk.times, sample_chunk.channels, sample_chunk.places, sample_chunk.sample_values,
+                           series.address, series.quantity, series.unit
+                    FROM sample_chunk JOIN series ON series.id = sample_chunk.series
+                    WHERE \(filter.sql) ORDER BY sample_chunk.start_us, sample_chunk.id LIMIT \(Self.chunkPage)
+                    """, binds: filter.bindings), logger: logger)
+                fetched.removeAll(keepingCapacity: true)
+                nextFetched = 0
+                for try await (start, id, batch, count, times, channels, places, values, address, quantity, unit)
+                    in rows.decode((Int64, Int64, Int64, Int32, ByteBuffer, ByteBuffer, ByteBuffer, ByteBuffer,
+                                    String, String, String).self)
+                {
+                    let chunk = try times.withUnsafeReadableBytes { times in
+                        try channels.withUnsafeReadableBytes { channels in
+                            try places.withUnsafeReadableBytes { places in
+                                try values.withUnsafeReadableBytes { values in
+                                    try SampleChunk(start: start, count: Int(count), times: times, channels: channels,
+                                                    places: places, values: values)
+                                }
+                            }
+                        }
+                    }
+                    fetched.append(ChunkRow(start: start, id: id, batch: batch, chunk: chunk, address: address,
+                                            quantity: quantity, unit: unit))
+                }
+                exhausted = fetched.count < Self.chunkPage
+                if let last = fetched.last { lastChunk = (last.start, last.id) }
+            }
+            guard nextFetched < fetched.count else { return nil }
+            nextFetched += 1
+            return fetched[nextFetched - 1]
+        }
+
+        var merge = SampleMerge(from: query.fromMicros, to: query.toMicros, after: query.after)
+        var pending = try await nextChunk()
+        var samples: [StoredSample] = []
+        var last: PageCursor?
+        while samples.count <= query.limit {
+            if let row = pending, merge.earliestTime.map({ $0 >= row.start }) ?? true {
+                merge.add(row.chunk, batch: row.batch, address: row.address, quantity: row.quantity,
+                          unit: row.unit.isEmpty ? nil : row.unit)
+                pending = try await nextChunk()
+                continue
+            }
+            guard let (sample, cursor) = merge.next() else { break }
+            if samples.count == query.limit { return Page(rows: samples, next: last) }
+            samples.append(sample)
+            last = cursor
+        }
+        return Page(rows: samples, next: nil)
     }
 
     public func events(_ query: EventQuery, tenant: String) async throws -> Page<StoredEvent> {

@@ -221,20 +221,7 @@ public final class SQLiteCollectorStorage: CollectorStorage {
                     tenant, batch.string(sample.address), batch.string(sample.quantity),
                     sample.unit.map(batch.string) ?? "",
                 ]) else { throw DatabaseError(message: "series upsert returned no id") }
-                var sorted = rows
-                sorted.sort { lhs, rhs in
-                    let (left, right) = (samples[Int(lhs)].timeMicros, samples[Int(rhs)].timeMicros)
-                    return left != right ? left < right : lhs < rhs
-                }
-                for piece in stride(from: 0, to: sorted.count, by: SampleChunk.maximumCount) {
-                    var chunk = SampleChunk()
-                    for row in sorted[piece..<min(piece + SampleChunk.maximumCount, sorted.count)] {
-                        let sample = samples[Int(row)]
-                        chunk.times.append(sample.timeMicros)
-                        chunk.channels.append(sample.channel)
-                        chunk.places.append(row)
-                        chunk.values.append(sample.value)
-                    }
+                for chunk in SampleChunk.chunks(of: rows, in: samples) {
                     let encoded = chunk.encoded()
                     insertChunk.setUncheckedArguments(StatementArguments([
                         series.databaseValue, batchRow.databaseValue, encoded.start.databaseValue,

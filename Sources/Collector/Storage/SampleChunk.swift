@@ -1,3 +1,5 @@
+import UploadFormat
+
 /// Samples of one series (tenant, device, quantity, unit) stored together in one row of the
 /// SQLite storage's `sample_chunk`: a batch's samples of a series, sorted by time then place
 /// in the batch, up to ``maximumCount`` a row. One row, two index entries and three BLOBs per
@@ -31,6 +33,32 @@ struct SampleChunk: Equatable {
     /// A sample's row number: its batch's row id times 2^22 (``UploadBatch/maximumRowCount``:
     /// no batch has more samples), plus its place in the batch.
     static func row(batch: Int64, place: Int32) -> Int64 { batch &* (1 << 22) &+ Int64(place) }
+
+    /// One series' samples of a batch as chunks: `places` (the samples' places in the batch,
+    /// in batch order) sorted by time then place and cut every ``maximumCount``.
+    static func chunks(of places: [Int32], in samples: UnsafeBufferPointer<UploadBatch.Sample>) -> [SampleChunk] {
+        var sorted = places
+        sorted.sort { lhs, rhs in
+            let (left, right) = (samples[Int(lhs)].timeMicros, samples[Int(rhs)].timeMicros)
+            return left != right ? left < right : lhs < rhs
+        }
+        return stride(from: 0, to: sorted.count, by: maximumCount).map { piece in
+            var chunk = SampleChunk()
+            let rows = sorted[piece..<min(piece + maximumCount, sorted.count)]
+            chunk.times.reserveCapacity(rows.count)
+            chunk.channels.reserveCapacity(rows.count)
+            chunk.places.reserveCapacity(rows.count)
+            chunk.values.reserveCapacity(rows.count)
+            for row in rows {
+                let sample = samples[Int(row)]
+                chunk.times.append(sample.timeMicros)
+                chunk.channels.append(sample.channel)
+                chunk.places.append(row)
+                chunk.values.append(sample.value)
+            }
+            return chunk
+        }
+    }
 
     // MARK: Encoding
 

@@ -268,6 +268,24 @@ extension GatewayStore {
         }
     }
 
+    /// The collector refused `range` as too large (HTTP 413): it is no longer the batch in
+    /// flight, so that ``nextUplinkRange(maximumSamples:maximumRows:)`` chooses a smaller one
+    /// from the same place. Only for an answer that proves the collector stored none of it:
+    /// the smaller batches have other ids, so a copy it had stored would be stored again.
+    public func abandonUplinkRange(_ range: UplinkRange) throws(GatewayStoreError) {
+        do {
+            try writer.write { db in
+                guard try Self.uplinkState(db).pending == range else { return }
+                try db.execute(sql: """
+                    UPDATE uplink SET pending_sample_chunk = NULL, pending_event = NULL, pending_metric_record = NULL
+                    WHERE id = 1
+                    """)
+            }
+        } catch {
+            throw .wrapping(error, path: path, operation: "give up an upload batch in")
+        }
+    }
+
     private func finishUplink(_ range: UplinkRange, operation: String,
                               _ record: (Database) throws -> Void) throws(GatewayStoreError) {
         do {

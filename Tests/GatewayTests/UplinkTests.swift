@@ -25,7 +25,8 @@ import UploadFormat
 
     @Test func successIsDeliveredAndTheBatchsOwnFaultIsParked() {
         for status in [200, 201, 204] { #expect(outcome(status) == .delivered) }
-        for status in [400, 413, 415, 422] { #expect(outcome(status) == .park(status: status, reason: "why")) }
+        for status in [400, 415, 422] { #expect(outcome(status) == .park(status: status, reason: "why")) }
+        #expect(outcome(413) == .tooLarge(reason: "why"))
     }
 
     @Test func transientFailuresAreRetried() {
@@ -232,6 +233,50 @@ import UploadFormat
         #expect(parked.count == 1 && parked.first?.status == 400 && parked.first?.reason == "no")
         #expect(parked.first?.range.batchID(gateway: "gw-test") == result.keys[1])
         #expect(try store.uplinkBacklog().isEmpty)
+    }
+
+    /// A collector (or its proxy) that takes at most 1,500 samples a body answers 413 to the
+    /// uplink's 5,000-sample batches: the uplink halves them until they go through, and every
+    /// sample arrives once, with nothing parked. A body it can never take (here: any with a
+    /// heart rate, which every batch holds) is parked once it is as small as a batch gets.
+    @Test func tooLargeBatchesAreSplitNotParked() async throws {
+        for refusesEverything in [false, true] {
+            let store = try GatewayStore.inMemory()
+            let expected = try Self.fill(store, commits: 12)
+            let accepted = Mutex<[String]>([])
+            let router = Router()
+            router.post("v1/ingest") { request, _ -> Response in
+                let body = try await request.body.collect(upTo: 64 << 20)
+                let batch = try UploadBatch(decoding: try ContentCoding.gzip.decode(Array(buffer: body), limit: 64 << 20))
+                if refusesEverything || batch.samples.count > 1_500 {
+                    return Response(status: .contentTooLarge,
+                                    body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"body over 1500"}}"#)))
+                }
+                accepted.withLock { keys in
+                    for sample in batch.samples {
+                        keys.append("\(sample.timeMicros)|\(batch.string(sample.address))|\(batch.string(sample.quantity))|"
+                                    + "\(sample.channel)|\(sample.value)")
+                    }
+                }
+                return Response(status: .ok)
+            }
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(.live) { client in
+                try await Self.runUntilDelivered(Self.uplink(store, port: try #require(client.port)), within: 60)
+            }
+            #expect(try store.uplinkBacklog().isEmpty)
+            if refusesEverything {
+                #expect(accepted.withLock { $0 }.isEmpty)
+                let parked = try store.parkedUploads()
+                #expect(!parked.isEmpty && parked.allSatisfy { $0.status == 413 && $0.reason == "body over 1500" })
+            } else {
+                let keys = accepted.withLock { $0 }
+                #expect(keys.count == expected.count)
+                #expect(keys.sorted() == expected.sorted(), "the keys differ")
+                let parked = try store.parkedUploads()
+                #expect(parked.isEmpty, "parked: \(parked.prefix(3).map { "\($0.status) \($0.reason)" })")
+            }
+        }
     }
 
     /// A CA and a server certificate for 127.0.0.1 made with openssl(1) in `directory`: the

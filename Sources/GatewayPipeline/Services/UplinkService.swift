@@ -147,12 +147,14 @@ public struct UplinkService: Service {
         var attempt = 0
         var lastProblem: String?
         var prepared: (range: UplinkRange, body: [UInt8], batch: UploadBatch)?
+        // Halved at each 413 for the rest of the run (the collector's or its proxy's body limit).
+        var limits = (samples: configuration.maximumSamples, rows: configuration.maximumRows)
+        var refused: (range: UplinkRange, reason: String)?
         while !Task.isCancelled, !stopBy.isPassed {
             let range: UplinkRange?
             do {
-                range = try await offPool { [store, configuration] in
-                    try store.nextUplinkRange(maximumSamples: configuration.maximumSamples,
-                                              maximumRows: configuration.maximumRows)
+                range = try await offPool { [store, limits] in
+                    try store.nextUplinkRange(maximumSamples: limits.samples, maximumRows: limits.rows)
                 }
             } catch {
                 logger.error("uplink: \(error)")
@@ -169,6 +171,14 @@ public struct UplinkService: Service {
                 await stopBy.nap(configuration.pollInterval)
                 continue
             }
+            if let tooLarge = refused, tooLarge.range == range {
+                // As small as a batch gets (one sample chunk): nothing smaller to send.
+                refused = nil
+                await park(range, status: 413, reason: tooLarge.reason)
+                prepared = nil
+                continue
+            }
+            refused = nil
             if prepared?.range != range {
                 do {
                     prepared = try await offPool { [store, gateway = configuration.gateway] in
@@ -219,6 +229,23 @@ public struct UplinkService: Service {
                 await stopBy.nap(delay)
             case .park(let status, let reason):
                 await park(range, status: status, reason: reason)
+                attempt = 0
+                prepared = nil
+            case .tooLarge(let reason):
+                let rows = max(batch.events.count, batch.metricRecords.count)
+                limits = (min(limits.samples, max(1, batch.samples.count / 2)), min(limits.rows, max(1, rows / 2)))
+                logger.warning("""
+                    uplink: the collector refused batch \(batch.id) of \(batch.samples.count) samples as too large \
+                    (HTTP 413: \(reason)); from now on batches of at most \(limits.samples) samples and \
+                    \(limits.rows) events and as many metric records
+                    """)
+                // A smaller batch from the same place next (413: the collector stored none of it).
+                do {
+                    try await offPool { [store] in try store.abandonUplinkRange(range) }
+                } catch {
+                    logger.error("uplink: \(error)")
+                }
+                refused = (range, reason)
                 attempt = 0
                 prepared = nil
             }

@@ -7,9 +7,12 @@ import Foundation
 /// - 408, 425, 429, 500, 502, 503, 504, and no answer at all (refused, reset, timed out):
 ///   transient; the same batch again after a backoff, or after `Retry-After` when the
 ///   answer carries one (RFC 9110 section 10.2.3; 429 is RFC 6585 section 4).
-/// - 400, 413, 415, 422: this batch is refused for what it holds (malformed, too large, an
-///   encoding the collector lacks), and sending it again cannot help: parked, the uplink
-///   goes on with the next one.
+/// - 413 (Content Too Large, RFC 9110 section 15.5.14): the collector, or a proxy before
+///   it, takes smaller bodies than this gateway's batches: the uplink halves its batches
+///   until one goes through, and parks the batch only when it cannot be made smaller.
+/// - 400, 415, 422: this batch is refused for what it holds (malformed, an encoding the
+///   collector lacks), and sending it again cannot help: parked, the uplink goes on with the
+///   next one.
 /// - any other status (401 or 403 for a wrong token, 404 for a wrong URL, 3xx, 501, ...): a
 ///   configuration problem, not the batch's: parking would throw away every batch until
 ///   someone fixes it, so the batch is retried at the longest backoff instead, and the
@@ -18,6 +21,7 @@ public enum UplinkOutcome: Sendable, Equatable {
     case delivered
     case retry(after: Duration, reason: String)
     case park(status: Int, reason: String)
+    case tooLarge(reason: String)
 
     /// The outcome of an answer with `status`, its `Retry-After` header and a short reason
     /// (the collector's error message), or of no answer (`status` nil, `reason` the error).
@@ -34,7 +38,9 @@ public enum UplinkOutcome: Sendable, Equatable {
             let delay = retryAfter.flatMap { UplinkBackoff.retryAfter($0, now: now) }
                 .map { min($0, backoff.maximum) } ?? backoff.delay(attempt: attempt, random: &random)
             return .retry(after: delay, reason: "HTTP \(status): \(reason)")
-        case 400, 413, 415, 422:
+        case 413:
+            return .tooLarge(reason: reason)
+        case 400, 415, 422:
             return .park(status: status, reason: reason)
         default:
             return .retry(after: backoff.maximum, reason: "HTTP \(status) (check --upload and --token): \(reason)")

@@ -11,7 +11,8 @@
 // - query: one device-day of metric records (a stride every 1.1 s over 8 hours of walking:
 //   26,182 stride_time records, and 288 five-minute windows of 6 HRV metrics), read back as
 //   `GET /v1/metrics?device=&metric=stride_time&from=&to=` (10,000 records, the page's
-//   maximum) and as 5-minute buckets of every metric. Target: p99 20 ms.
+//   maximum) and as 5-minute buckets of every metric. Target: p99 20 ms. The page also
+//   through the reader API: a live collector on loopback, JSON, AsyncHTTPClient.
 //
 // - drain: an hour of `quickstart`'s samples as the gateway stores them (two insoles'
 //   8 cells, 3 acceleration and 3 angular velocity axes at 100 Hz, two wristbands' heart rate
@@ -21,6 +22,7 @@
 //
 // Run with `make bench` (or `swift package benchmark --target CollectorBenchmarks` in
 // Benchmarks/).
+import AsyncHTTPClient
 import Benchmark
 import Collector
 import Foundation
@@ -176,6 +178,46 @@ let benchmarks: @Sendable () -> Void = {
             precondition(buckets.count > 288)
             blackHole(buckets)
         }
+    }
+
+    // What a health-service developer waits for: the same page through the reader API, a
+    // live collector on loopback (Hummingbird), JSON and all, read with AsyncHTTPClient.
+    Benchmark("collector: GET /v1/metrics, one device-day of stride_time (10,000 records, JSON)",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(30),
+                                   maxIterations: 200)) { benchmark in
+        guard let storage = queryStorage else { fatalError("no query database") }
+        var tokens = TokenRegistry()
+        tokens.add(token: "reader", caller: Caller(tenant: "bench", role: .reader))
+        let port = Int.random(in: 20_000..<60_000)
+        let collector = try buildApplication(CollectorConfiguration(host: "127.0.0.1", port: port, storage: storage,
+                                                                    tokens: tokens))
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let group = ServiceGroup(configuration: .init(services: [.init(service: collector)], logger: logger))
+        let from = "2025-11-25T00:00:00Z", to = "2025-11-26T00:00:00Z"
+        var request = HTTPClientRequest(
+            url: "http://127.0.0.1:\(port)/v1/metrics?device=D2:EE:5A:DE:B3:1A&metric=stride_time&from=\(from)&to=\(to)&limit=10000")
+        request.headers.add(name: "Authorization", value: "Bearer reader")
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            // Until the collector listens (and a first request warms the connection).
+            while (try? await client.execute(request, timeout: .seconds(5)).status) != .ok {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let response = try await client.execute(request, timeout: .seconds(30))
+                precondition(response.status == .ok)
+                let body = try await response.body.collect(upTo: 64 << 20)
+                precondition(body.readableBytes > 10_000 * 50)
+                blackHole(body)
+            }
+            benchmark.stopMeasurement()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        try await client.shutdown()
     }
 
     Benchmark("uplink: drain an hour of quickstart to a collector on loopback",

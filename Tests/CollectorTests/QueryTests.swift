@@ -47,6 +47,62 @@ import UploadFormat
         }
     }
 
+    static func decode<T: Decodable>(_ type: T.Type, _ client: some TestClientProtocol, _ uri: String) async throws -> T {
+        try await client.execute(uri: uri, method: .get, headers: Harness.headers(Harness.readerA)) { response in
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            return try JSONDecoder().decode(T.self, from: Data(response.body.readableBytesView))
+        }
+    }
+
+    /// The bodies are written by hand (JSONWriter): Foundation's JSONDecoder, no code of
+    /// ours, reads back every string (quotes, backslashes, each control character, non-ASCII)
+    /// and every number (extremes of binary64, negative zero, sub-normal) exactly. (NUL is
+    /// U+FFFD from the upload batch on, UploadBatch.appendString. Not 123456789.12345678:
+    /// JSONDecoder on Linux reads that text one unit in the last place off, where Python's
+    /// json module reads it exactly.)
+    @Test func handWrittenJSONReadsBackExactly() async throws {
+        let control = String(decoding: (1..<32).map { UInt8($0) }, as: UTF8.self)
+        let awkward = "q\"b\\s/" + control + "é✓🦶\u{7F}"
+        let values: [Double] = [0.1, -0.0, 60, 1e-300, 5e-324, -1.7976931348623157e308, 1.0 / 3.0, 86_400.000_001]
+        var batch = try UploadBatch(id: "json", gatewayID: "gw-1")
+        for (index, value) in values.enumerated() {
+            let appended = batch.appendSample(address: "C0:00:00:00:00:01", quantity: awkward, unit: awkward,
+                                              channel: -1, timeMicros: 1_764_000_000_000_000 + Int64(index), value: value)
+            #expect(appended)
+        }
+        batch.appendEvent(address: "C0:00:00:00:00:01", kind: awkward, detail: awkward, timeMicros: -1)
+        let appended = batch.appendMetricRecord(subjectKind: .wearer, subject: awkward, metric: awkward, unit: awkward,
+                                                timeMicros: 0, endMicros: nil, value: 5e-324, quality: nil)
+        #expect(appended)
+        let ready = batch
+        struct Samples: Decodable {
+            struct Sample: Decodable { var quantity: String; var unit: String?; var value: Double }
+            var samples: [Sample]
+        }
+        struct Events: Decodable {
+            struct Event: Decodable { var time: String; var kind: String; var detail: String? }
+            var events: [Event]
+        }
+        struct Records: Decodable {
+            struct Record: Decodable { var time: String; var end: String?; var subject: String; var value: Double; var quality: Double? }
+            var records: [Record]
+        }
+        try await Harness.test(.sqlite) { client in
+            try await ingest(client, ready)
+            let samples = try await Self.decode(Samples.self, client, "/v1/samples").samples
+            #expect(samples.map(\.value.bitPattern) == values.map(\.bitPattern))
+            #expect(samples.allSatisfy { $0.quantity == awkward && $0.unit == awkward })
+            let events = try await Self.decode(Events.self, client, "/v1/events").events
+            #expect(events.map(\.detail) == [awkward])
+            #expect(events.map(\.time) == ["1969-12-31T23:59:59.999999Z"])
+            let records = try await Self.decode(Records.self, client, "/v1/metrics").records
+            #expect(records.map(\.subject) == [awkward])
+            #expect(records.map(\.time) == ["1970-01-01T00:00:00.000000Z"])
+            #expect(records.first?.end == nil && records.first?.quality == nil)
+            #expect(records.map(\.value) == [5e-324])
+        }
+    }
+
     @Test(arguments: Harness.Backend.allCases)
     func filtersAndFields(backend: Harness.Backend) async throws {
         try await Harness.test(backend) { client in

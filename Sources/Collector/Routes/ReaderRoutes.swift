@@ -3,6 +3,8 @@ import UploadFormat
 
 /// The reader API (JSON): devices, samples, events and metric records of the caller's tenant.
 /// Times are RFC 3339 strings with microseconds; listings page with an opaque `next` cursor.
+/// The bodies are written with ``JSONWriter`` in one pass over the storage's rows, in the
+/// shapes of openapi.yaml (an absent value is `null`, never a missing key).
 struct ReaderRoutes: Sendable {
     let storage: any CollectorStorage
 
@@ -15,66 +17,33 @@ struct ReaderRoutes: Sendable {
         group.get("metrics") { request, context in try await metrics(request, context: context) }
     }
 
+    static func name(_ kind: UploadBatch.SubjectKind) -> String { kind == .device ? "device" : "wearer" }
+
     // MARK: Devices
 
-    struct DeviceList: ResponseEncodable {
-        struct Device: Encodable {
-            var address: String
-            var gateway: String
-            var first_seen: String
-            var last_seen: String
-            var samples: Int64
-        }
-
-        var devices: [Device]
-    }
-
-    func devices(context: CollectorRequestContext) async throws -> DeviceList {
+    /// `{"devices": [{"address", "gateway", "first_seen", "last_seen", "samples"}, ...]}`
+    func devices(context: CollectorRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        return DeviceList(devices: try await storage.devices(tenant: caller.tenant).map { device in
-            .init(address: device.address, gateway: device.gateway,
-                  first_seen: RFC3339.format(micros: device.firstSeenMicros),
-                  last_seen: RFC3339.format(micros: device.lastSeenMicros), samples: device.sampleCount)
-        })
+        let devices = try await storage.devices(tenant: caller.tenant)
+        return JSONWriter.list("{\"devices\":", devices, rowBytes: 128) { json, device in
+            json.raw("{\"address\":")
+            json.string(device.address)
+            json.raw(",\"gateway\":")
+            json.string(device.gateway)
+            json.raw(",\"first_seen\":")
+            json.time(micros: device.firstSeenMicros)
+            json.raw(",\"last_seen\":")
+            json.time(micros: device.lastSeenMicros)
+            json.raw(",\"samples\":")
+            json.number(device.sampleCount)
+            json.raw("}")
+        }
     }
 
     // MARK: Samples
 
-    struct SampleList: ResponseEncodable {
-        struct Sample: Encodable {
-            var time: String
-            var address: String
-            var quantity: String
-            var channel: Int32
-            var value: Double
-            var unit: String?
-
-            enum CodingKeys: String, CodingKey { case time, address, quantity, channel, value, unit }
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(time, forKey: .time)
-                try container.encode(address, forKey: .address)
-                try container.encode(quantity, forKey: .quantity)
-                try container.encode(channel, forKey: .channel)
-                try container.encode(value, forKey: .value)
-                try container.encode(unit, forKey: .unit)  // null, not absent, when there is none
-            }
-        }
-
-        var samples: [Sample]
-        var next: String?
-
-        enum CodingKeys: String, CodingKey { case samples, next }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(samples, forKey: .samples)
-            try container.encode(next, forKey: .next)
-        }
-    }
-
-    func samples(_ request: Request, context: CollectorRequestContext) async throws -> SampleList {
+    /// `{"samples": [{"time", "address", "quantity", "channel", "value", "unit"}, ...], "next"}`
+    func samples(_ request: Request, context: CollectorRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let parameters = QueryParameters(request)
         let (from, to) = try parameters.timeRange()
@@ -83,45 +52,27 @@ struct ReaderRoutes: Sendable {
             toMicros: to, limit: try parameters.integer("limit", in: 1...Self.maximumLimit, default: 1000),
             after: try parameters.cursor())
         let page = try await storage.samples(query, tenant: caller.tenant)
-        return SampleList(samples: page.rows.map { sample in
-            .init(time: RFC3339.format(micros: sample.timeMicros), address: sample.address, quantity: sample.quantity,
-                  channel: sample.channel, value: sample.value, unit: sample.unit)
-        }, next: page.next?.token)
+        return JSONWriter.page("{\"samples\":", page.rows, rowBytes: 128, next: page.next?.token) { json, sample in
+            json.raw("{\"time\":")
+            json.time(micros: sample.timeMicros)
+            json.raw(",\"address\":")
+            json.string(sample.address)
+            json.raw(",\"quantity\":")
+            json.string(sample.quantity)
+            json.raw(",\"channel\":")
+            json.number(Int64(sample.channel))
+            json.raw(",\"value\":")
+            json.number(sample.value)
+            json.raw(",\"unit\":")
+            json.string(sample.unit)
+            json.raw("}")
+        }
     }
 
     // MARK: Events
 
-    struct EventList: ResponseEncodable {
-        struct Event: Encodable {
-            var time: String
-            var address: String
-            var kind: String
-            var detail: String?
-
-            enum CodingKeys: String, CodingKey { case time, address, kind, detail }
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(time, forKey: .time)
-                try container.encode(address, forKey: .address)
-                try container.encode(kind, forKey: .kind)
-                try container.encode(detail, forKey: .detail)
-            }
-        }
-
-        var events: [Event]
-        var next: String?
-
-        enum CodingKeys: String, CodingKey { case events, next }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(events, forKey: .events)
-            try container.encode(next, forKey: .next)
-        }
-    }
-
-    func events(_ request: Request, context: CollectorRequestContext) async throws -> EventList {
+    /// `{"events": [{"time", "address", "kind", "detail"}, ...], "next"}`
+    func events(_ request: Request, context: CollectorRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let parameters = QueryParameters(request)
         let (from, to) = try parameters.timeRange()
@@ -130,60 +81,25 @@ struct ReaderRoutes: Sendable {
             toMicros: to, limit: try parameters.integer("limit", in: 1...Self.maximumLimit, default: 1000),
             after: try parameters.cursor())
         let page = try await storage.events(query, tenant: caller.tenant)
-        return EventList(events: page.rows.map { event in
-            .init(time: RFC3339.format(micros: event.timeMicros), address: event.address, kind: event.kind,
-                  detail: event.detail)
-        }, next: page.next?.token)
+        return JSONWriter.page("{\"events\":", page.rows, rowBytes: 128, next: page.next?.token) { json, event in
+            json.raw("{\"time\":")
+            json.time(micros: event.timeMicros)
+            json.raw(",\"address\":")
+            json.string(event.address)
+            json.raw(",\"kind\":")
+            json.string(event.kind)
+            json.raw(",\"detail\":")
+            json.string(event.detail)
+            json.raw("}")
+        }
     }
 
     // MARK: Metrics
 
-    struct MetricList: ResponseEncodable {
-        struct Record: Encodable {
-            var time: String
-            var end: String?
-            var subject_kind: String
-            var subject: String
-            var metric: String
-            var value: Double
-            var unit: String
-            var quality: Double?
-
-            enum CodingKeys: String, CodingKey { case time, end, subject_kind, subject, metric, value, unit, quality }
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(time, forKey: .time)
-                try container.encode(end, forKey: .end)
-                try container.encode(subject_kind, forKey: .subject_kind)
-                try container.encode(subject, forKey: .subject)
-                try container.encode(metric, forKey: .metric)
-                try container.encode(value, forKey: .value)
-                try container.encode(unit, forKey: .unit)
-                try container.encode(quality, forKey: .quality)
-            }
-        }
-
-        struct Bucket: Encodable {
-            var time: String
-            var end: String
-            var subject_kind: String
-            var subject: String
-            var metric: String
-            var unit: String
-            var count: Int
-            var min: Double
-            var mean: Double
-            var max: Double
-        }
-
-        var records: [Record]?
-        var buckets: [Bucket]?
-    }
-
-    static func name(_ kind: UploadBatch.SubjectKind) -> String { kind == .device ? "device" : "wearer" }
-
-    func metrics(_ request: Request, context: CollectorRequestContext) async throws -> MetricList {
+    /// `{"records": [{"time", "end", "subject_kind", "subject", "metric", "value", "unit",
+    /// "quality"}, ...]}`, or with `bucket`: `{"buckets": [{"time", "end", "subject_kind",
+    /// "subject", "metric", "unit", "count", "min", "mean", "max"}, ...]}`.
+    func metrics(_ request: Request, context: CollectorRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let parameters = QueryParameters(request)
         let (from, to) = try parameters.timeRange()
@@ -200,18 +116,49 @@ struct ReaderRoutes: Sendable {
             }
             let buckets = try await storage.metricBuckets(query, bucketMicros: seconds * RFC3339.microsPerSecond,
                                                           tenant: caller.tenant)
-            return MetricList(records: nil, buckets: buckets.map { bucket in
-                .init(time: RFC3339.format(micros: bucket.startMicros), end: RFC3339.format(micros: bucket.endMicros),
-                      subject_kind: Self.name(bucket.subjectKind), subject: bucket.subject, metric: bucket.metric,
-                      unit: bucket.unit, count: bucket.count, min: bucket.minimum, mean: bucket.mean,
-                      max: bucket.maximum)
-            })
+            return JSONWriter.list("{\"buckets\":", buckets, rowBytes: 200) { json, bucket in
+                json.raw("{\"time\":")
+                json.time(micros: bucket.startMicros)
+                json.raw(",\"end\":")
+                json.time(micros: bucket.endMicros)
+                json.raw(",\"subject_kind\":")
+                json.string(Self.name(bucket.subjectKind))
+                json.raw(",\"subject\":")
+                json.string(bucket.subject)
+                json.raw(",\"metric\":")
+                json.string(bucket.metric)
+                json.raw(",\"unit\":")
+                json.string(bucket.unit)
+                json.raw(",\"count\":")
+                json.number(Int64(bucket.count))
+                json.raw(",\"min\":")
+                json.number(bucket.minimum)
+                json.raw(",\"mean\":")
+                json.number(bucket.mean)
+                json.raw(",\"max\":")
+                json.number(bucket.maximum)
+                json.raw("}")
+            }
         }
         let records = try await storage.metricRecords(query, tenant: caller.tenant)
-        return MetricList(records: records.map { record in
-            .init(time: RFC3339.format(micros: record.timeMicros), end: record.endMicros.map(RFC3339.format(micros:)),
-                  subject_kind: Self.name(record.subjectKind), subject: record.subject, metric: record.metric,
-                  value: record.value, unit: record.unit, quality: record.quality)
-        }, buckets: nil)
+        return JSONWriter.list("{\"records\":", records, rowBytes: 200) { json, record in
+            json.raw("{\"time\":")
+            json.time(micros: record.timeMicros)
+            json.raw(",\"end\":")
+            json.time(micros: record.endMicros)
+            json.raw(",\"subject_kind\":")
+            json.string(Self.name(record.subjectKind))
+            json.raw(",\"subject\":")
+            json.string(record.subject)
+            json.raw(",\"metric\":")
+            json.string(record.metric)
+            json.raw(",\"value\":")
+            json.number(record.value)
+            json.raw(",\"unit\":")
+            json.string(record.unit)
+            json.raw(",\"quality\":")
+            json.number(record.quality)
+            json.raw("}")
+        }
     }
 }

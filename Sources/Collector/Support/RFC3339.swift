@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Times in the reader API: RFC 3339 date-times (`2026-12-02T21:59:11.123456Z`) in responses,
 /// RFC 3339 date-times or full dates (`2026-12-02`, midnight UTC) in query parameters.
 ///
@@ -12,13 +14,56 @@ enum RFC3339 {
 
     /// µs since the Unix epoch -> `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, always six digits).
     static func format(micros: Int64) -> String {
+        var buffer = ByteBufferAllocator().buffer(capacity: 27)
+        write(micros: micros, into: &buffer)
+        return String(buffer: buffer)
+    }
+
+    /// ``format(micros:)``'s text written into `buffer`, with no string in between: 27
+    /// bytes (more only for years beyond 9999 or before 1 CE) stored in one reserved run.
+    static func write(micros: Int64, into buffer: inout ByteBuffer) {
         let days = micros >= 0 ? micros / microsPerDay : (micros - microsPerDay + 1) / microsPerDay
         let ofDay = micros - days * microsPerDay
         let (year, month, day) = civil(fromDays: days)
         let seconds = ofDay / microsPerSecond
-        let fraction = ofDay % microsPerSecond
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2))"
-            + ":\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 40) { bytes in
+            var offset = 0
+            func put(_ byte: UInt8) {
+                bytes[offset] = byte
+                offset += 1
+            }
+            // `value` in decimal, zero-padded to at least `width` digits.
+            func digits(_ value: UInt64, _ width: Int) {
+                var count = 1
+                var rest = value / 10
+                while rest > 0 { count += 1; rest /= 10 }
+                let end = offset + max(count, width)
+                var remaining = value
+                var place = end
+                while place > offset {
+                    place -= 1
+                    bytes[place] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                    remaining /= 10
+                }
+                offset = end
+            }
+            if year < 0 { put(UInt8(ascii: "-")) }
+            digits(year.magnitude, 4)
+            put(UInt8(ascii: "-"))
+            digits(UInt64(month), 2)
+            put(UInt8(ascii: "-"))
+            digits(UInt64(day), 2)
+            put(UInt8(ascii: "T"))
+            digits(UInt64(seconds / 3600), 2)
+            put(UInt8(ascii: ":"))
+            digits(UInt64(seconds / 60 % 60), 2)
+            put(UInt8(ascii: ":"))
+            digits(UInt64(seconds % 60), 2)
+            put(UInt8(ascii: "."))
+            digits(UInt64(ofDay % microsPerSecond), 6)
+            put(UInt8(ascii: "Z"))
+            return offset
+        }
     }
 
     /// A date (`YYYY-MM-DD`, taken as 00:00 UTC) or an RFC 3339 date-time with `Z` or a
@@ -74,11 +119,6 @@ enum RFC3339 {
         }
         guard index == bytes.count else { return nil }
         return midnight + ((hour * 60 + minute) * 60 + second - offsetSeconds) * microsPerSecond + fraction
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
     private static func isLeap(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }

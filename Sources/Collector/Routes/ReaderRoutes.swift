@@ -25,7 +25,7 @@ struct ReaderRoutes: Sendable {
     func devices(context: CollectorRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let devices = try await storage.devices(tenant: caller.tenant)
-        return JSONWriter.list("{\"devices\":", devices, rowBytes: 128) { json, device in
+        return JSONWriter.list("{\"devices\":", devices, bound: { JSONWriter.Row.bound($0.address, $0.gateway) }) { json, device in
             json.raw("{\"address\":")
             json.string(device.address)
             json.raw(",\"gateway\":")
@@ -52,7 +52,8 @@ struct ReaderRoutes: Sendable {
             toMicros: to, limit: try parameters.integer("limit", in: 1...Self.maximumLimit, default: 1000),
             after: try parameters.cursor())
         let page = try await storage.samples(query, tenant: caller.tenant)
-        return JSONWriter.page("{\"samples\":", page.rows, rowBytes: 128, next: page.next?.token) { json, sample in
+        return JSONWriter.page("{\"samples\":", page.rows, next: page.next?.token,
+                               bound: { JSONWriter.Row.bound($0.address, $0.quantity, $0.unit) }) { json, sample in
             json.raw("{\"time\":")
             json.time(micros: sample.timeMicros)
             json.raw(",\"address\":")
@@ -81,7 +82,8 @@ struct ReaderRoutes: Sendable {
             toMicros: to, limit: try parameters.integer("limit", in: 1...Self.maximumLimit, default: 1000),
             after: try parameters.cursor())
         let page = try await storage.events(query, tenant: caller.tenant)
-        return JSONWriter.page("{\"events\":", page.rows, rowBytes: 128, next: page.next?.token) { json, event in
+        return JSONWriter.page("{\"events\":", page.rows, next: page.next?.token,
+                               bound: { JSONWriter.Row.bound($0.address, $0.kind, $0.detail) }) { json, event in
             json.raw("{\"time\":")
             json.time(micros: event.timeMicros)
             json.raw(",\"address\":")
@@ -116,7 +118,7 @@ struct ReaderRoutes: Sendable {
             }
             let buckets = try await storage.metricBuckets(query, bucketMicros: seconds * RFC3339.microsPerSecond,
                                                           tenant: caller.tenant)
-            return JSONWriter.list("{\"buckets\":", buckets, rowBytes: 200) { json, bucket in
+            return JSONWriter.list("{\"buckets\":", buckets, bound: { JSONWriter.Row.bound($0.subject, $0.metric, $0.unit) }) { json, bucket in
                 json.raw("{\"time\":")
                 json.time(micros: bucket.startMicros)
                 json.raw(",\"end\":")
@@ -141,7 +143,7 @@ struct ReaderRoutes: Sendable {
             }
         }
         let records = try await storage.metricRecords(query, tenant: caller.tenant)
-        return JSONWriter.list("{\"records\":", records, rowBytes: 200) { json, record in
+        return JSONWriter.list("{\"records\":", records, bound: { JSONWriter.Row.bound($0.subject, $0.metric, $0.unit) }) { json, record in
             json.raw("{\"time\":")
             json.time(micros: record.timeMicros)
             json.raw(",\"end\":")

@@ -22,48 +22,57 @@ enum RFC3339 {
     /// ``format(micros:)``'s text written into `buffer`, with no string in between: 27
     /// bytes (more only for years beyond 9999 or before 1 CE) stored in one reserved run.
     static func write(micros: Int64, into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximumBytes) { bytes in
+            write(micros: micros, into: bytes, at: 0)
+        }
+    }
+
+    /// The most bytes ``write(micros:into:)`` writes (a sign and a six-digit year at most).
+    static let maximumBytes = 40
+
+    /// ``format(micros:)``'s text stored at `start` in `bytes` (``maximumBytes`` at most);
+    /// returns the offset after it.
+    static func write(micros: Int64, into bytes: UnsafeMutableRawBufferPointer, at start: Int) -> Int {
         let days = micros >= 0 ? micros / microsPerDay : (micros - microsPerDay + 1) / microsPerDay
         let ofDay = micros - days * microsPerDay
         let (year, month, day) = civil(fromDays: days)
         let seconds = ofDay / microsPerSecond
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 40) { bytes in
-            var offset = 0
-            func put(_ byte: UInt8) {
-                bytes[offset] = byte
-                offset += 1
-            }
-            // `value` in decimal, zero-padded to at least `width` digits.
-            func digits(_ value: UInt64, _ width: Int) {
-                var count = 1
-                var rest = value / 10
-                while rest > 0 { count += 1; rest /= 10 }
-                let end = offset + max(count, width)
-                var remaining = value
-                var place = end
-                while place > offset {
-                    place -= 1
-                    bytes[place] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                    remaining /= 10
-                }
-                offset = end
-            }
-            if year < 0 { put(UInt8(ascii: "-")) }
-            digits(year.magnitude, 4)
-            put(UInt8(ascii: "-"))
-            digits(UInt64(month), 2)
-            put(UInt8(ascii: "-"))
-            digits(UInt64(day), 2)
-            put(UInt8(ascii: "T"))
-            digits(UInt64(seconds / 3600), 2)
-            put(UInt8(ascii: ":"))
-            digits(UInt64(seconds / 60 % 60), 2)
-            put(UInt8(ascii: ":"))
-            digits(UInt64(seconds % 60), 2)
-            put(UInt8(ascii: "."))
-            digits(UInt64(ofDay % microsPerSecond), 6)
-            put(UInt8(ascii: "Z"))
-            return offset
+        var offset = start
+        func put(_ byte: UInt8) {
+            bytes[offset] = byte
+            offset += 1
         }
+        // `value` in decimal, zero-padded to at least `width` digits.
+        func digits(_ value: UInt64, _ width: Int) {
+            var count = 1
+            var rest = value / 10
+            while rest > 0 { count += 1; rest /= 10 }
+            let end = offset + max(count, width)
+            var remaining = value
+            var place = end
+            while place > offset {
+                place -= 1
+                bytes[place] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
+            offset = end
+        }
+        if year < 0 { put(UInt8(ascii: "-")) }
+        digits(year.magnitude, 4)
+        put(UInt8(ascii: "-"))
+        digits(UInt64(month), 2)
+        put(UInt8(ascii: "-"))
+        digits(UInt64(day), 2)
+        put(UInt8(ascii: "T"))
+        digits(UInt64(seconds / 3600), 2)
+        put(UInt8(ascii: ":"))
+        digits(UInt64(seconds / 60 % 60), 2)
+        put(UInt8(ascii: ":"))
+        digits(UInt64(seconds % 60), 2)
+        put(UInt8(ascii: "."))
+        digits(UInt64(ofDay % microsPerSecond), 6)
+        put(UInt8(ascii: "Z"))
+        return offset
     }
 
     /// A date (`YYYY-MM-DD`, taken as 00:00 UTC) or an RFC 3339 date-time with `Z` or a

@@ -13,6 +13,8 @@ enum MetricInput {
     case insole(geometry: InsoleGeometry?, footField: Int32?)
     /// RR intervals (`rr_interval`, s: the Heart Rate Measurement's), for heart rate variability.
     case rrIntervals
+    /// SpO2 (`spo2`, %: the PLX Continuous Measurement's), for desaturations.
+    case oximetry
     /// An advert that says which insole pair a device is of (gaitway-advert's `device_kind`
     /// and `pair_id`): the wearer of a pair no configuration names.
     case pairing
@@ -24,6 +26,8 @@ enum MetricInput {
             self = .insole(geometry: spec.geometry, footField: foot)
         } else if fields.contains(where: { $0.quantity == "rr_interval" }) {
             self = .rrIntervals
+        } else if fields.contains(where: { $0.quantity == "spo2" }) {
+            self = .oximetry
         } else if fields.contains(where: { $0.name == "pair_id" }), fields.contains(where: { $0.name == "device_kind" }) {
             self = .pairing
         } else {
@@ -46,7 +50,8 @@ enum MetricInput {
 /// the wearer `pair-<id>`. A reboot or clock jump of an insole ends its stride in progress.
 ///
 /// Heart: each device's RR intervals go to an ``HRVWindow`` (5-minute windows on the gateway
-/// clock), whose records are stored under the device.
+/// clock), whose records are stored under the device; its SpO2 values to an
+/// ``OxygenDesaturationWindow`` (hourly windows: desaturation episodes, ODI, mean and minimum).
 ///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
@@ -69,6 +74,8 @@ final class MetricStage {
     private var cells = InlineArray<16, Double>(repeating: 0)
     /// HRV windows per device with RR intervals.
     private var heartRateVariability: [BDAddress: HRVUnit] = [:]
+    /// Desaturation windows per device with SpO2, and the address each is stored under.
+    private var oximetry: [BDAddress: (address: String, window: OxygenDesaturationWindow)] = [:]
 
     final class HRVUnit {
         let address: String
@@ -131,6 +138,9 @@ final class MetricStage {
         case .pairing:
             pair(device, kind: fields.kind, pair: fields.pair)
             return
+        case .oximetry:
+            consumeOximetry(samples, device: device, addressText: addressText, into: &batch)
+            return
         case .none, .insole: break
         }
         let foot = fields.foot
@@ -177,6 +187,13 @@ final class MetricStage {
             unit.window.finish(into: &deviceRecords)
             unit.note(deviceRecords)
             for record in deviceRecords { Self.append(record, subject: .device(address: unit.address), to: &batch) }
+            deviceRecords.removeAll(keepingCapacity: true)
+        }
+        for device in oximetry.keys.sorted(by: { oximetry[$0]!.address < oximetry[$1]!.address }) {
+            oximetry[device]!.window.finish(into: &deviceRecords)
+            for record in deviceRecords {
+                Self.append(record, subject: .device(address: oximetry[device]!.address), to: &batch)
+            }
             deviceRecords.removeAll(keepingCapacity: true)
         }
     }
@@ -236,6 +253,18 @@ final class MetricStage {
             unit.window.add(sample.value * 1000, endingAt: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
         }
         if !deviceRecords.isEmpty { unit.note(deviceRecords) }
+        for record in deviceRecords { Self.append(record, subject: .device(address: addressText), to: &batch) }
+        deviceRecords.removeAll(keepingCapacity: true)
+    }
+
+    /// SpO2 values into the device's hourly desaturation window (in place in the dictionary:
+    /// the window's series is not copied).
+    private func consumeOximetry(_ samples: ArraySlice<TimedSample>, device: BDAddress, addressText: String,
+                                 into batch: inout StoreBatch) {
+        if oximetry[device] == nil { oximetry[device] = (addressText, OxygenDesaturationWindow()) }
+        for sample in samples where sample.quantity == "spo2" {
+            oximetry[device]!.window.add(sample.value, at: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
+        }
         for record in deviceRecords { Self.append(record, subject: .device(address: addressText), to: &batch) }
         deviceRecords.removeAll(keepingCapacity: true)
     }

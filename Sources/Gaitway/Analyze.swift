@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dissector
 import Foundation
 import GatewayPipeline
 import GatewayStore
@@ -9,13 +10,13 @@ import WearMetrics
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Compute gait, heart rate variability and PPG heart rate metrics from a recording file.",
+        abstract: "Compute gait, heart rate variability, PPG heart rate and sleep metrics from a recording file.",
         discussion: """
             Each subcommand reads one file and prints one JSON document (--format json, the \
             default) or a short text summary (--format text). The methods and references of \
             every metric are in the README's metrics tables.
             """,
-        subcommands: [AnalyzeInsole.self, AnalyzeRR.self, AnalyzePPG.self, AnalyzeCapture.self]
+        subcommands: [AnalyzeInsole.self, AnalyzeRR.self, AnalyzePPG.self, AnalyzeActigraphy.self, AnalyzeCapture.self]
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -217,6 +218,64 @@ struct AnalyzePPG: ParsableCommand {
         }
     }
 }
+
+/// `gaitway analyze actigraphy FILE --algorithm cole-kripke|sadeh`: sleep and wake per
+/// minute of wrist activity counts, and the night's summary.
+struct AnalyzeActigraphy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "actigraphy",
+        abstract: "Sleep and wake per minute of wrist activity counts (CSV time,counts), and the night's summary.",
+        discussion: """
+            FILE: a CSV of 60 s epochs, "time,counts" per line (an optional header row), with \
+            ISO 8601 times each 60 s after the one before and ActiGraph activity counts per \
+            epoch (as agcounts or ActiLife give them); blank lines and lines starting with # are \
+            skipped.
+
+            --algorithm cole-kripke: Cole et al. (1992), the 1-minute parameter set, counts \
+            divided by 100 and capped at 300 (ActiLife's scaling); sadeh: Sadeh et al. (1994), \
+            counts capped at 300. --rescore applies Webster's rescoring rules (as Cole et al. \
+            1992 give them) to the scoring. The README's sleep table has the formulas.
+
+            Output (JSON): "sleep" (one value per epoch: 1 sleep, 0 wake), "total_sleep_min", \
+            "sleep_onset" and "wake_time" (the start of the first and the end of the last sleep \
+            epoch, null without sleep), "waso_min" (wake between them), "awakenings" (its \
+            runs), "efficiency_pct" (total sleep over the file's duration), "epochs", \
+            "algorithm", "rescored".
+
+            Example:
+              gaitway analyze actigraphy night.csv --algorithm cole-kripke --rescore --format text
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The epochs.", valueName: "FILE"))
+    var file: String
+
+    @Option(help: "cole-kripke or sadeh.")
+    var algorithm: SleepScoring.Algorithm
+
+    @Flag(help: "Apply Webster's rescoring rules.")
+    var rescore = false
+
+    @Option(help: "json or text.")
+    var format: Analyze.Format = .json
+
+    func run() throws {
+        let text = try Analyze.text(of: file, option: "FILE")
+        let epochs: ActigraphyAnalysis.Epochs
+        do { epochs = try ActigraphyAnalysis.parse(text, time: ISO8601Time.parse) } catch {
+            throw CleanExit.failure("\(file): \(error)")
+        }
+        let report = ActigraphyAnalysis.report(epochs, algorithm: algorithm, rescore: rescore) {
+            ISO8601Time.format(micros: $0, fractionDigits: 0)
+        }
+        switch format {
+        case .json: try Analyze.printJSON(report)
+        case .text: print(report.text)
+        }
+    }
+}
+
+extension SleepScoring.Algorithm: ExpressibleByArgument {}
 
 /// `gaitway analyze capture FILE`: the gateway's metrics over a btsnoop capture, for device
 /// testers who recorded their device (with `gaitway gateway --btsnoop`, btmon or Bumble).

@@ -185,3 +185,49 @@ import Testing
         #expect(noRate.exited(64) && noRate.errors.contains("--rate"), "\(noRate.errors)")
     }
 }
+
+@Suite struct AnalyzeActigraphyCommandTests {
+    /// An hour in bed: awake, asleep with an awakening in the middle, awake.
+    static func night(in directory: URL) throws -> URL {
+        let file = directory.appendingPathComponent("night.csv")
+        var lines = ["time,counts"]
+        for minute in 0..<60 {
+            let counts = minute < 5 || (27..<30).contains(minute) || minute >= 56 ? 3000 : 0
+            lines.append(String(format: "2026-12-01T22:%02d:00Z,%d", minute, counts))
+        }
+        try Data((lines.joined(separator: "\r\n") + "\r\n").utf8).write(to: file)  // CRLF, as spreadsheets write
+        return file
+    }
+
+    @Test func theIssuesKeysForBothAlgorithms() async throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try Self.night(in: directory)
+        for algorithm in ["cole-kripke", "sadeh"] {
+            let run = try await GaitwayRun.run(["analyze", "actigraphy", file.path, "--algorithm", algorithm])
+            #expect(run.exited(0), "\(run.errors)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+            #expect((report["sleep"] as? [Int])?.count == 60)
+            for key in ["total_sleep_min", "waso_min", "efficiency_pct", "awakenings"] {
+                #expect(report[key] is NSNumber, "\(algorithm): no \(key) in \(run.output)")
+            }
+            #expect((report["sleep_onset"] as? String)?.hasPrefix("2026-12-01T22:") == true)
+            #expect((report["wake_time"] as? String)?.hasPrefix("2026-12-01T22:") == true)
+            #expect(((report["waso_min"] as? Int) ?? 0) > 0, "\(algorithm): the awakening is not in WASO")
+        }
+        let text = try await GaitwayRun.run(["analyze", "actigraphy", file.path, "--algorithm", "sadeh", "--rescore",
+                                             "--format", "text"])
+        #expect(text.exited(0) && text.output.contains("Webster's rescoring"), "\(text.output) \(text.errors)")
+    }
+
+    @Test func badInputIsNamed() async throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("gap.csv")
+        try Data("time,counts\n2026-12-01T22:00:00Z,5\n2026-12-01T22:02:00Z,5\n".utf8).write(to: file)
+        let gap = try await GaitwayRun.run(["analyze", "actigraphy", file.path, "--algorithm", "sadeh"])
+        #expect(gap.exited(1) && gap.errors.contains("gap.csv: line 3: 120.0 s after the epoch before"), "\(gap.errors)")
+        let unknown = try await GaitwayRun.run(["analyze", "actigraphy", file.path, "--algorithm", "kripke"])
+        #expect(unknown.exited(64) && unknown.errors.contains("cole-kripke"), "\(unknown.errors)")
+    }
+}

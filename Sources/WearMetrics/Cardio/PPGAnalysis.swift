@@ -20,12 +20,12 @@ public enum PPGAnalysis {
         var values: [Double] = []
         var index: Int?
         var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.fileLines {
             number += 1
-            let trimmed = stripped(line)
+            let trimmed = line.trimmingWhitespace()
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false)
-                .map { String(stripped($0)) }
+                .map { String($0.trimmingWhitespace()) }
             if index == nil {
                 if let column {
                     guard let found = fields.firstIndex(of: column) else {
@@ -48,13 +48,6 @@ public enum PPGAnalysis {
         }
         guard !values.isEmpty else { throw ParseError(line: max(number, 1), reason: "no samples") }
         return values
-    }
-
-    /// `text` without leading and trailing whitespace (CSV cells, CRLF line ends).
-    static func stripped(_ text: Substring) -> Substring {
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
-              let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return text[first...last]
     }
 
     /// The report of `samples` taken at `samplingRate` Hz.

@@ -21,7 +21,7 @@ public enum RRAnalysis {
     public static func parse(_ text: String) throws(ParseError) -> [Double] {
         var values: [Double] = []
         var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.fileLines {
             number += 1
             let field = line.trimmingWhitespace()
             if field.isEmpty || field.hasPrefix("#") { continue }
@@ -58,7 +58,7 @@ public enum RRAnalysis {
     /// The line of the `index`-th value (skipped lines counted).
     static func lineNumber(ofValue index: Int, in text: String) -> Int {
         var seen = -1, number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.fileLines {
             number += 1
             let field = line.trimmingWhitespace()
             if field.isEmpty || field.hasPrefix("#") { continue }
@@ -165,14 +165,5 @@ public struct RRReport: Sendable, Encodable {
         lines.append("SD1 \(f(sd1)) ms, SD2 \(f(sd2)) ms")
         lines.append("LF \(f(lf)) ms², HF \(f(hf)) ms², LF/HF \(f(lfHF, 2))")
         return lines.joined(separator: "\n")
-    }
-}
-
-fileprivate extension Substring {
-    func trimmingWhitespace() -> Substring {
-        var text = self
-        while let first = text.first, first.isWhitespace { text.removeFirst() }
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return text
     }
 }

@@ -19,7 +19,9 @@ extension Metric {
 /// The stream is resampled to what ``OxygenDesaturation`` assumes: one value a second, the
 /// last of that second, rounded to whole percent; a second with no value repeats the one
 /// before for up to ``maximumGap`` seconds (a pulse oximeter reports about once a second, not
-/// on the second). A longer gap, or a step back in time, closes the window early. At a
+/// on the second). A longer gap, or a step back in time, closes the window early (the rest of
+/// the hour, if it has enough values, gets records of its own with the same time and end, each
+/// quality the share of the hour it covers: the detector needs an unbroken series). At a
 /// window's end its episodes are recorded (``Metric/spo2Desaturation``), then its ODI, mean and
 /// minimum (time = window start, end = window end, quality = the share of the window with
 /// values). A window with less than ``minimumSeconds`` of values gives no records.

@@ -649,23 +649,15 @@ public final class PostgresCollectorStorage: CollectorStorage {
             return fetched[nextFetched - 1]
         }
 
-        var merge = SampleMerge(from: query.fromMicros, to: query.toMicros, after: query.after)
-        var pending = try await nextChunk()
-        var samples: [StoredSample] = []
-        var last: PageCursor?
-        while samples.count <= query.limit {
-            if let row = pending, merge.earliestTime.map({ $0 >= row.start }) ?? true {
-                merge.add(row.chunk, batch: row.batch, address: row.address, quantity: row.quantity,
-                          unit: row.unit.isEmpty ? nil : row.unit)
-                pending = try await nextChunk()
-                continue
-            }
-            guard let (sample, cursor) = merge.next() else { break }
-            if samples.count == query.limit { return Page(rows: samples, next: last) }
-            samples.append(sample)
-            last = cursor
+        var page = SamplePage(SampleMerge(from: query.fromMicros, to: query.toMicros, after: query.after),
+                              limit: query.limit)
+        while let row = try await nextChunk() {
+            if page.emit(before: row.start) { return page.page }
+            page.merge.add(row.chunk, batch: row.batch, address: row.address, quantity: row.quantity,
+                           unit: row.unit.isEmpty ? nil : row.unit)
         }
-        return Page(rows: samples, next: nil)
+        _ = page.emit(before: nil)
+        return page.page
     }
 
     public func events(_ query: EventQuery, tenant: String) async throws -> Page<StoredEvent> {

@@ -353,7 +353,7 @@ public final class SQLiteCollectorStorage: CollectorStorage {
                 """, arguments: conditions.arguments)
             let columns = try db.cachedStatement(
                 sql: "SELECT times, channels, places, sample_values FROM sample_chunk WHERE id = ?")
-            var merge = SampleMerge(from: query.fromMicros, to: query.toMicros, after: after)
+            var page = SamplePage(SampleMerge(from: query.fromMicros, to: query.toMicros, after: after), limit: limit)
 
             func load(_ row: Row) throws {
                 let id: Int64 = row[0], start: Int64 = row[1], count: Int = row[2]
@@ -370,24 +370,15 @@ public final class SQLiteCollectorStorage: CollectorStorage {
                     }
                 }
                 let unit: String = row[5]
-                merge.add(chunk, batch: row[6], address: row[3], quantity: row[4], unit: unit.isEmpty ? nil : unit)
+                page.merge.add(chunk, batch: row[6], address: row[3], quantity: row[4], unit: unit.isEmpty ? nil : unit)
             }
 
-            var pending = try chunks.next()
-            var samples: [StoredSample] = []
-            var last: PageCursor?
-            while samples.count <= limit {
-                if let row = pending, merge.earliestTime.map({ $0 >= row[1] as Int64 }) ?? true {
-                    try load(row)
-                    pending = try chunks.next()
-                    continue
-                }
-                guard let (sample, cursor) = merge.next() else { break }
-                if samples.count == limit { return Page(rows: samples, next: last) }
-                samples.append(sample)
-                last = cursor
+            while let row = try chunks.next() {
+                if page.emit(before: row[1]) { return page.page }
+                try load(row)
             }
-            return Page(rows: samples, next: nil)
+            _ = page.emit(before: nil)
+            return page.page
         }
     }
 

@@ -92,3 +92,37 @@ struct SampleMerge {
         }
     }
 }
+
+/// A page of samples out of a ``SampleMerge`` fed chunks in order of their first time, as both
+/// storages read them: before a chunk joins, every sample earlier than its first time is
+/// emitted (none of its samples can come before them); the page is complete when it holds
+/// `limit` samples and one more exists, whose predecessor's cursor is `next`.
+struct SamplePage {
+    var merge: SampleMerge
+    let limit: Int
+    private var rows: [StoredSample] = []
+    private var last: PageCursor?
+    private var next: PageCursor?
+
+    init(_ merge: SampleMerge, limit: Int) {
+        self.merge = merge
+        self.limit = limit
+    }
+
+    /// Emits the samples before `start` (a chunk about to join), or all of them when `start` is
+    /// nil (no chunk is left); true when the page is complete.
+    mutating func emit(before start: Int64?) -> Bool {
+        while let time = merge.earliestTime, start.map({ time < $0 }) ?? true {
+            if rows.count == limit {
+                next = last
+                return true
+            }
+            guard let (sample, cursor) = merge.next() else { break }
+            rows.append(sample)
+            last = cursor
+        }
+        return false
+    }
+
+    var page: Page<StoredSample> { Page(rows: rows, next: next) }
+}

@@ -74,8 +74,14 @@ final class MetricStage {
     private var cells = InlineArray<16, Double>(repeating: 0)
     /// HRV windows per device with RR intervals.
     private var heartRateVariability: [BDAddress: HRVUnit] = [:]
-    /// Desaturation windows per device with SpO2, and the address each is stored under.
-    private var oximetry: [BDAddress: (address: String, window: OxygenDesaturationWindow)] = [:]
+    /// Desaturation windows per device with SpO2.
+    private var oximetry: [BDAddress: OximetryUnit] = [:]
+
+    final class OximetryUnit {
+        let address: String
+        var window = OxygenDesaturationWindow()
+        init(address: String) { self.address = address }
+    }
 
     final class HRVUnit {
         let address: String
@@ -189,11 +195,9 @@ final class MetricStage {
             for record in deviceRecords { Self.append(record, subject: .device(address: unit.address), to: &batch) }
             deviceRecords.removeAll(keepingCapacity: true)
         }
-        for device in oximetry.keys.sorted(by: { oximetry[$0]!.address < oximetry[$1]!.address }) {
-            oximetry[device]!.window.finish(into: &deviceRecords)
-            for record in deviceRecords {
-                Self.append(record, subject: .device(address: oximetry[device]!.address), to: &batch)
-            }
+        for unit in oximetry.values.sorted(by: { $0.address < $1.address }) {
+            unit.window.finish(into: &deviceRecords)
+            for record in deviceRecords { Self.append(record, subject: .device(address: unit.address), to: &batch) }
             deviceRecords.removeAll(keepingCapacity: true)
         }
     }
@@ -257,13 +261,16 @@ final class MetricStage {
         deviceRecords.removeAll(keepingCapacity: true)
     }
 
-    /// SpO2 values into the device's hourly desaturation window (in place in the dictionary:
-    /// the window's series is not copied).
+    /// SpO2 values into the device's hourly desaturation window.
     private func consumeOximetry(_ samples: ArraySlice<TimedSample>, device: BDAddress, addressText: String,
                                  into batch: inout StoreBatch) {
-        if oximetry[device] == nil { oximetry[device] = (addressText, OxygenDesaturationWindow()) }
+        let unit: OximetryUnit
+        if let existing = oximetry[device] { unit = existing } else {
+            unit = OximetryUnit(address: addressText)
+            oximetry[device] = unit
+        }
         for sample in samples where sample.quantity == "spo2" {
-            oximetry[device]!.window.add(sample.value, at: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
+            unit.window.add(sample.value, at: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
         }
         for record in deviceRecords { Self.append(record, subject: .device(address: addressText), to: &batch) }
         deviceRecords.removeAll(keepingCapacity: true)

@@ -234,7 +234,8 @@ struct AnalyzeActigraphy: ParsableCommand {
             --algorithm cole-kripke: Cole et al. (1992), the 1-minute parameter set, counts \
             divided by 100 and capped at 300 (ActiLife's scaling); sadeh: Sadeh et al. (1994), \
             counts capped at 300. --rescore applies Webster's rescoring rules (as Cole et al. \
-            1992 give them) to the scoring. The README's sleep table has the formulas.
+            1992 give them) to the scoring. Sources/WearMetrics/Activity/README.md has the \
+            formulas.
 
             Output (JSON): "sleep" (one value per epoch: 1 sleep, 0 wake), "total_sleep_min", \
             "sleep_onset" and "wake_time" (the start of the first and the end of the last sleep \

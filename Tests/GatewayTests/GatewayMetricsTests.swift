@@ -92,4 +92,50 @@ import WearMetrics
         #expect((90...130).contains(cadence), "\(cadence)")
         #expect(abs(status.strideTimeSymmetry ?? 100) < 10)
     }
+
+    @Test(.timeLimit(.minutes(5))) func theRunnersBandGivesHerEffortUnderHerNameAndItsTemperatureUnderItself() throws {
+        let catalog = GatewayEndToEndTests.catalog
+        let simulation = try Simulation.named("quickstart", catalog: catalog)
+        // The runner's band (the second device of Simulators/quickstart.yaml) and her persona's profile.
+        let band = try #require(simulation.devices.first { $0 is WristbandFirmware }).address
+        let profile = WearerProfile(age: 29, sex: .female, height: 1.68, weight: 58, restingHeartRate: 52, maximumHeartRate: 192)
+        let transport = simulation.virtualControllerTransport(pace: .virtual)
+        let epoch = simulation.epoch
+        let store = try GatewayStore.inMemory()
+        let ingest = GatewayIngest(catalog: catalog, store: store)
+        ingest.wearers = [Wearer(name: "runner", leftInsole: Self.left, rightInsole: Self.right, wristband: band, profile: profile)]
+        let runner = GatewayRunner(ingest: ingest, configuration: CentralConfiguration(wantedServices: GatewayEndToEndTests.wanted)) {
+            GatewayController(transport: transport, clock: { epoch + transport.now }, reopens: false)
+        }
+        // The whole scenario: 2 minutes standing and walking, 6 running at 3.3 m/s, 1 walking, rest.
+        try runner.run(duration: 600)
+
+        func records(_ metric: Metric, wearer: String? = "runner", address: String? = nil) throws -> [MetricRecord] {
+            try store.metricRecords(MetricRecordQuery(metric: metric.name, address: address, wearer: wearer)).map {
+                MetricRecord(metric, time: Double($0.timeMicros) / 1e6, end: $0.endMicros.map { Double($0) / 1e6 }, value: $0.value,
+                             quality: $0.quality)
+            }
+        }
+        let energy = try records(.energyExpenditure)
+        #expect(energy.count >= 8, "\(energy.count) minutes")
+        let start = epoch
+        // Keytel et al. 2005 for her while she runs (minutes 3 to 7): well above her 1 MET of 4.04 kJ/min.
+        let running = energy.filter { $0.time >= start + 180 && $0.time < start + 420 }
+        #expect(!running.isEmpty && running.allSatisfy { $0.value > 20 }, "\(running.map(\.value))")
+        let zones = try records(.heartRateZone)
+        // An easy run for her fitness: 50-70 % of her reserve (zones 1 and 2).
+        #expect(zones.count == energy.count && zones.contains { $0.value >= 2 }, "\(zones.map(\.value))")
+        #expect(try records(.trimp).reduce(0) { $0 + $1.value } > 5)
+        let day = try #require(try records(.dailyEnergyExpenditure).first)
+        #expect(day.time == (start / 86_400).rounded(.down) * 86_400)
+        let recovery = try records(.heartRateRecovery)
+        // One bout (the run); she walks on after it, so her heart rate falls slowly (the simulator's
+        // sympathetic withdrawal, τ 180 s for her: HeartRateKinetics).
+        #expect(recovery.count == 1 && recovery.allSatisfy { (2...80).contains($0.value) }, "\(recovery.map(\.value))")
+        #expect(recovery.allSatisfy { $0.time >= start + 300 && $0.time <= start + 500 }, "\(recovery.map { $0.time - start })")
+        // Her band's own records stay under its address.
+        #expect(try records(.rmssd, wearer: nil, address: band.description).count >= 1)
+        let temperature = try records(.skinTemperatureMean, wearer: nil, address: band.description)
+        #expect(temperature.count == 1 && temperature.allSatisfy { (28...37).contains($0.value) }, "\(temperature.map(\.value))")
+    }
 }

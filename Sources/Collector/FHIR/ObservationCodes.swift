@@ -13,6 +13,8 @@
 /// | `sdnn` | 80404-7 | R-R interval.standard deviation (Heart rate variability) |
 /// | `step_count`, `steps` | 55423-8 | Number of steps in unspecified time Pedometer |
 /// | `respiratory_rate` | 9279-1 | Respiratory rate |
+/// | `resting_heart_rate` | 40443-4 | Heart rate --resting (FHIR's vital-signs heart-rate value set) |
+/// | `energy_expenditure_day` | 41979-6 | Calories burned in 24 hour Calculated (the US Physical Activity IG's code) |
 ///
 /// Everything else (RR intervals, RMSSD, plantar force, IMU axes, stride and gait metrics)
 /// has no LOINC code of its own and is coded in the local code system
@@ -50,6 +52,9 @@ enum ObservationCodes {
         "steps": Code(system: loinc, code: "55423-8", display: "Number of steps in unspecified time Pedometer",
                       category: "activity"),
         "respiratory_rate": Code(system: loinc, code: "9279-1", display: "Respiratory rate", category: "vital-signs"),
+        "resting_heart_rate": Code(system: loinc, code: "40443-4", display: "Heart rate --resting", category: "vital-signs"),
+        "energy_expenditure_day": Code(system: loinc, code: "41979-6", display: "Calories burned in 24 hour Calculated",
+                                       category: "activity"),
     ]
 
     /// The code for a sample quantity or metric name.
@@ -80,10 +85,11 @@ enum ObservationCodes {
     static func ucum(_ unit: String) -> String? {
         switch unit {
         case "bpm", "1/min", "/min": "/min"
+        case "/h": "/h"
         case "%": "%"
         case "°C", "celsius", "Cel", "C": "Cel"
         case "°F", "fahrenheit", "[degF]": "[degF]"
-        case "s", "ms", "N", "m", "kg", "Hz", "kJ", "W", "V", "A", "L", "mL", "mm", "m/s", "1", "N.s", "ms2", "lx",
+        case "s", "ms", "min", "h", "N", "m", "kg", "Hz", "kJ", "W", "V", "A", "L", "mL", "mm", "m/s", "1", "N.s", "ms2", "lx",
              "hPa", "rad/s":
             unit
         case "m/s²", "m/s2": "m/s2"

@@ -11,10 +11,13 @@ enum MetricInput {
     /// positions; the spec's `foot` field (an enum left/right), when it has one, says which
     /// foot a device is under if the gateway's configuration does not.
     case insole(geometry: InsoleGeometry?, footField: Int32?)
-    /// RR intervals (`rr_interval`, s: the Heart Rate Measurement's), for heart rate variability.
-    case rrIntervals
+    /// Heart rates (`heart_rate`, bpm) and RR intervals (`rr_interval`, s): the Heart Rate
+    /// Measurement's, for the heart-rate load and heart rate variability.
+    case heartRate
     /// SpO2 (`spo2`, %: the PLX Continuous Measurement's), for desaturations.
     case oximetry
+    /// Skin temperature (`body_temperature`: the Temperature Measurement's, °C or °F).
+    case temperature
     /// An advert that says which insole pair a device is of (gaitway-advert's `device_kind`
     /// and `pair_id`): the wearer of a pair no configuration names.
     case pairing
@@ -24,10 +27,12 @@ enum MetricInput {
         if fields.contains(where: { $0.quantity == "plantar_force" }) {
             let foot = fields.firstIndex { $0.name == "foot" && $0.quantity == nil }.map { Int32($0) }
             self = .insole(geometry: spec.geometry, footField: foot)
-        } else if fields.contains(where: { $0.quantity == "rr_interval" }) {
-            self = .rrIntervals
+        } else if fields.contains(where: { $0.quantity == "rr_interval" || $0.quantity == "heart_rate" }) {
+            self = .heartRate
         } else if fields.contains(where: { $0.quantity == "spo2" }) {
             self = .oximetry
+        } else if fields.contains(where: { $0.quantity == "body_temperature" }) {
+            self = .temperature
         } else if fields.contains(where: { $0.name == "pair_id" }), fields.contains(where: { $0.name == "device_kind" }) {
             self = .pairing
         } else {
@@ -50,8 +55,13 @@ enum MetricInput {
 /// the wearer `pair-<id>`. A reboot or clock jump of an insole ends its stride in progress.
 ///
 /// Heart: each device's RR intervals go to an ``HRVWindow`` (5-minute windows on the gateway
-/// clock), whose records are stored under the device; its SpO2 values to an
-/// ``OxygenDesaturationWindow`` (hourly windows: desaturation episodes, ODI, mean and minimum).
+/// clock), whose records are stored under the device; its heart rates to a ``HeartRateLoad``
+/// with the profile of the wearer whose wristband it is (energy, zones, TRIMP per minute; their
+/// days, on UTC days, and resting heart rate; recoveries), stored under the wearer, or under the
+/// device with an empty profile (only resting heart rate then) when no wearer claims it; its
+/// SpO2 values to an ``OxygenDesaturationWindow`` (hourly windows: desaturation episodes, ODI,
+/// mean and minimum), its skin temperatures to a ``SkinTemperatureWindow`` (hourly mean, minimum,
+/// maximum), under the device.
 ///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
@@ -76,6 +86,28 @@ final class MetricStage {
     private var heartRateVariability: [BDAddress: HRVUnit] = [:]
     /// Desaturation windows per device with SpO2.
     private var oximetry: [BDAddress: OximetryUnit] = [:]
+    /// Heart-rate load per device with heart rates.
+    private var heartRateLoads: [BDAddress: HeartRateLoadUnit] = [:]
+    /// Skin temperature windows per device with a thermometer.
+    private var skinTemperatures: [BDAddress: SkinTemperatureUnit] = [:]
+
+    final class HeartRateLoadUnit {
+        /// The wearer whose wristband the device is, else the device.
+        let subject: MetricSubject
+        let address: String
+        var load: HeartRateLoad
+        init(subject: MetricSubject, address: String, profile: WearerProfile) {
+            self.subject = subject
+            self.address = address
+            load = HeartRateLoad(profile: profile)
+        }
+    }
+
+    final class SkinTemperatureUnit {
+        let address: String
+        var window = SkinTemperatureWindow()
+        init(address: String) { self.address = address }
+    }
 
     final class OximetryUnit {
         let address: String
@@ -138,8 +170,11 @@ final class MetricStage {
     func consume(_ samples: ArraySlice<TimedSample>, input: MetricInput, fields: SequencedSampleSink,
                  device: BDAddress, addressText: String, into batch: inout StoreBatch) {
         switch input {
-        case .rrIntervals:
-            consumeIntervals(samples, device: device, addressText: addressText, into: &batch)
+        case .heartRate:
+            consumeHeartRates(samples, device: device, addressText: addressText, into: &batch)
+            return
+        case .temperature:
+            consumeTemperatures(samples, device: device, addressText: addressText, into: &batch)
             return
         case .pairing:
             pair(device, kind: fields.kind, pair: fields.pair)
@@ -192,13 +227,19 @@ final class MetricStage {
         for unit in heartRateVariability.values.sorted(by: { $0.address < $1.address }) {
             unit.window.finish(into: &deviceRecords)
             unit.note(deviceRecords)
-            for record in deviceRecords { Self.append(record, subject: .device(address: unit.address), to: &batch) }
-            deviceRecords.removeAll(keepingCapacity: true)
+            flushDeviceRecords(as: .device(address: unit.address), into: &batch)
         }
         for unit in oximetry.values.sorted(by: { $0.address < $1.address }) {
             unit.window.finish(into: &deviceRecords)
-            for record in deviceRecords { Self.append(record, subject: .device(address: unit.address), to: &batch) }
-            deviceRecords.removeAll(keepingCapacity: true)
+            flushDeviceRecords(as: .device(address: unit.address), into: &batch)
+        }
+        for unit in heartRateLoads.values.sorted(by: { $0.address < $1.address }) {
+            unit.load.finish(into: &deviceRecords)
+            flushDeviceRecords(as: unit.subject, into: &batch)
+        }
+        for unit in skinTemperatures.values.sorted(by: { $0.address < $1.address }) {
+            unit.window.finish(into: &deviceRecords)
+            flushDeviceRecords(as: .device(address: unit.address), into: &batch)
         }
     }
 
@@ -245,35 +286,51 @@ final class MetricStage {
 
     // MARK: Heart
 
-    private func consumeIntervals(_ samples: ArraySlice<TimedSample>, device: BDAddress, addressText: String,
-                                  into batch: inout StoreBatch) {
-        let unit: HRVUnit
-        if let existing = heartRateVariability[device] { unit = existing } else {
-            unit = HRVUnit(address: addressText)
-            heartRateVariability[device] = unit
+    /// RR intervals into the device's HRV window, heart rates into its heart-rate load.
+    private func consumeHeartRates(_ samples: ArraySlice<TimedSample>, device: BDAddress, addressText: String,
+                                   into batch: inout StoreBatch) {
+        let unit = Self.unit(of: device, in: &heartRateVariability) { HRVUnit(address: addressText) }
+        let load = Self.unit(of: device, in: &heartRateLoads) {
+            if let claim = claims[device], claim.role == .wristband {
+                let wearer = wearers[claim.wearer]
+                return HeartRateLoadUnit(subject: .wearer(name: wearer.name), address: addressText, profile: wearer.profile)
+            }
+            return HeartRateLoadUnit(subject: .device(address: addressText), address: addressText, profile: WearerProfile())
         }
-        for sample in samples where sample.quantity == "rr_interval" {
+        for sample in samples {
+            let time = Double(sample.gatewayMicros) / 1_000_000
+            switch sample.quantity {
             // The Heart Rate Measurement's RR intervals are in seconds (1/1024 s on the wire).
-            unit.window.add(sample.value * 1000, endingAt: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
+            case "rr_interval": unit.window.add(sample.value * 1000, endingAt: time, into: &deviceRecords)
+            case "heart_rate": load.load.add(sample.value, at: time, into: &wearerRecords)
+            default: break
+            }
         }
         if !deviceRecords.isEmpty { unit.note(deviceRecords) }
-        for record in deviceRecords { Self.append(record, subject: .device(address: addressText), to: &batch) }
-        deviceRecords.removeAll(keepingCapacity: true)
+        flushDeviceRecords(as: .device(address: addressText), into: &batch)
+        for record in wearerRecords { Self.append(record, subject: load.subject, to: &batch) }
+        wearerRecords.removeAll(keepingCapacity: true)
+    }
+
+    /// Skin temperatures into the device's hourly window (°F readings converted).
+    private func consumeTemperatures(_ samples: ArraySlice<TimedSample>, device: BDAddress, addressText: String,
+                                     into batch: inout StoreBatch) {
+        let unit = Self.unit(of: device, in: &skinTemperatures) { SkinTemperatureUnit(address: addressText) }
+        for sample in samples where sample.quantity == "body_temperature" {
+            let celsius = sample.unit == "°F" ? SkinTemperatureWindow.celsius(fahrenheit: sample.value) : sample.value
+            unit.window.add(celsius, at: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
+        }
+        flushDeviceRecords(as: .device(address: addressText), into: &batch)
     }
 
     /// SpO2 values into the device's hourly desaturation window.
     private func consumeOximetry(_ samples: ArraySlice<TimedSample>, device: BDAddress, addressText: String,
                                  into batch: inout StoreBatch) {
-        let unit: OximetryUnit
-        if let existing = oximetry[device] { unit = existing } else {
-            unit = OximetryUnit(address: addressText)
-            oximetry[device] = unit
-        }
+        let unit = Self.unit(of: device, in: &oximetry) { OximetryUnit(address: addressText) }
         for sample in samples where sample.quantity == "spo2" {
             unit.window.add(sample.value, at: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
         }
-        for record in deviceRecords { Self.append(record, subject: .device(address: addressText), to: &batch) }
-        deviceRecords.removeAll(keepingCapacity: true)
+        flushDeviceRecords(as: .device(address: addressText), into: &batch)
     }
 
     // MARK: Gait
@@ -302,8 +359,7 @@ final class MetricStage {
                                                     stancePercent: stride.stride.stancePercent, end: stride.stride.nextContact)
             guard let address = unit.addresses[stride.foot] else { continue }
             stride.stride.records(into: &deviceRecords)
-            for record in deviceRecords { Self.append(record, subject: .device(address: address), to: &batch) }
-            deviceRecords.removeAll(keepingCapacity: true)
+            flushDeviceRecords(as: .device(address: address), into: &batch)
         }
         while unit.gait?.nextBout() != nil {}
         for record in wearerRecords { Self.append(record, subject: unit.subject, to: &batch) }
@@ -352,6 +408,20 @@ final class MetricStage {
         guard let layout = geometry?.layouts.first(where: { $0.cells == cells }) else { return nil }
         let positions = (foot == .left ? layout.left : layout.right).map { (x: $0.x, y: $0.y) }
         return InsoleCellLayout(cells: positions)
+    }
+
+    /// The records in ``deviceRecords`` into the batch under `subject`; the list emptied.
+    private func flushDeviceRecords(as subject: MetricSubject, into batch: inout StoreBatch) {
+        for record in deviceRecords { Self.append(record, subject: subject, to: &batch) }
+        deviceRecords.removeAll(keepingCapacity: true)
+    }
+
+    /// The per-device unit of `device`, made the first time.
+    private static func unit<Unit>(of device: BDAddress, in units: inout [BDAddress: Unit], make: () -> Unit) -> Unit {
+        if let existing = units[device] { return existing }
+        let unit = make()
+        units[device] = unit
+        return unit
     }
 
     static func append(_ record: MetricRecord, subject: MetricSubject, to batch: inout StoreBatch) {

@@ -7,6 +7,12 @@
 // - `RR interval`: one interval through `HRVWindow` (5-minute windows: artefact correction,
 //   time, Poincaré and frequency indices at each window's end); each iteration is 100,000
 //   intervals (about 23 hours at 72 bpm). A wristband sends about 1.2 a second.
+// - `wristband second`: one second of a band as the gateway's metric stage gets it live: a
+//   heart rate into `HeartRateLoad` (a full profile: energy, zones, TRIMP, days, recovery), its
+//   RR intervals into `HRVWindow`, an SpO2 value into `OxygenDesaturationWindow` and, every
+//   30 s, a skin temperature into `SkinTemperatureWindow`; each iteration is 100,000 seconds
+//   (28 hours) of rest and hour-long runs, with the 100,000 RR intervals of the benchmark
+//   above (the first 23 hours). Target (issue 12): 2 µs per band second or less.
 //
 // Set-up (not measured): the frames and intervals are made once. Records go to a reused array.
 // Custom metric: `ns/unit` (wall clock of the iteration / units). Run with `make bench`.
@@ -100,5 +106,37 @@ let benchmarks: @Sendable () -> Void = {
         let elapsed = ContinuousClock.now - start
         blackHole(records.count)
         benchmark.measurement(nanosecondsPerUnit, Int(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / intervals.count)
+    }
+
+    Benchmark("metrics: wristband second (HR load, HRV, SpO2, skin temperature), 100k s") { benchmark in
+        let intervals = rrIntervals()
+        let profile = WearerProfile(age: 40, sex: .male, weight: 80, restingHeartRate: 60, maximumHeartRate: 180)
+        var load = HeartRateLoad(profile: profile)
+        var hrv = HRVWindow()
+        var oximetry = OxygenDesaturationWindow()
+        var skin = SkinTemperatureWindow()
+        var records: [MetricRecord] = []
+        records.reserveCapacity(1024)
+        var beat = 0, beatTime = 0.0
+        let start = ContinuousClock.now
+        benchmark.startMeasurement()
+        for second in 0..<units {
+            let time = Double(second)
+            // An hour's run every third hour: heart rate 150 instead of 70.
+            let running = (second / 3600) % 3 == 2
+            load.add(running ? 150 + Double(second % 5) : 70 + Double(second % 3), at: time, into: &records)
+            while beatTime < time + 1, beat < intervals.count {
+                beatTime += intervals[beat] / 1000
+                hrv.add(intervals[beat], endingAt: beatTime, into: &records)
+                beat += 1
+            }
+            oximetry.add(second % 97 < 20 ? 93 : 97, at: time, into: &records)
+            if second % 30 == 0 { skin.add(33 + Double(second % 7) / 10, at: time, into: &records) }
+            if records.count > 512 { records.removeAll(keepingCapacity: true) }
+        }
+        benchmark.stopMeasurement()
+        let elapsed = ContinuousClock.now - start
+        blackHole(records.count)
+        benchmark.measurement(nanosecondsPerUnit, Int(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / units)
     }
 }

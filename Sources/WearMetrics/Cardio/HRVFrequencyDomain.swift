@@ -90,12 +90,13 @@ public struct HRVFrequencyDomain: Sendable, Equatable {
         var segments = 0
         var start = 0
         var re = [Double](repeating: 0, count: nfft), im = [Double](repeating: 0, count: nfft)
+        var fourier = FourierTransform(count: nfft)
         while start + segment <= n {
             for i in 0..<nfft {
                 re[i] = i < segment ? series[start + i] * window[i] : 0
                 im[i] = 0
             }
-            FourierTransform.forward(&re, &im)
+            fourier.forward(&re, &im)
             for k in 0...bins {
                 var value = (re[k] * re[k] + im[k] * im[k]) / (fs * windowPower)
                 if k != 0 && !(nfft % 2 == 0 && k == nfft / 2) { value *= 2 }

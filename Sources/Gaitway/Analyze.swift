@@ -10,13 +10,14 @@ import WearMetrics
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Compute gait, heart rate variability, PPG heart rate and sleep metrics from a recording file.",
+        abstract: "Compute gait, heart rate variability, PPG heart rate, activity counts and sleep metrics from a recording file.",
         discussion: """
             Each subcommand reads one file and prints one JSON document (--format json, the \
             default) or a short text summary (--format text). The methods and references of \
             every metric are in the README's metrics tables.
             """,
-        subcommands: [AnalyzeInsole.self, AnalyzeRR.self, AnalyzePPG.self, AnalyzeActigraphy.self, AnalyzeCapture.self]
+        subcommands: [AnalyzeInsole.self, AnalyzeRR.self, AnalyzePPG.self, AnalyzeCounts.self, AnalyzeActigraphy.self,
+                      AnalyzeCapture.self]
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -215,6 +216,104 @@ struct AnalyzePPG: ParsableCommand {
         switch format {
         case .json: try Analyze.printJSON(report)
         case .text: print(report.text)
+        }
+    }
+}
+
+/// `gaitway analyze counts FILE --rate HZ`: ActiGraph activity counts of raw acceleration.
+struct AnalyzeCounts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "counts",
+        abstract: "ActiGraph activity counts per epoch of a raw accelerometer file (CSV x,y,z in g).",
+        discussion: """
+            FILE: samples in g taken at --rate HZ, one per line, "x,y,z" or "time,x,y,z" (the \
+            time is not read). Lines before the first sample that are not samples are a header \
+            and skipped (an ActiGraph CSV export's); blank lines and lines starting with # are \
+            skipped.
+
+            Counts as ActiGraph published them (Neishabouri et al., Sci Rep 12:11958, 2022) and \
+            agcounts 0.2.6 computes them (get_counts with its defaults): resampled to 30 Hz by \
+            ActiGraph's legacy filter, ActiGraph's band-pass, |x| trimmed to 4..128 and floored, \
+            summed per epoch; --rate must be 30, 40, 50, 60, 70, 80, 90 or 100. Each axis is \
+            counted on its own, in the file's order (ActiGraph's axis 1 is its Y axis); only \
+            whole epochs are counted.
+
+            Output (JSON): "counts_x", "counts_y", "counts_z" (per epoch), "vector_magnitude" \
+            (per epoch, the root of the sum of the three counts squared, as ActiLife gives it), \
+            "epochs", "epoch_s", "rate_hz", "samples_left" (after the last whole epoch). \
+            --format csv prints "time,counts" per epoch from --start, with the counts of \
+            --axis (default y: ActiGraph's axis 1, what ActiLife scores sleep on), which \
+            `gaitway analyze actigraphy` reads when the epoch is 60 s.
+
+            Examples:
+              gaitway analyze counts wrist.csv --rate 50 --format text
+              gaitway analyze counts wrist.csv --rate 50 --format csv \\
+                --start 2026-03-01T22:00:00Z > night.csv
+              gaitway analyze actigraphy night.csv --algorithm cole-kripke
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, text, csv
+    }
+
+    enum Axis: String, ExpressibleByArgument, CaseIterable {
+        case x, y, z, vm
+    }
+
+    @Argument(help: ArgumentHelp("The samples.", valueName: "FILE"))
+    var file: String
+
+    @Option(help: ArgumentHelp("The sampling rate, Hz: 30, 40, 50, 60, 70, 80, 90 or 100.", valueName: "HZ"))
+    var rate: Int
+
+    @Option(help: ArgumentHelp("The epoch, s (1 to 3600).", valueName: "SECONDS"))
+    var epoch = 60
+
+    @Option(help: "json, text or csv.")
+    var format: Format = .json
+
+    @Option(help: ArgumentHelp("With --format csv: the first epoch's start (ISO 8601).", valueName: "TIME"))
+    var start: String?
+
+    @Option(help: "With --format csv: the counts of x, y, z or vm (vector magnitude).")
+    var axis: Axis = .y
+
+    func validate() throws {
+        guard ActivityCounts.supportedRates.contains(rate) else {
+            throw ValidationError("--rate \(rate): must be one of \(ActivityCounts.supportedRates.map(String.init).joined(separator: ", ")) Hz (ActiGraph's resampling takes those)")
+        }
+        guard (1...3600).contains(epoch) else { throw ValidationError("--epoch \(epoch): must be 1 to 3600 s") }
+        if format == .csv {
+            guard let start else { throw ValidationError("--format csv needs --start TIME, the first epoch's start") }
+            guard ISO8601Time.parse(start) != nil else { throw ValidationError("--start \(start): not an ISO 8601 time") }
+        }
+    }
+
+    func run() throws {
+        let text = try Analyze.text(of: file, option: "FILE")
+        let samples: [(x: Double, y: Double, z: Double)]
+        do { samples = try ActivityCountsAnalysis.parse(text) } catch { throw CleanExit.failure("\(file): \(error)") }
+        guard let report = ActivityCountsAnalysis.report(samples, rate: rate, epochSeconds: epoch) else {
+            throw CleanExit.failure("--rate \(rate) --epoch \(epoch): not a rate and epoch ActiGraph's counts take")
+        }
+        switch format {
+        case .json: try Analyze.printJSON(report)
+        case .text: print(report.text)
+        case .csv:
+            let first = ISO8601Time.parse(start ?? "") ?? 0
+            var lines = ["time,counts"]
+            for index in 0..<report.epochs {
+                let time = ISO8601Time.format(micros: first + Int64(index * epoch) * 1_000_000, fractionDigits: 0)
+                let value: String = switch axis {
+                case .x: String(report.counts_x[index])
+                case .y: String(report.counts_y[index])
+                case .z: String(report.counts_z[index])
+                case .vm: String(report.vector_magnitude[index])
+                }
+                lines.append(time + "," + value)
+            }
+            print(lines.joined(separator: "\n"))
         }
     }
 }

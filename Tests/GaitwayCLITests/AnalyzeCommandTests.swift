@@ -1,4 +1,5 @@
 import Foundation
+import GaitwayTestSupport
 import Testing
 
 /// `gaitway analyze insole` as a device tester runs it on a gaitpdb walk.
@@ -229,5 +230,85 @@ import Testing
         #expect(gap.exited(1) && gap.errors.contains("gap.csv: line 3: 120.0 s after the epoch before"), "\(gap.errors)")
         let unknown = try await GaitwayRun.run(["analyze", "actigraphy", file.path, "--algorithm", "kripke"])
         #expect(unknown.exited(64) && unknown.errors.contains("cole-kripke"), "\(unknown.errors)")
+    }
+}
+
+@Suite struct AnalyzeCountsCommandTests {
+    /// Five minutes at 50 Hz as an ActiGraph CSV export writes them (its ten header lines, a
+    /// column row, `Timestamp,Accelerometer X,Y,Z`): a still minute, then arm swing at 0.9 Hz.
+    static func recording(in directory: URL) throws -> URL {
+        let file = directory.appendingPathComponent("wrist.csv")
+        var lines = ["------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.4 Firmware v3.2.1 date format M/d/yyyy at 50 Hz  Filter Normal -----------",
+                     "Serial Number: NEO1F00000000", "Start Time 22:00:00", "Start Date 3/1/2026", "Epoch Period (hh:mm:ss) 00:00:00",
+                     "Download Time 08:00:00", "Download Date 3/2/2026", "Current Memory Address: 0",
+                     "Current Battery Voltage: 4.19     Mode = 12", "--------------------------------------------------",
+                     "Timestamp,Accelerometer X,Accelerometer Y,Accelerometer Z"]
+        for n in 0..<(50 * 300) {
+            let t = Double(n) / 50
+            let swing = t < 60 ? 0 : 0.5 * sin(2 * .pi * 0.9 * t) + 0.2 * sin(2 * .pi * 1.8 * t)
+            lines.append(String(format: "3/1/2026 22:%02d:%02d.%03d,%.4f,%.4f,%.4f", Int(t) / 60, Int(t) % 60, (n % 50) * 20,
+                                0.1 + swing, 0.95 + 0.5 * swing, 0.2 - 0.3 * swing))
+        }
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        return file
+    }
+
+    @Test func theDocumentedKeysAndTheCountsOfAgcounts() async throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try Self.recording(in: directory)
+        let run = try await GaitwayRun.run(["analyze", "counts", file.path, "--rate", "50"])
+        #expect(run.exited(0), "\(run.errors)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let x = try #require(report["counts_x"] as? [Int]), y = try #require(report["counts_y"] as? [Int])
+        let z = try #require(report["counts_z"] as? [Int])
+        #expect(report["epochs"] as? Int == 5 && report["samples_left"] as? Int == 0 && report["rate_hz"] as? Int == 50)
+        #expect((report["vector_magnitude"] as? [Double])?.count == 5)
+        // The still minute counts nothing; the swinging ones count.
+        #expect(x[0] == 0 && y[0] == 0 && x[1...].allSatisfy { $0 > 100 }, "\(x) \(y)")
+        // agcounts 0.2.6 on the same samples (the file without its header and time column).
+        guard Reference.pythonAvailable(for: "agcounts") else { return }
+        let plain = directory.appendingPathComponent("plain.csv")
+        let rows = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").dropFirst(11)
+        try rows.map { $0.split(separator: ",").dropFirst().joined(separator: ",") }.joined(separator: "\n")
+            .write(to: plain, atomically: true, encoding: .utf8)
+        let output = try Reference.runBlocking(Reference.python, [Reference.path("tools/counts_reference.py"), plain.path, "50", "60"])
+        struct Result: Decodable { var counts: [[Int]] }
+        let reference = try JSONDecoder().decode(Result.self, from: Data(output.utf8)).counts
+        #expect(reference == (0..<5).map { [x[$0], y[$0], z[$0]] })
+    }
+
+    @Test func csvFeedsTheSleepScoring() async throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try Self.recording(in: directory)
+        let csv = try await GaitwayRun.run(["analyze", "counts", file.path, "--rate", "50", "--format", "csv",
+                                            "--start", "2026-03-01T22:00:00Z"])
+        #expect(csv.exited(0), "\(csv.errors)")
+        let lines = csv.output.split(separator: "\n")
+        #expect(lines.first == "time,counts" && lines.count == 6 && lines[1].hasPrefix("2026-03-01T22:00:00Z,0"), "\(lines)")
+        #expect(lines[2].hasPrefix("2026-03-01T22:01:00Z,"))
+        let night = directory.appendingPathComponent("night.csv")
+        try Data(csv.output.utf8).write(to: night)
+        let scored = try await GaitwayRun.run(["analyze", "actigraphy", night.path, "--algorithm", "sadeh"])
+        #expect(scored.exited(0) && scored.output.contains("\"epochs\" : 5"), "\(scored.output) \(scored.errors)")
+        let text = try await GaitwayRun.run(["analyze", "counts", file.path, "--rate", "50", "--format", "text"])
+        #expect(text.exited(0) && text.output.contains("5 epochs of 60 s at 50 Hz"), "\(text.output)")
+    }
+
+    @Test func badInputIsNamed() async throws {
+        let directory = try GaitwayRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bad.csv")
+        try Data("x,y,z\n0.1,0.2,0.9\n0.1,0.2,0.9\n0.1,zero,0.9\n".utf8).write(to: file)
+        let bad = try await GaitwayRun.run(["analyze", "counts", file.path, "--rate", "30"])
+        #expect(bad.exited(1) && bad.errors.contains("bad.csv: line 4: expected x,y,z or time,x,y,z in g"), "\(bad.errors)")
+        try Data("x,y,z\n0.1,9810,0.9\n".utf8).write(to: file)
+        let milli = try await GaitwayRun.run(["analyze", "counts", file.path, "--rate", "30"])
+        #expect(milli.exited(1) && milli.errors.contains("beyond 1000 g"), "\(milli.errors)")
+        let rate = try await GaitwayRun.run(["analyze", "counts", file.path, "--rate", "25"])
+        #expect(rate.exited(64) && rate.errors.contains("must be one of 30, 40"), "\(rate.errors)")
+        let noStart = try await GaitwayRun.run(["analyze", "counts", file.path, "--rate", "30", "--format", "csv"])
+        #expect(noStart.exited(64) && noStart.errors.contains("needs --start"), "\(noStart.errors)")
     }
 }

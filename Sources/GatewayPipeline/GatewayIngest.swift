@@ -418,8 +418,10 @@ public final class GatewayIngest: CentralHostDelegate {
             var sampleDeviceMicros: Int64?
             if let deviceSeconds {
                 var offset = 0.0
-                if sample.frame >= 0, let frameInterval {
-                    offset = Double(sample.frame) * frameInterval
+                if sample.frame >= 0, let interval = frameInterval ?? elementRate.map({ 1 / $0 }) {
+                    // Frames of a repeated group, `interval` apart or sampled at a rate
+                    // (gaitway-motion's accelerometer samples).
+                    offset = Double(sample.frame) * interval
                 } else if let elementRate, sample.index >= 0 {
                     // Elements of a repeated field sampled at a rate (a PPG burst): each is its
                     // own instant, so the index is time, not a channel.

@@ -23,6 +23,21 @@ import WearMetrics
         }
     }
 
+    /// A gateway (in-memory store, virtual controller) run over `simulation` for `duration` s of
+    /// its time, with `wearers` configured.
+    static func run(_ simulation: Simulation, duration: Double, wearers: [Wearer] = []) throws -> (store: GatewayStore, ingest: GatewayIngest) {
+        let transport = simulation.virtualControllerTransport(pace: .virtual)
+        let epoch = simulation.epoch
+        let store = try GatewayStore.inMemory()
+        let ingest = GatewayIngest(catalog: GatewayEndToEndTests.catalog, store: store)
+        ingest.wearers = wearers
+        let runner = GatewayRunner(ingest: ingest, configuration: CentralConfiguration(wantedServices: GatewayEndToEndTests.wanted)) {
+            GatewayController(transport: transport, clock: { epoch + transport.now }, reopens: false)
+        }
+        try runner.run(duration: duration)
+        return (store, ingest)
+    }
+
     @Test(.timeLimit(.minutes(5))) func theRunnersStridesAreStoredAndAReplayComputesTheSame() throws {
         let catalog = GatewayEndToEndTests.catalog
         let simulation = try Simulation.named("quickstart", catalog: catalog)
@@ -67,15 +82,7 @@ import WearMetrics
 
     @Test(.timeLimit(.minutes(5))) func anAdvertisedPairIsOneWearerWithoutConfiguration() throws {
         let catalog = GatewayEndToEndTests.catalog
-        let simulation = try Simulation.named("quickstart", catalog: catalog)
-        let transport = simulation.virtualControllerTransport(pace: .virtual)
-        let epoch = simulation.epoch
-        let store = try GatewayStore.inMemory()
-        let ingest = GatewayIngest(catalog: catalog, store: store)
-        let runner = GatewayRunner(ingest: ingest, configuration: CentralConfiguration(wantedServices: GatewayEndToEndTests.wanted)) {
-            GatewayController(transport: transport, clock: { epoch + transport.now }, reopens: false)
-        }
-        try runner.run(duration: 50)
+        let (store, ingest) = try Self.run(try Simulation.named("quickstart", catalog: catalog), duration: 50)
 
         // The pair id is the left insole's address, low 32 bits (gaitway-advert.yaml).
         let pair = "pair-5adeb31a"
@@ -99,16 +106,10 @@ import WearMetrics
         // The runner's band (the second device of Simulators/quickstart.yaml) and her persona's profile.
         let band = try #require(simulation.devices.first { $0 is WristbandFirmware }).address
         let profile = WearerProfile(age: 29, sex: .female, height: 1.68, weight: 58, restingHeartRate: 52, maximumHeartRate: 192)
-        let transport = simulation.virtualControllerTransport(pace: .virtual)
-        let epoch = simulation.epoch
-        let store = try GatewayStore.inMemory()
-        let ingest = GatewayIngest(catalog: catalog, store: store)
-        ingest.wearers = [Wearer(name: "runner", leftInsole: Self.left, rightInsole: Self.right, wristband: band, profile: profile)]
-        let runner = GatewayRunner(ingest: ingest, configuration: CentralConfiguration(wantedServices: GatewayEndToEndTests.wanted)) {
-            GatewayController(transport: transport, clock: { epoch + transport.now }, reopens: false)
-        }
+        let runner = Wearer(name: "runner", leftInsole: Self.left, rightInsole: Self.right, wristband: band, profile: profile)
         // The whole scenario: 2 minutes standing and walking, 6 running at 3.3 m/s, 1 walking, rest.
-        try runner.run(duration: 600)
+        let (store, _) = try Self.run(simulation, duration: 600, wearers: [runner])
+        let epoch = simulation.epoch
 
         func records(_ metric: Metric, wearer: String? = "runner", address: String? = nil) throws -> [MetricRecord] {
             try store.metricRecords(MetricRecordQuery(metric: metric.name, address: address, wearer: wearer)).map {
@@ -137,5 +138,36 @@ import WearMetrics
         #expect(try records(.rmssd, wearer: nil, address: band.description).count >= 1)
         let temperature = try records(.skinTemperatureMean, wearer: nil, address: band.description)
         #expect(temperature.count == 1 && temperature.allSatisfy { (28...37).contains($0.value) }, "\(temperature.map(\.value))")
+    }
+
+    @Test(.timeLimit(.minutes(5))) func theWristDaysCountsAndSleepFollowItsTimeline() throws {
+        let catalog = GatewayEndToEndTests.catalog
+        let simulation = try Simulation.named("wrist-day", catalog: catalog)
+        let band = try #require(simulation.devices.first { $0 is WristbandFirmware }).address
+        // Simulators/wrist-day.yaml: asleep to 30 min, resting to 40, walking to 55, running to 65.
+        let (store, _) = try Self.run(simulation, duration: 66 * 60)
+        let epoch = simulation.epoch
+
+        func records(_ metric: Metric) throws -> [(minute: Int, value: Double)] {
+            try store.metricRecords(MetricRecordQuery(metric: metric.name, address: band.description)).map {
+                (Int((Double($0.timeMicros) / 1e6 - epoch) / 60), $0.value)
+            }
+        }
+        let counts = try records(.activityCounts)
+        // One record a minute from the first whole minute after the link came up.
+        #expect(counts.count >= 63 && Set(counts.map(\.minute)).count == counts.count, "\(counts.map(\.minute))")
+        func median(_ minutes: Range<Int>) -> Double {
+            let values = counts.filter { minutes.contains($0.minute) }.map(\.value).sorted()
+            return values.isEmpty ? -1 : values[values.count / 2]
+        }
+        let asleep = median(2..<29), walking = median(41..<54), running = median(56..<64)
+        #expect(asleep >= 0 && asleep < 50, "asleep \(asleep)")
+        #expect(walking > 1_000 && running > walking, "walking \(walking), running \(running)")
+        let sleep = try records(.sleepWake)
+        let night = sleep.filter { (2..<29).contains($0.minute) }
+        #expect(night.count >= 25 && Double(night.filter { $0.value == 1 }.count) >= 0.8 * Double(night.count),
+                "\(night.map(\.value))")
+        let day = sleep.filter { (41..<64).contains($0.minute) }
+        #expect(day.count >= 20 && day.allSatisfy { $0.value == 0 }, "\(day.map(\.value))")
     }
 }

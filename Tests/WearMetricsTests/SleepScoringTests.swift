@@ -121,3 +121,37 @@ import WearMetrics
         #expect(problem("# nothing\n")?.contains("no epochs") == true)
     }
 }
+
+/// The live Cole-Kripke: two epochs late, the batch scores of each unbroken run.
+@Suite struct SleepWakeStreamTests {
+    @Test func eachRunScoresAsTheBatchDoes() {
+        var random = SeededGenerator(seed: 12)
+        // Two runs of a night's counts, the second starting 10 minutes after the first ends.
+        let first = (0..<200).map { _ in Double.random(in: 0..<1, using: &random) < 0.7 ? 0 : Double.random(in: 0...900, using: &random) }
+        let second = (0..<37).map { _ in Double.random(in: 0...400, using: &random) }
+        var stream = SleepWakeStream()
+        var records: [MetricRecord] = []
+        for (index, counts) in first.enumerated() { stream.add(counts, epochStart: 6_000 + Double(index) * 60, into: &records) }
+        let late = records.count
+        let secondStart = 6_000 + Double(first.count + 10) * 60
+        for (index, counts) in second.enumerated() { stream.add(counts, epochStart: secondStart + Double(index) * 60, into: &records) }
+        stream.finish(into: &records)
+        #expect(late == first.count - 2)  // two epochs late
+        let expected = SleepScoring.coleKripke(first).enumerated().map { (6_000 + Double($0.offset) * 60, $0.element) }
+            + SleepScoring.coleKripke(second).enumerated().map { (secondStart + Double($0.offset) * 60, $0.element) }
+        #expect(records.map(\.time) == expected.map(\.0))
+        #expect(records.map { $0.value == 1 } == expected.map(\.1))
+        #expect(records.allSatisfy { $0.metric == .sleepWake && $0.end == $0.time + 60 })
+    }
+
+    @Test func shortRunsAreScoredWhole() {
+        for length in 1...3 {
+            var stream = SleepWakeStream()
+            var records: [MetricRecord] = []
+            let counts = Array([0.0, 2000, 50].prefix(length))
+            for (index, value) in counts.enumerated() { stream.add(value, epochStart: Double(index) * 60, into: &records) }
+            stream.finish(into: &records)
+            #expect(records.map { $0.value == 1 } == SleepScoring.coleKripke(counts), "\(length)")
+        }
+    }
+}

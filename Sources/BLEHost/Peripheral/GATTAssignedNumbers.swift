@@ -2,7 +2,7 @@ import BLEWire
 
 /// The services and characteristics the simulated devices expose (Bluetooth Assigned
 /// Numbers §3.4 services, §3.8 characteristics), and the Gaitway vendor UUIDs
-/// (Protocols/gaitway-insole.yaml, Protocols/gaitway-ppg.yaml).
+/// (Protocols/gaitway-insole.yaml, Protocols/gaitway-ppg.yaml, Protocols/gaitway-motion.yaml).
 extension BluetoothUUID {
     // MARK: Services
 
@@ -50,4 +50,6 @@ extension BluetoothUUID {
     public static let gaitwayWristbandService = BluetoothUUID(high: 0x6761_0200_7761_7900, low: 0x8000_0000_0000_0000)
     /// The raw PPG stream (Protocols/gaitway-ppg.yaml), 67610201-….
     public static let gaitwayPPGStream = BluetoothUUID(high: 0x6761_0201_7761_7900, low: 0x8000_0000_0000_0000)
+    /// The wrist accelerometer stream (Protocols/gaitway-motion.yaml), 67610202-….
+    public static let gaitwayMotionStream = BluetoothUUID(high: 0x6761_0202_7761_7900, low: 0x8000_0000_0000_0000)
 }

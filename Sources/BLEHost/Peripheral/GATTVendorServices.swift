@@ -16,8 +16,10 @@ extension GATTService {
     }
 
     /// The Gaitway wristband service (67610200-…) with its raw PPG stream 67610201-…
-    /// (Protocols/gaitway-ppg.yaml).
-    public static func gaitwayWristband() -> GATTService {
-        vendorStreams(.gaitwayWristbandService, streams: [(.gaitwayPPGStream, "PPG Stream")])
+    /// (Protocols/gaitway-ppg.yaml) and, when `motion`, its accelerometer stream 67610202-…
+    /// (Protocols/gaitway-motion.yaml).
+    public static func gaitwayWristband(motion: Bool = false) -> GATTService {
+        vendorStreams(.gaitwayWristbandService, streams: [(.gaitwayPPGStream, "PPG Stream")]
+            + (motion ? [(.gaitwayMotionStream, "Motion Stream")] : []))
     }
 }

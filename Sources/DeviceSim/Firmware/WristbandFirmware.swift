@@ -16,7 +16,13 @@ import ProtocolSpecs
 /// standard deviation), while the `timestamp` sent stays the tick's (gaitway-ppg.yaml: the
 /// device time of the first sample). The waveform comes from the person's beats on the true
 /// clock (or a recording, `replay: ppg`), read at those instants.
+///
+/// When the scenario lists `gaitway-motion` in the band's `specs`, it also has an accelerometer
+/// (``WristMotion``): 3 axes at ``motionRate`` on its own clock, quantised to 1/2048 g, packed as
+/// the PPG is (gaitway-motion.yaml, its own sequence counter).
 public final class WristbandFirmware: DeviceFirmware {
+    /// The accelerometer's rate, Hz: one ActiGraph's counts take as is (ActivityCounts).
+    static let motionRate = 50.0
     let body: PersonaBody
     let gauge: BatteryGauge
     var reportedBeats = 0
@@ -36,6 +42,14 @@ public final class WristbandFirmware: DeviceFirmware {
     var nextPPGSample: Int64 = 1
     /// Draws the sampling jitter (its own stream, so jitter leaves every other draw alone).
     var jitterRandom: ModelRandom
+    /// The accelerometer stream, as the PPG's (nil when this band has no accelerometer).
+    var motionEncoder: PayloadFlatEncoder?
+    var motionValues: [Double] = []
+    var motionCount = [0]
+    var motionBytes: [UInt8] = []
+    var motionFrameStart: UInt32 = 0
+    var nextMotionSample: Int64 = 1
+    var motionSequence: UInt16 = 0
     var lastBatteryLevel: UInt8 = 255
     var broadcastCount: UInt8 = 0
 
@@ -52,7 +66,7 @@ public final class WristbandFirmware: DeviceFirmware {
             .deviceInformation(manufacturer: "Gaitway", model: "GW-Band (simulated)",
                                serialNumber: spec.firmware.address.description, hardwareRevision: "1",
                                firmwareRevision: "1.0.0", softwareRevision: "sim"),
-            .gaitwayWristband(),
+            .gaitwayWristband(motion: spec.specs.contains("gaitway-motion")),
         ]
         super.init(spec: spec, catalog: catalog, services: services,
                    advertisedServices: [.heartRateService], faults: faults, epoch: epoch)
@@ -64,6 +78,15 @@ public final class WristbandFirmware: DeviceFirmware {
         ])
         ppgEncoder = flatEncoder("gaitway-ppg", template: template,
                                  layout: ["sequence", "timestamp", "sample_rate", "samples[]"])
+        if spec.specs.contains("gaitway-motion") {
+            let sample = PayloadObject(["accel_x": .number(0), "accel_y": .number(0), "accel_z": .number(0)])
+            let motion = PayloadObject([
+                "sequence": .integer(0), "timestamp": .integer(0), "sample_rate": .integer(0), "samples": .array([.object(sample)]),
+            ])
+            motionEncoder = flatEncoder("gaitway-motion", template: motion,
+                                        layout: ["sequence", "timestamp", "sample_rate", "samples[]", "samples[].accel_x",
+                                                 "samples[].accel_y", "samples[].accel_z"])
+        }
     }
 
     func beatHappened(_ beat: HeartBeat) {
@@ -85,6 +108,12 @@ public final class WristbandFirmware: DeviceFirmware {
             nextPPGSample = firstDue
             ppgCount[0] = 0
         }
+        let motionFirst = Int64((clock.deviceSeconds(at: from) * Self.motionRate).rounded(.down)) + 1
+        let motionLast = Int64((clock.deviceSeconds(at: to) * Self.motionRate).rounded(.down))
+        if nextMotionSample < motionFirst || nextMotionSample > motionLast + 1 {
+            nextMotionSample = motionFirst
+            motionCount[0] = 0
+        }
         let startSecond = clock.deviceSeconds(at: from).rounded(.down)
         let endSecond = clock.deviceSeconds(at: to).rounded(.down)
         if endSecond > startSecond {
@@ -92,12 +121,14 @@ public final class WristbandFirmware: DeviceFirmware {
             while second <= endSecond {
                 // Samples up to this second first, so notifications leave in time order.
                 streamPPG(through: min(lastDue, Int64((second * rate).rounded(.down))))
+                streamMotion(through: min(motionLast, Int64((second * Self.motionRate).rounded(.down))))
                 let time = clock.simulationTime(atDeviceSeconds: second)
                 everySecond(at: time, deviceSecond: Int(second))
                 second += 1
             }
         }
         streamPPG(through: lastDue)
+        streamMotion(through: motionLast)
     }
 
     func everySecond(at time: Double, deviceSecond: Int) {
@@ -192,6 +223,55 @@ public final class WristbandFirmware: DeviceFirmware {
                 assertionFailure("gaitway-ppg: \(error)")
             }
             ppgCount[0] = 0
+        }
+    }
+
+    /// Samples the wrist accelerometer at the band's ticks up to device-clock sample `last` and
+    /// packs the samples into stream notifications, as ``streamPPG(through:)`` does the PPG: as
+    /// many as fit the value after the 8-byte header (6 bytes a sample), at most
+    /// `frames_per_notification` or else a fifth of a second's worth, each sent at the tick of
+    /// its last sample. Nothing is sampled while no central listens.
+    func streamMotion(through last: Int64) {
+        guard nextMotionSample <= last else { return }
+        defer { nextMotionSample = last + 1 }
+        guard isSubscribedAnywhere, let encoder = motionEncoder else {
+            motionCount[0] = 0
+            return
+        }
+        let rate = Self.motionRate
+        let fit = max(1, (maximumValueLength - 8) / 6)
+        let perNotification = min(spec.firmware.framesPerNotification ?? max(1, Int(rate / 5)), fit)
+        var values: [Double] = []
+        swap(&values, &motionValues)
+        defer { swap(&values, &motionValues) }
+        // 2048 counts per g (±16 g), sent in m/s² as the spec's scale takes them.
+        let counts = 2048.0, g = 9.80665
+        for index in nextMotionSample...last {
+            let tick = clock.simulationTime(atDeviceSeconds: Double(index) / rate)
+            if motionCount[0] == 0 {
+                motionFrameStart = DeviceClock.counter(millis: Double(index) * 1000 / rate)
+                values.removeAll(keepingCapacity: true)
+                values += [0, 0, 0]
+            }
+            let reading = body.wristSample(at: tick)
+            func quantised(_ axis: Double) -> Double { min(max((axis * counts).rounded(), -32768), 32767) / counts * g }
+            values.append(quantised(reading.x))
+            values.append(quantised(reading.y))
+            values.append(quantised(reading.z))
+            motionCount[0] += 1
+            guard motionCount[0] >= perNotification else { continue }
+            values[0] = Double(motionSequence)
+            motionSequence &+= 1
+            values[1] = Double(motionFrameStart)
+            values[2] = rate
+            motionBytes.removeAll(keepingCapacity: true)
+            do {
+                try encoder.encode(values, counts: motionCount, into: &motionBytes)
+                send(.gaitwayMotionStream, motionBytes, at: tick)
+            } catch {
+                assertionFailure("gaitway-motion: \(error)")
+            }
+            motionCount[0] = 0
         }
     }
 

@@ -12,6 +12,8 @@ public final class PersonaBody {
     var ppg: PPGSynthesizer
     var spo2: SpO2Model
     var skin: SkinTemperatureModel
+    /// The wrist's accelerometer reading (a band's gaitway-motion stream).
+    var wrist: WristMotion
     /// gaitpdb forces to replay instead of the gait model, when the scenario says so.
     let gaitReplay: GaitpdbReplay?
     /// RR intervals to replay instead of the heart model, when the scenario says so.
@@ -101,6 +103,7 @@ public final class PersonaBody {
         ppg = PPGSynthesizer(configuration: .init(sampleRate: ppgRate), seed: spec.seed &+ 3)
         spo2 = SpO2Model(seed: spec.seed &+ 4)
         skin = SkinTemperatureModel(seed: spec.seed &+ 5)
+        wrist = WristMotion(random: ModelRandom.heart(seed: spec.seed &+ 6, stream: 0x3157))
 
         var gaitReplay: GaitpdbReplay?
         var rrReplay: RRReplay?
@@ -265,6 +268,28 @@ public final class PersonaBody {
         if let counts = ppgReplay?.counts(at: instant) { return counts }
         movePPGBeats(upTo: instant)
         return ppg.sample(at: instant, motion: min(1, intensity * 1.2), stepFrequency: stepFrequency)
+    }
+
+    /// What a band's accelerometer on this person's wrist reads at simulation time `instant` (a
+    /// tick of its clock), g in the band's axes (``WristMotion``). `instant` is at or a little
+    /// before ``time``: the arm is paced by the latest heel strikes.
+    func wristSample(at instant: Double) -> (x: Double, y: Double, z: Double) {
+        let activity: WristMotion.Activity
+        let kind = spec.activity.indices.contains(segmentIndex) ? spec.activity[segmentIndex].kind : .rest
+        switch kind {
+        case .sleep: activity = .sleep
+        case .rest, .stand: activity = .still
+        case .walk(let speed): activity = .walk(speed: speed ?? 1.3)
+        case .run(let speed): activity = .run(speed: speed)
+        }
+        // A stop is still once the feet are: no heel strike for 2 s.
+        let lastStrike = max(lastHeelStrike[0], lastHeelStrike[1])
+        let moving: WristMotion.Activity = switch activity {
+        case .walk, .run: lastStrike >= 0 && instant - lastStrike < 2 ? activity : .still
+        default: activity
+        }
+        return wrist.sample(at: instant, activity: moving, lastLeftStrike: lastHeelStrike[0], lastStrike: lastStrike,
+                            stepFrequency: stepFrequency)
     }
 
     /// The current heart rate in bpm, as a strap would report it.

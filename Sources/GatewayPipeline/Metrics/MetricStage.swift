@@ -18,6 +18,10 @@ enum MetricInput {
     case oximetry
     /// Skin temperature (`body_temperature`: the Temperature Measurement's, °C or °F).
     case temperature
+    /// A wrist accelerometer (`accel_x`, `accel_y`, `accel_z` in m/s² at a `sample_rate`:
+    /// gaitway-motion's), for activity counts and sleep; `rateField` is the spec's `sample_rate`
+    /// field (the timestamp stage keeps it from the samples).
+    case motion(rateField: Int32)
     /// An advert that says which insole pair a device is of (gaitway-advert's `device_kind`
     /// and `pair_id`): the wearer of a pair no configuration names.
     case pairing
@@ -31,6 +35,9 @@ enum MetricInput {
             self = .heartRate
         } else if fields.contains(where: { $0.quantity == "spo2" }) {
             self = .oximetry
+        } else if fields.contains(where: { $0.quantity == "accel_x" }),
+                  let rate = fields.firstIndex(where: { $0.quantity == "sample_rate" }) {
+            self = .motion(rateField: Int32(rate))
         } else if fields.contains(where: { $0.quantity == "body_temperature" }) {
             self = .temperature
         } else if fields.contains(where: { $0.name == "pair_id" }), fields.contains(where: { $0.name == "device_kind" }) {
@@ -63,6 +70,12 @@ enum MetricInput {
 /// mean and minimum), its skin temperatures to a ``SkinTemperatureWindow`` (hourly mean, minimum,
 /// maximum), under the device.
 ///
+/// Wrist motion: each band's accelerometer goes to ``ActivityCounts`` in 60 s epochs aligned to
+/// the gateway clock's minutes (a gap in the samples of more than half a second, or a rate
+/// change, starts over at the next minute); each epoch's vector magnitude is an
+/// `activity_counts` record and goes to a ``SleepWakeStream`` (Cole-Kripke on the vector
+/// magnitude), whose `sleep_wake` records come two epochs late; both under the band.
+///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
     /// The configured wearers, then those of insole pairs known from their adverts.
@@ -90,6 +103,24 @@ final class MetricStage {
     private var heartRateLoads: [BDAddress: HeartRateLoadUnit] = [:]
     /// Skin temperature windows per device with a thermometer.
     private var skinTemperatures: [BDAddress: SkinTemperatureUnit] = [:]
+    /// Activity counts and sleep per device with a wrist accelerometer.
+    private var motions: [BDAddress: MotionUnit] = [:]
+
+    final class MotionUnit {
+        let address: String
+        /// Counting at `rate`; nil before the first sample or at a rate the counts do not take.
+        var counts: ActivityCounts?
+        var rate = 0
+        /// The epoch being counted starts here (a minute of the gateway clock), s; nil while
+        /// waiting for the next minute to begin.
+        var epochStart: Double?
+        /// When the next sample is due, s.
+        var nextSample: Double?
+        var sleep = SleepWakeStream()
+        /// The sample being assembled from its three axes.
+        var x = 0.0, y = 0.0
+        init(address: String) { self.address = address }
+    }
 
     final class HeartRateLoadUnit {
         /// The wearer whose wristband the device is, else the device.
@@ -176,6 +207,10 @@ final class MetricStage {
         case .temperature:
             consumeTemperatures(samples, device: device, addressText: addressText, into: &batch)
             return
+        case .motion(let rateField):
+            let rate = fields.samples.samples.first { $0.field == rateField }.map { Int($0.value.rounded()) }
+            consumeMotion(samples, rate: rate ?? 0, device: device, addressText: addressText, into: &batch)
+            return
         case .pairing:
             pair(device, kind: fields.kind, pair: fields.pair)
             return
@@ -236,6 +271,10 @@ final class MetricStage {
         for unit in heartRateLoads.values.sorted(by: { $0.address < $1.address }) {
             unit.load.finish(into: &deviceRecords)
             flushDeviceRecords(as: unit.subject, into: &batch)
+        }
+        for unit in motions.values.sorted(by: { $0.address < $1.address }) {
+            unit.sleep.finish(into: &deviceRecords)
+            flushDeviceRecords(as: .device(address: unit.address), into: &batch)
         }
         for unit in skinTemperatures.values.sorted(by: { $0.address < $1.address }) {
             unit.window.finish(into: &deviceRecords)
@@ -321,6 +360,55 @@ final class MetricStage {
             unit.window.add(celsius, at: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
         }
         flushDeviceRecords(as: .device(address: addressText), into: &batch)
+    }
+
+    /// Accelerometer samples into the device's activity counts, epoch by epoch.
+    private func consumeMotion(_ samples: ArraySlice<TimedSample>, rate: Int, device: BDAddress, addressText: String,
+                               into batch: inout StoreBatch) {
+        let unit = Self.unit(of: device, in: &motions) { MotionUnit(address: addressText) }
+        if rate != unit.rate {
+            unit.rate = rate
+            unit.counts = ActivityCounts(rate: rate)
+            unit.epochStart = nil
+            unit.nextSample = nil
+            unit.sleep.finish(into: &deviceRecords)
+        }
+        let g = 9.80665
+        for sample in samples {
+            switch sample.quantity {
+            case "accel_x": unit.x = sample.value / g
+            case "accel_y": unit.y = sample.value / g
+            // Each sample has its own time: the timestamp stage spaces the frames at the rate.
+            case "accel_z": countMotion(unit, z: sample.value / g, at: Double(sample.gatewayMicros) / 1_000_000)
+            default: break
+            }
+        }
+        flushDeviceRecords(as: .device(address: addressText), into: &batch)
+    }
+
+    /// One whole sample (g) at `time` into the unit's counts.
+    private func countMotion(_ unit: MotionUnit, z: Double, at time: Double) {
+        guard unit.counts != nil, unit.rate > 0 else { return }
+        let period = 1 / Double(unit.rate)
+        if let next = unit.nextSample, abs(time - next) > 0.5 {
+            // Samples were lost (or the clock stepped): the epoch in progress cannot be counted.
+            unit.counts = ActivityCounts(rate: unit.rate)
+            unit.epochStart = nil
+            unit.sleep.finish(into: &deviceRecords)
+        }
+        unit.nextSample = time + period
+        if unit.epochStart == nil {
+            // Start at the first sample of the next minute (half a period early counts as on it).
+            let shifted = time + period / 2
+            let offset = shifted - (shifted / 60).rounded(.down) * 60
+            guard offset < period else { return }
+            unit.epochStart = shifted - offset
+        }
+        guard let start = unit.epochStart, let epoch = unit.counts?.add(unit.x, unit.y, z) else { return }
+        let record = MetricRecord(.activityCounts, time: start, end: start + 60, value: epoch.vectorMagnitude)
+        deviceRecords.append(record)
+        unit.sleep.add(epoch.vectorMagnitude, epochStart: start, into: &deviceRecords)
+        unit.epochStart = start + 60
     }
 
     /// SpO2 values into the device's hourly desaturation window.

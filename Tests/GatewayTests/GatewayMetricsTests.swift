@@ -145,7 +145,7 @@ import WearMetrics
         let simulation = try Simulation.named("wrist-day", catalog: catalog)
         let band = try #require(simulation.devices.first { $0 is WristbandFirmware }).address
         // Simulators/wrist-day.yaml: asleep to 30 min, resting to 40, walking to 55, running to 65.
-        let (store, _) = try Self.run(simulation, duration: 66 * 60)
+        let (store, _) = try Self.run(simulation, duration: 67 * 60)
         let epoch = simulation.epoch
 
         func records(_ metric: Metric) throws -> [(minute: Int, value: Double)] {
@@ -169,5 +169,14 @@ import WearMetrics
                 "\(night.map(\.value))")
         let day = sleep.filter { (41..<64).contains($0.minute) }
         #expect(day.count >= 20 && day.allSatisfy { $0.value == 0 }, "\(day.map(\.value))")
+        // Steps from the wrist against the simulated person's heel strikes (every one of them is
+        // in the walk and the run, minutes 40 to 65).
+        let steps = try records(.steps)
+        let counted = steps.filter { (40..<66).contains($0.minute) }.reduce(0) { $0 + $1.value }
+        let truth = Double(simulation.bodies[0].steps)
+        #expect(truth > 3_000 && abs(counted - truth) / truth < 0.03, "counted \(counted), truth \(truth)")
+        // Gestures, twitches and posture changes a wrist pedometer takes for steps: few.
+        let spurious = steps.filter { $0.minute < 40 }.reduce(0) { $0 + $1.value }
+        #expect(spurious < 100, "\(spurious) steps asleep and at rest")
     }
 }

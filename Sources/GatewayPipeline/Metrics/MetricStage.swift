@@ -74,7 +74,8 @@ enum MetricInput {
 /// the gateway clock's minutes (a gap in the samples of more than half a second, or a rate
 /// change, starts over at the next minute); each epoch's vector magnitude is an
 /// `activity_counts` record and goes to a ``SleepWakeStream`` (Cole-Kripke on the vector
-/// magnitude), whose `sleep_wake` records come two epochs late; both under the band.
+/// magnitude), whose `sleep_wake` records come two epochs late; the ``WristStepDetector``'s
+/// steps of the epoch are a `steps` record; all under the band.
 ///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
@@ -117,6 +118,9 @@ final class MetricStage {
         /// When the next sample is due, s.
         var nextSample: Double?
         var sleep = SleepWakeStream()
+        var stepper: WristStepDetector?
+        /// Steps counted in the epoch in progress.
+        var epochSteps = 0
         /// The sample being assembled from its three axes.
         var x = 0.0, y = 0.0
         init(address: String) { self.address = address }
@@ -369,6 +373,7 @@ final class MetricStage {
         if rate != unit.rate {
             unit.rate = rate
             unit.counts = ActivityCounts(rate: rate)
+            unit.stepper = rate > 0 ? WristStepDetector(rate: Double(rate)) : nil
             unit.epochStart = nil
             unit.nextSample = nil
             unit.sleep.finish(into: &deviceRecords)
@@ -393,6 +398,7 @@ final class MetricStage {
         if let next = unit.nextSample, abs(time - next) > 0.5 {
             // Samples were lost (or the clock stepped): the epoch in progress cannot be counted.
             unit.counts = ActivityCounts(rate: unit.rate)
+            unit.stepper = WristStepDetector(rate: Double(unit.rate))
             unit.epochStart = nil
             unit.sleep.finish(into: &deviceRecords)
         }
@@ -403,10 +409,13 @@ final class MetricStage {
             let offset = shifted - (shifted / 60).rounded(.down) * 60
             guard offset < period else { return }
             unit.epochStart = shifted - offset
+            unit.epochSteps = 0
         }
+        unit.epochSteps += unit.stepper?.add(unit.x, unit.y, z) ?? 0
         guard let start = unit.epochStart, let epoch = unit.counts?.add(unit.x, unit.y, z) else { return }
-        let record = MetricRecord(.activityCounts, time: start, end: start + 60, value: epoch.vectorMagnitude)
-        deviceRecords.append(record)
+        deviceRecords.append(MetricRecord(.activityCounts, time: start, end: start + 60, value: epoch.vectorMagnitude))
+        deviceRecords.append(MetricRecord(.steps, time: start, end: start + 60, value: Double(unit.epochSteps)))
+        unit.epochSteps = 0
         unit.sleep.add(epoch.vectorMagnitude, epochStart: start, into: &deviceRecords)
         unit.epochStart = start + 60
     }

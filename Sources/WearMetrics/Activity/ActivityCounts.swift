@@ -91,11 +91,15 @@ struct AxisCounts: Sendable {
     /// Upsampling L and downsampling M to 30 Hz (agcounts' `_factors`), and whether the
     /// low-pass runs (not at integer multiples of 30 Hz).
     let up: Int, down: Int, lowPass: Bool
-    let lowPassA: Double, lowPassB: Double
+    let lowPassGain: Double, lowPassB: Double
+    /// The band-pass's coefficients, held by each axis (a static's lazy initialisation would be
+    /// checked at every use in the per-sample loop).
+    let b: InlineArray<8, Double> = Self.numerator, a: InlineArray<8, Double> = Self.denominator
     let epochTenths: Int
 
     private var previousInput = 0.0, previousOutput = 0.0
-    private var upsampledIndex = 0
+    /// Upsampled samples until the next one kept (every `down`-th, from the first).
+    private var untilKept = 0
     private var started = false
     private var state = InlineArray<7, Double>(repeating: 0)
     private var tripleSum = 0.0, tripleCount = 0
@@ -114,7 +118,7 @@ struct AxisCounts: Sendable {
         }
         lowPass = ![30, 60, 90].contains(rate)
         let pi = Double.pi, l = Double(up)
-        lowPassA = pi / (pi + 2 * l)
+        lowPassGain = pi / (pi + 2 * l) * l
         lowPassB = (pi - 2 * l) / (pi + 2 * l)
         epochTenths = epochSeconds * 10
     }
@@ -126,12 +130,15 @@ struct AxisCounts: Sendable {
             var sample = phase == 0 ? value : 0
             if lowPass {
                 let input = sample
-                sample = (lowPassA * Double(up)) * (input + previousInput) + -lowPassB * previousOutput
+                sample = lowPassGain * (input + previousInput) + -lowPassB * previousOutput
                 previousInput = input
                 previousOutput = sample
             }
-            defer { upsampledIndex += 1 }
-            guard upsampledIndex % down == 0 else { continue }
+            guard untilKept == 0 else {
+                untilKept -= 1
+                continue
+            }
+            untilKept = down - 1
             if let count = at30Hz((sample * 1000).rounded(.toNearestOrEven) / 1000) { completed = count }
         }
         return completed
@@ -144,9 +151,9 @@ struct AxisCounts: Sendable {
             started = true
         }
         // Direct form II transposed, as scipy's lfilter runs it.
-        let y = state[0] + Self.numerator[0] * x
-        for i in 0..<6 { state[i] = state[i + 1] + x * Self.numerator[i + 1] - y * Self.denominator[i + 1] }
-        state[6] = x * Self.numerator[7] - y * Self.denominator[7]
+        let y = state[0] + b[0] * x
+        for i in 0..<6 { state[i] = state[i + 1] + x * b[i + 1] - y * a[i + 1] }
+        state[6] = x * b[7] - y * a[7]
         var magnitude = abs(Self.gain * y)
         if magnitude < 4 { magnitude = 0 }
         if magnitude > 128 { magnitude = 128 }

@@ -26,6 +26,11 @@ import WearMetrics
 let nanosecondsPerUnit = BenchmarkMetric.custom("ns/unit", polarity: .prefersSmaller, useScalingFactor: false)
 let units = 100_000
 
+/// `elapsed` over `count` units, whole nanoseconds.
+func nanoseconds(_ elapsed: Duration, per count: Int) -> Int {
+    Int(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / count
+}
+
 /// A walk of both feet at 100 Hz: stance 0.68 s of a two-humped force curve, stride 1.1 s, the
 /// right foot half a stride behind; 8 cells sharing the force heel to toe as the stance goes on.
 func walkFrames() -> [(foot: FootSide, time: Double, total: Double, cells: InlineArray<8, Double>)] {
@@ -89,7 +94,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         let elapsed = ContinuousClock.now - start
         blackHole(footRecords.count + wearerRecords.count)
-        benchmark.measurement(nanosecondsPerUnit, Int(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / frames.count)
+        benchmark.measurement(nanosecondsPerUnit, nanoseconds(elapsed, per: frames.count))
     }
 
     Benchmark("metrics: RR interval (HRVWindow, 5-min windows), 100k intervals") { benchmark in
@@ -108,7 +113,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         let elapsed = ContinuousClock.now - start
         blackHole(records.count)
-        benchmark.measurement(nanosecondsPerUnit, Int(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / intervals.count)
+        benchmark.measurement(nanosecondsPerUnit, nanoseconds(elapsed, per: intervals.count))
     }
 
     Benchmark("metrics: wristband second (HR load, HRV, SpO2, skin temperature), 100k s") { benchmark in
@@ -140,7 +145,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         let elapsed = ContinuousClock.now - start
         blackHole(records.count)
-        benchmark.measurement(nanosecondsPerUnit, Int(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / units)
+        benchmark.measurement(nanosecondsPerUnit, nanoseconds(elapsed, per: units))
     }
 
     Benchmark("metrics: wrist accelerometer second (counts, steps, sleep; 50 Hz), 100k s") { benchmark in
@@ -173,6 +178,6 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         let elapsed = ContinuousClock.now - start
         blackHole(records.count + stepTotal)
-        benchmark.measurement(nanosecondsPerUnit, Int(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / units)
+        benchmark.measurement(nanosecondsPerUnit, nanoseconds(elapsed, per: units))
     }
 }

@@ -124,6 +124,17 @@ final class MetricStage {
         /// The sample being assembled from its three axes.
         var x = 0.0, y = 0.0
         init(address: String) { self.address = address }
+
+        /// Counting starts again at `rate` from the next minute: the epoch in progress is
+        /// dropped and the sleep epochs waiting are scored into `records`.
+        func restart(rate: Int, into records: inout [MetricRecord]) {
+            self.rate = rate
+            counts = ActivityCounts(rate: rate)
+            stepper = rate > 0 ? WristStepDetector(rate: Double(rate)) : nil
+            epochStart = nil
+            nextSample = nil
+            sleep.finish(into: &records)
+        }
     }
 
     final class HeartRateLoadUnit {
@@ -370,14 +381,7 @@ final class MetricStage {
     private func consumeMotion(_ samples: ArraySlice<TimedSample>, rate: Int, device: BDAddress, addressText: String,
                                into batch: inout StoreBatch) {
         let unit = Self.unit(of: device, in: &motions) { MotionUnit(address: addressText) }
-        if rate != unit.rate {
-            unit.rate = rate
-            unit.counts = ActivityCounts(rate: rate)
-            unit.stepper = rate > 0 ? WristStepDetector(rate: Double(rate)) : nil
-            unit.epochStart = nil
-            unit.nextSample = nil
-            unit.sleep.finish(into: &deviceRecords)
-        }
+        if rate != unit.rate { unit.restart(rate: rate, into: &deviceRecords) }
         let g = 9.80665
         for sample in samples {
             switch sample.quantity {
@@ -397,10 +401,7 @@ final class MetricStage {
         let period = 1 / Double(unit.rate)
         if let next = unit.nextSample, abs(time - next) > 0.5 {
             // Samples were lost (or the clock stepped): the epoch in progress cannot be counted.
-            unit.counts = ActivityCounts(rate: unit.rate)
-            unit.stepper = WristStepDetector(rate: Double(unit.rate))
-            unit.epochStart = nil
-            unit.sleep.finish(into: &deviceRecords)
+            unit.restart(rate: unit.rate, into: &deviceRecords)
         }
         unit.nextSample = time + period
         if unit.epochStart == nil {

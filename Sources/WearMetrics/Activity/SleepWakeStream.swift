@@ -29,8 +29,7 @@ public struct SleepWakeStream: Sendable {
     public mutating func add(_ counts: Double, epochStart start: Double, into sink: inout some MetricRecordSink) {
         guard counts.isFinite, start.isFinite else { return }
         if let latest, start - latest != 60 { finish(into: &sink) }
-        for index in 0..<6 { window[index] = window[index + 1] }
-        window[6] = min(max(counts, 0) / 100, 300)
+        push(min(max(counts, 0) / 100, 300))
         filled = min(filled + 1, 7)
         latest = start
         // The epoch at index 4 (two before the latest) has its 4 before and 2 after.
@@ -43,13 +42,18 @@ public struct SleepWakeStream: Sendable {
         // Real epochs sit at indices 7 − filled ... 6; those at 5 and 6 wait. Each shift (a zero
         // after them) brings the next to index 4.
         for (position, start) in [(5, latest - 60), (6, latest)] {
-            for index in 0..<6 { window[index] = window[index + 1] }
-            window[6] = 0
+            push(0)
             if position >= 7 - filled { score(at: 4, start: start, into: &sink) }
         }
         window = InlineArray(repeating: 0)
         filled = 0
         self.latest = nil
+    }
+
+    /// `value` becomes the latest of the window, the oldest drops out.
+    private mutating func push(_ value: Double) {
+        for index in 0..<6 { window[index] = window[index + 1] }
+        window[6] = value
     }
 
     private func score(at index: Int, start: Double, into sink: inout some MetricRecordSink) {

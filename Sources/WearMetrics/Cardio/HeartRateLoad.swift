@@ -203,7 +203,7 @@ public struct HeartRateLoad: Sendable {
 
     /// The day's lowest mean of 5 consecutive measured minutes.
     private mutating func noteResting(_ heartRate: Double, minute: Int64) {
-        let slot = Int(((minute % 5) + 5) % 5)
+        let slot = Int(minute - Self.floor(minute, 5))
         recentMinutes[slot] = heartRate
         recentMinuteIndex[slot] = minute
         var sum = 0.0
@@ -240,7 +240,7 @@ public struct HeartRateLoad: Sendable {
     // MARK: Recovery
 
     private mutating func recover(_ bpm: Double, at second: Int64, into sink: inout some MetricRecordSink) {
-        let slot = Int(((second % Int64(Self.secondsKept)) + Int64(Self.secondsKept)) % Int64(Self.secondsKept))
+        let slot = Self.slot(of: second)
         seconds[slot] = bpm
         secondStamps[slot] = second
         if let peak = pendingPeak, second >= peak.second + 60 {
@@ -283,7 +283,7 @@ public struct HeartRateLoad: Sendable {
         for distance in [0, -1, 1, -2, 2, -3, 3] as [Int64] {
             let second = target + distance
             guard second <= now, second > now - Int64(Self.secondsKept) else { continue }
-            let slot = Int(((second % Int64(Self.secondsKept)) + Int64(Self.secondsKept)) % Int64(Self.secondsKept))
+            let slot = Self.slot(of: second)
             if secondStamps[slot] == second { return seconds[slot] }
         }
         return nil
@@ -350,6 +350,11 @@ public struct HeartRateLoad: Sendable {
         case .male: minutes * fraction * 0.64 * exp(1.92 * fraction)
         case .female: minutes * fraction * 0.86 * exp(1.67 * fraction)
         }
+    }
+
+    /// The ring slot of the kept second `second`.
+    private static func slot(of second: Int64) -> Int {
+        Int(second - floor(second, Int64(secondsKept)))
     }
 
     private static func floor(_ value: Int64, _ step: Int64) -> Int64 {

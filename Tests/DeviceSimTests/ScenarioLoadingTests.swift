@@ -7,7 +7,7 @@ import Testing
 /// The scenarios shipped in `Simulators/` load, validate and resolve.
 @Suite struct ScenarioLoadingTests {
     static let directory = ScenarioLoader.repositorySimulatorsDirectory
-    static let shipped = ["quickstart", "gym-100", "parkinson-clinic", "fault-storm", "replay-gaitpdb", "replay-rr", "wrist-day"]
+    static let shipped = ["quickstart", "gym-100", "parkinson-clinic", "fault-storm", "replay-gaitpdb", "replay-rr", "wrist-day", "sleep"]
 
     static func load(_ name: String) throws -> Scenario {
         let path = try #require(ScenarioLoader.locate(name, in: [directory]))

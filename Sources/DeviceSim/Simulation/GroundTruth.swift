@@ -1,12 +1,14 @@
 import BLEWire
 
 /// What really happened in a run, for scoring a system under test: every heartbeat, every
-/// heel strike and toe-off, activity segments and injected faults. Times are seconds on the
+/// heel strike and toe-off, activity segments, sleep stages and injected faults. Times are seconds on the
 /// capture's clock (Unix time, the same instants the btsnoop records carry).
 public enum GroundTruthEvent: Sendable, Equatable {
     case beat(device: BDAddress, time: Double, rr: Double, ectopic: Bool)
     case gait(kind: String, device: BDAddress, foot: String, time: Double)
     case activity(person: String, activity: String, start: Double, end: Double)
+    /// A period of one sleep stage (wake, light, deep or rem) within a `sleep` segment.
+    case sleepStage(person: String, stage: String, start: Double, end: Double)
     case fault(kind: String, device: BDAddress, time: Double, detail: String)
 
     /// One JSON object, e.g. `{"type":"beat","device":"F6:...","time":1795300000.123456,"rr":0.8125}`.
@@ -55,6 +57,12 @@ public enum GroundTruthEvent: Sendable, Equatable {
             JSONText.appendQuoted("activity".utf8, to: &out)
             text("person", person)
             text("activity", activity)
+            seconds("start", start)
+            seconds("end", end)
+        case let .sleepStage(person, stage, start, end):
+            JSONText.appendQuoted("sleep_stage".utf8, to: &out)
+            text("person", person)
+            text("stage", stage)
             seconds("start", start)
             seconds("end", end)
         case let .fault(kind, device, time, detail):

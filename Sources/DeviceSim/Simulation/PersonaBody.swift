@@ -14,6 +14,8 @@ public final class PersonaBody {
     var skin: SkinTemperatureModel
     /// The wrist's accelerometer reading (a band's gaitway-motion stream).
     var wrist: WristMotion
+    /// The stages of each `sleep` segment of the activity timeline, in order.
+    public let nights: [Hypnogram]
     /// gaitpdb forces to replay instead of the gait model, when the scenario says so.
     let gaitReplay: GaitpdbReplay?
     /// RR intervals to replay instead of the heart model, when the scenario says so.
@@ -104,6 +106,10 @@ public final class PersonaBody {
         spo2 = SpO2Model(seed: spec.seed &+ 4)
         skin = SkinTemperatureModel(seed: spec.seed &+ 5)
         wrist = WristMotion(random: ModelRandom.heart(seed: spec.seed &+ 6, stream: 0x3157))
+        var sleepRandom = ModelRandom.heart(seed: spec.seed &+ 7, stream: 0x534C_4545_50)  // "SLEEP"
+        nights = spec.activity.filter { $0.kind == .sleep }.map {
+            Hypnogram(start: $0.start, end: $0.end, random: &sleepRandom)
+        }
 
         var gaitReplay: GaitpdbReplay?
         var rrReplay: RRReplay?
@@ -215,6 +221,10 @@ public final class PersonaBody {
             rrReplay = replay
         }
         if rrReplay.map(\.isFinished) ?? true {
+            heart.sleepStage = sleepStage(at: time)
+            // 5 % down over the first 5 hours in bed, then flat.
+            let inBed = nights.first { $0.contains(time) }.map { time - $0.start } ?? 0
+            heart.nocturnalRateTrend = 1 - 0.05 * min(inBed / (5 * 3600), 1)
             while true {
                 let beat = upcomingBeat ?? heart.nextBeat(intensity: intensity)
                 guard beat.time <= newTime else {
@@ -277,7 +287,7 @@ public final class PersonaBody {
         let activity: WristMotion.Activity
         let kind = spec.activity.indices.contains(segmentIndex) ? spec.activity[segmentIndex].kind : .rest
         switch kind {
-        case .sleep: activity = .sleep
+        case .sleep: activity = .inBed(sleepStage(at: instant) ?? .wake)
         case .rest, .stand: activity = .still
         case .walk(let speed): activity = .walk(speed: speed ?? 1.3)
         case .run(let speed): activity = .run(speed: speed)
@@ -290,6 +300,11 @@ public final class PersonaBody {
         }
         return wrist.sample(at: instant, activity: moving, lastLeftStrike: lastHeelStrike[0], lastStrike: lastStrike,
                             stepFrequency: stepFrequency)
+    }
+
+    /// The sleep stage at scenario time `time`, nil out of bed (not in a `sleep` segment).
+    public func sleepStage(at time: Double) -> SleepStage? {
+        nights.first { $0.contains(time) }?.stage(at: time)
     }
 
     /// The current heart rate in bpm, as a strap would report it.

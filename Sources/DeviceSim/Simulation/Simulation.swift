@@ -60,6 +60,12 @@ public final class Simulation {
                     truth.record(.activity(person: body.spec.name, activity: segment.kind.name,
                                            start: epoch + segment.start, end: epoch + segment.end))
                 }
+                for night in body.nights {
+                    for period in night.periods {
+                        truth.record(.sleepStage(person: body.spec.name, stage: period.stage.rawValue,
+                                                 start: epoch + period.start, end: epoch + period.end))
+                    }
+                }
             }
         }
     }

@@ -75,7 +75,9 @@ enum MetricInput {
 /// change, starts over at the next minute); each epoch's vector magnitude is an
 /// `activity_counts` record and goes to a ``SleepWakeStream`` (Cole-Kripke on the vector
 /// magnitude), whose `sleep_wake` records come two epochs late; the ``WristStepDetector``'s
-/// steps of the epoch are a `steps` record; all under the band.
+/// steps of the epoch are a `steps` record; all under the band. The band's day, noon to noon UTC,
+/// of arm angles, epochs and RR intervals goes to a ``SleepNight``, which records the night's
+/// sleep period, summary and stages when the day is over or the run ends, under the band.
 ///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
@@ -123,6 +125,9 @@ final class MetricStage {
         var epochSteps = 0
         /// The sample being assembled from its three axes.
         var x = 0.0, y = 0.0
+        /// The day's arm angles, counts and (from the same band's heart rate) RR intervals,
+        /// for the night's sleep period, summary and stages.
+        var night = SleepNight()
         init(address: String) { self.address = address }
 
         /// Counting starts again at `rate` from the next minute: the epoch in progress is
@@ -289,6 +294,7 @@ final class MetricStage {
         }
         for unit in motions.values.sorted(by: { $0.address < $1.address }) {
             unit.sleep.finish(into: &deviceRecords)
+            unit.night.finish(into: &deviceRecords)
             flushDeviceRecords(as: .device(address: unit.address), into: &batch)
         }
         for unit in skinTemperatures.values.sorted(by: { $0.address < $1.address }) {
@@ -355,7 +361,10 @@ final class MetricStage {
             let time = Double(sample.gatewayMicros) / 1_000_000
             switch sample.quantity {
             // The Heart Rate Measurement's RR intervals are in seconds (1/1024 s on the wire).
-            case "rr_interval": unit.window.add(sample.value * 1000, endingAt: time, into: &deviceRecords)
+            case "rr_interval":
+                unit.window.add(sample.value * 1000, endingAt: time, into: &deviceRecords)
+                // A band that also streams its accelerometer keeps its nights.
+                motions[device]?.night.addInterval(sample.value * 1000, endingAt: time, into: &deviceRecords)
             case "heart_rate": load.load.add(sample.value, at: time, into: &wearerRecords)
             default: break
             }
@@ -397,6 +406,7 @@ final class MetricStage {
 
     /// One whole sample (g) at `time` into the unit's counts.
     private func countMotion(_ unit: MotionUnit, z: Double, at time: Double) {
+        unit.night.addAcceleration(x: unit.x, y: unit.y, z: z, at: time, into: &deviceRecords)
         guard unit.counts != nil, unit.rate > 0 else { return }
         let period = 1 / Double(unit.rate)
         if let next = unit.nextSample, abs(time - next) > 0.5 {
@@ -418,6 +428,7 @@ final class MetricStage {
         deviceRecords.append(MetricRecord(.steps, time: start, end: start + 60, value: Double(unit.epochSteps)))
         unit.epochSteps = 0
         unit.sleep.add(epoch.vectorMagnitude, epochStart: start, into: &deviceRecords)
+        unit.night.addEpoch(counts: epoch.vectorMagnitude, start: start, into: &deviceRecords)
         unit.epochStart = start + 60
     }
 

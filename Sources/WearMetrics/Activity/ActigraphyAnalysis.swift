@@ -104,25 +104,13 @@ public enum ActigraphyAnalysis {
     public static func report(_ epochs: Epochs, algorithm: SleepScoring.Algorithm, rescore: Bool,
                               format: (Int64) -> String) -> Report {
         let sleep = SleepScoring.score(epochs.counts, algorithm: algorithm, rescore: rescore)
-        let first = sleep.firstIndex(of: true), last = sleep.lastIndex(of: true)
-        var waso = 0, awakenings = 0
-        if let first, let last {
-            var previousWasSleep = true
-            for index in first...last {
-                if !sleep[index] {
-                    waso += 1
-                    if previousWasSleep { awakenings += 1 }
-                }
-                previousWasSleep = sleep[index]
-            }
-        }
-        let total = sleep.filter { $0 }.count
+        let summary = SleepSummary(sleep)
         return Report(
             algorithm: algorithm.rawValue, rescored: rescore, epochs: sleep.count, sleep: sleep.map { $0 ? 1 : 0 },
-            total_sleep_min: total,
-            sleep_onset: first.map { format(epochs.startMicros + Int64($0) * epochMicros) },
-            wake_time: last.map { format(epochs.startMicros + Int64($0 + 1) * epochMicros) },
-            waso_min: waso, awakenings: awakenings,
-            efficiency_pct: sleep.isEmpty ? 0 : Double(total) / Double(sleep.count) * 100)
+            total_sleep_min: summary.totalSleep,
+            sleep_onset: summary.onset.map { format(epochs.startMicros + Int64($0) * epochMicros) },
+            wake_time: summary.wake.map { format(epochs.startMicros + Int64($0) * epochMicros) },
+            waso_min: summary.wakeAfterSleepOnset, awakenings: summary.awakenings,
+            efficiency_pct: sleep.isEmpty ? 0 : Double(summary.totalSleep) / Double(sleep.count) * 100)
     }
 }

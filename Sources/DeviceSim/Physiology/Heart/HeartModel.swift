@@ -44,6 +44,13 @@ public struct HeartModel: Sendable {
     /// Time of the last beat returned.
     public private(set) var time = 0.0
     private var compensationPending = false
+    /// The sleep stage the person is in (nil awake): set before each beat by whoever drives the
+    /// model; its effect on rate and variability follows it smoothly (``SleepHeartEffect``).
+    public var sleepStage: SleepStage?
+    /// The resting rate's slow fall through a night, as a factor (1 awake): heart rate declines
+    /// across the night by several beats per minute, whatever the stage (Trinder et al. 2001).
+    public var nocturnalRateTrend = 1.0
+    private var sleepEffect = SleepHeartEffect.awake
 
     public init(configuration: Configuration, seed: UInt64, initialIntensity: Double = 0) {
         self.configuration = configuration
@@ -60,7 +67,8 @@ public struct HeartModel: Sendable {
 
     /// Mean heart rate now (the kinetics, without beat-to-beat variability), beats per minute.
     public var heartRate: Double {
-        configuration.persona.restingHeartRate + configuration.persona.heartRateReserve * kinetics.reserveFraction
+        configuration.persona.restingHeartRate * sleepEffect.rateFactor * nocturnalRateTrend
+            + configuration.persona.heartRateReserve * kinetics.reserveFraction
     }
 
     /// Breathing frequency now, Hz.
@@ -104,8 +112,10 @@ public struct HeartModel: Sendable {
     private mutating func sinusCycle(intensity: Double) -> Double {
         let h = kinetics.reserveFraction
         let meanInterval = 60 / heartRate
-        let interval = min(max(meanInterval + variability.modulation(reserveFraction: h, random: &random), 0.25), 2.5)
+        let modulation = variability.modulation(reserveFraction: h, sleep: sleepEffect, random: &random)
+        let interval = min(max(meanInterval + modulation, 0.25), 2.5)
         kinetics.advance(by: interval, intensity: intensity)
+        sleepEffect.relax(toward: sleepStage.map(SleepHeartEffect.of) ?? .awake, by: interval)
         variability.advance(by: interval, reserveFraction: kinetics.reserveFraction, random: &random)
         return interval
     }

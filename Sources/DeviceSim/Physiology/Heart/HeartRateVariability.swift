@@ -96,16 +96,19 @@ struct HeartVariabilityGenerator: Sendable {
         )
     }
 
-    /// The RR modulation (s) now, at `reserveFraction` of heart-rate reserve in use.
+    /// The RR modulation (s) now, at `reserveFraction` of heart-rate reserve in use, scaled for
+    /// the sleep stage's autonomic balance.
     @inline(__always)
-    mutating func modulation(reserveFraction h: Double, random: inout ModelRandom) -> Double {
+    mutating func modulation(reserveFraction h: Double, sleep: SleepHeartEffect = .awake,
+                             random: inout ModelRandom) -> Double {
         let lowScale = exp(-profile.lowFrequencyWithdrawal * h)
-        let highScale = exp(-profile.highFrequencyWithdrawal * h)
+        let highScale = exp(-profile.highFrequencyWithdrawal * h) * sleep.highFrequencyScale
         // RR lengthens in expiration: phase 0 is the start of inspiration, so −cos peaks mid-expiration.
         let lowFrequency = lowFrequencyAmplitude * sin(lowFrequencyPhase)
         let respiratory = -highFrequencyAmplitude * cos(respirationPhase)
         let slow = background.0.value + background.1.value + background.2.value
-        return lowScale * (lowFrequency + slow) + highScale * respiratory + profile.beatNoise * random.normal()
+        return lowScale * (sleep.lowFrequencyScale * lowFrequency + sleep.backgroundScale * slow) + highScale * respiratory
+            + profile.beatNoise * random.normal()
     }
 
     /// Advances the oscillators and the background by `dt` seconds.

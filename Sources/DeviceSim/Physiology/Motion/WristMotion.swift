@@ -23,14 +23,38 @@ import Darwin
 /// - **Resting and standing**: the arm still at a posture (a gravity direction that drifts
 ///   slowly), with small gestures (a 2-5 s burst of 1-3 Hz movement of 0.1-0.4 g) about every
 ///   2 minutes awake.
-/// - **Asleep**: the posture held for long spells, changed (a 3-8 s burst, then a new posture)
-///   about every 30 minutes, and small twitches (a 1-2 s burst of 0.05-0.15 g) about every
-///   10 minutes.
+/// - **In bed**, by sleep stage (``Hypnogram``): awake (falling asleep, or an awakening) restless,
+///   gestures about every minute and a posture change about every 4 minutes, and one at the start
+///   of most awakenings (body movements mark arousals); light sleep a twitch (a 1-2 s burst of
+///   0.05-0.15 g) about every 8 minutes and a posture change (a 2-4 s burst of 0.2-0.5 g, then a
+///   new posture; awake 3-8 s of 0.3-0.8 g) about every hour; deep sleep nearly motionless (a
+///   twitch every 30 min, a posture change every 2 hours); REM with the muscle atonia of REM sleep, no posture change but small phasic twitches
+///   (0.5-1.5 s, 0.03-0.08 g) about every 3 minutes. Movement in bed is mostly in light sleep and
+///   around awakenings (e.g. Wilde-Frenz & Schulz 1983, Sleep 6:224; Muzet et al. 1972).
 ///
 /// Sensor noise: 0.01 g per axis. The band's own quantisation (1/2048 g) is the firmware's.
 struct WristMotion: Sendable {
     enum Activity: Sendable, Equatable {
-        case sleep, still, walk(speed: Double), run(speed: Double)
+        case inBed(SleepStage), still, walk(speed: Double), run(speed: Double)
+    }
+
+    /// How often the arm moves while still, by state: mean seconds between gestures or twitches,
+    /// their amplitude (g) and length (s), and mean seconds between posture changes.
+    struct Restlessness: Equatable {
+        var gestureInterval: Double
+        var gestureAmplitude: ClosedRange<Double>
+        var gestureLength: ClosedRange<Double>
+        var postureInterval: Double
+
+        static func of(_ activity: Activity) -> Restlessness {
+            switch activity {
+            case .inBed(.wake): Restlessness(gestureInterval: 60, gestureAmplitude: 0.1...0.3, gestureLength: 2...5, postureInterval: 240)
+            case .inBed(.light): Restlessness(gestureInterval: 480, gestureAmplitude: 0.05...0.15, gestureLength: 1...2, postureInterval: 3600)
+            case .inBed(.deep): Restlessness(gestureInterval: 1800, gestureAmplitude: 0.05...0.15, gestureLength: 1...2, postureInterval: 7200)
+            case .inBed(.rem): Restlessness(gestureInterval: 180, gestureAmplitude: 0.03...0.08, gestureLength: 0.5...1.5, postureInterval: .infinity)
+            default: Restlessness(gestureInterval: 120, gestureAmplitude: 0.1...0.4, gestureLength: 2...5, postureInterval: .infinity)
+            }
+        }
     }
 
     private var random: ModelRandom
@@ -41,6 +65,8 @@ struct WristMotion: Sendable {
     private var nextGesture = 0.0
     private var nextPostureChange = 0.0
     private var lastTime = -Double.infinity
+    /// The still state the next gesture and posture change were drawn for.
+    private var restState: Activity?
 
     init(random: ModelRandom) {
         self.random = random
@@ -55,6 +81,7 @@ struct WristMotion: Sendable {
         switch activity {
         case .walk(let speed), .run(let speed):
             burst = nil
+            restState = nil
             let running = if case .run = activity { true } else { false }
             let amplitude = running ? 0.5 : min(max(0.25 * speed / 1.3, 0.1), 0.45)
             let length = running ? 0.35 : 0.6
@@ -72,24 +99,34 @@ struct WristMotion: Sendable {
                        y: up.y * (1 + vertical) + length * thetaAcceleration / g,
                        z: 0.05 * sin(phase + 0.5))
             posture = (up.x, up.y, 0.05)
-        case .still, .sleep:
-            let asleep = activity == .sleep
-            if time < lastTime || !lastTime.isFinite {
-                nextGesture = time + random.exponential(mean: asleep ? 600 : 120)
-                nextPostureChange = time + random.exponential(mean: 1800)
+        case .still, .inBed:
+            let rest = Restlessness.of(activity)
+            func wait(_ mean: Double) -> Double { mean.isFinite ? random.exponential(mean: mean) : .infinity }
+            if time < lastTime || !lastTime.isFinite || restState != activity {
+                // The waits are exponential (memoryless): drawn afresh when the state changes.
+                nextGesture = time + random.exponential(mean: rest.gestureInterval)
+                nextPostureChange = time + wait(rest.postureInterval)
+                if case .inBed(.wake) = activity, case .inBed(let stage) = restState, stage != .wake,
+                   random.uniform() < 0.7 {
+                    nextPostureChange = time
+                }
+                restState = activity
             }
             if burst.map({ time >= $0.end }) ?? false { burst = nil }
             if burst == nil, time >= nextGesture {
-                burst = asleep
-                    ? (time + random.uniform(1...2), random.uniform(0.05...0.15), random.uniform(1...3), random.uniform(0...6.28))
-                    : (time + random.uniform(2...5), random.uniform(0.1...0.4), random.uniform(1...3), random.uniform(0...6.28))
-                nextGesture = time + random.exponential(mean: asleep ? 600 : 120)
+                burst = (time + random.uniform(rest.gestureLength), random.uniform(rest.gestureAmplitude),
+                         random.uniform(1...3), random.uniform(0...6.28))
+                nextGesture = time + random.exponential(mean: rest.gestureInterval)
             }
-            if asleep, burst == nil, time >= nextPostureChange {
-                burst = (time + random.uniform(3...8), random.uniform(0.3...0.8), random.uniform(0.5...1.5), random.uniform(0...6.28))
-                nextPostureChange = time + random.exponential(mean: 1800)
+            if burst == nil, time >= nextPostureChange {
+                // Turning over asleep is brief; getting settled awake takes longer.
+                let asleep = if case .inBed(let stage) = activity { stage != .wake } else { false }
+                burst = asleep
+                    ? (time + random.uniform(2...4), random.uniform(0.2...0.5), random.uniform(0.5...1.5), random.uniform(0...6.28))
+                    : (time + random.uniform(3...8), random.uniform(0.3...0.8), random.uniform(0.5...1.5), random.uniform(0...6.28))
+                nextPostureChange = time + wait(rest.postureInterval)
                 posture = Self.normalised((random.normal(), random.normal(), random.normal()))
-            } else if !asleep, time - lastTime > 0, time - lastTime < 1 {
+            } else if activity == .still, time - lastTime > 0, time - lastTime < 1 {
                 // Awake and still, the arm's posture drifts (about 0.1 rad a minute).
                 let step = 0.013 * (time - lastTime).squareRoot()
                 posture = Self.normalised((posture.x + step * random.normal(), posture.y + step * random.normal(),

@@ -164,8 +164,10 @@ import WearMetrics
         #expect(asleep >= 0 && asleep < 50, "asleep \(asleep)")
         #expect(walking > 1_000 && running > walking, "walking \(walking), running \(running)")
         let sleep = try records(.sleepWake)
-        let night = sleep.filter { (2..<29).contains($0.minute) }
-        #expect(night.count >= 25 && Double(night.filter { $0.value == 1 }.count) >= 0.8 * Double(night.count),
+        // The minutes the simulated person slept (the night starts awake in bed).
+        let body = simulation.bodies[0]
+        let night = sleep.filter { (2..<29).contains($0.minute) && body.sleepStage(at: Double($0.minute) * 60 + 30) != .wake }
+        #expect(night.count >= 15 && Double(night.filter { $0.value == 1 }.count) >= 0.8 * Double(night.count),
                 "\(night.map(\.value))")
         let day = sleep.filter { (41..<64).contains($0.minute) }
         #expect(day.count >= 20 && day.allSatisfy { $0.value == 0 }, "\(day.map(\.value))")
@@ -178,5 +180,41 @@ import WearMetrics
         // Gestures, twitches and posture changes a wrist pedometer takes for steps: few.
         let spurious = steps.filter { $0.minute < 40 }.reduce(0) { $0 + $1.value }
         #expect(spurious < 100, "\(spurious) steps asleep and at rest")
+    }
+
+    /// A night in bed through the gateway: the sleep period where the simulated person was in
+    /// bed, its summary, and the stages per minute against the simulator's hypnogram.
+    @Test(.timeLimit(.minutes(10))) func aNightGivesItsSleepPeriodSummaryAndStages() throws {
+        let catalog = GatewayEndToEndTests.catalog
+        let simulation = try Simulation.named("sleep", catalog: catalog)
+        let band = try #require(simulation.devices.first { $0 is WristbandFirmware }).address
+        let body = simulation.bodies[0]
+        let night = try #require(body.nights.first)
+        let (store, _) = try Self.run(simulation, duration: 9 * 3600)
+        let epoch = simulation.epoch
+        func records(_ metric: Metric) throws -> [MetricRecord] {
+            try store.metricRecords(MetricRecordQuery(metric: metric.name, address: band.description)).map {
+                MetricRecord(metric, time: Double($0.timeMicros) / 1e6 - epoch, end: $0.endMicros.map { Double($0) / 1e6 - epoch },
+                             value: $0.value)
+            }
+        }
+        // Simulators/sleep.yaml: in bed from 45 min to 8 h 30 min.
+        let period = try #require(try records(.sleepPeriod).first)
+        #expect(abs(period.time - night.start) < 15 * 60 && abs((period.end ?? 0) - night.end) < 15 * 60,
+                "period \(period.time / 60)-\((period.end ?? 0) / 60) min, in bed \(night.start / 60)-\(night.end / 60)")
+        let asleep = (night.end - night.start) / 60 - night.periods.filter { $0.stage == .wake }.reduce(0) { $0 + ($1.end - $1.start) / 60 }
+        let total = try #require(try records(.totalSleepTime).first).value
+        #expect(abs(total - asleep) < 0.1 * asleep, "total sleep \(total) min, truth \(asleep)")
+        for metric in [Metric.sleepOnsetLatency, .wakeAfterSleepOnset, .awakenings, .sleepEfficiency, .lightSleep, .deepSleep, .remSleep] {
+            #expect(try records(metric).count == 1, "\(metric)")
+        }
+        // Four classes per minute against the hypnogram: the aim is 70 %.
+        let stages = try records(.sleepStage)
+        #expect(stages.count >= 400)
+        let names: [Double: DeviceSim.SleepStage] = [0: .wake, 1: .light, 2: .deep, 3: .rem]
+        let agreeing = stages.filter { names[$0.value] == body.sleepStage(at: $0.time + 30) ?? .wake }.count
+        let accuracy = Double(agreeing) / Double(stages.count)
+        #expect(accuracy >= 0.7, "\(agreeing) of \(stages.count) minutes staged as the truth")
+        print("sleep staging on the sleep scenario: \(agreeing) of \(stages.count) minutes (\(accuracy))")
     }
 }

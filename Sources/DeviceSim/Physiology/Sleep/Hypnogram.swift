@@ -18,8 +18,9 @@ public enum SleepStage: String, Sendable, Equatable, CaseIterable {
 /// an overview", Principles and Practice of Sleep Medicine, 5th ed., 2011, ch. 2):
 ///
 /// - **Sleep onset latency**: awake in bed first, lognormal with a median of 12 min (3 to 45 min).
-/// - **NREM-REM cycles** of about 90 minutes (the first 70-100, later ones 90-120; here normal
-///   with a mean of 80 min for the first and 95 for the others, sd 10), each descending through
+/// - **NREM-REM cycles** of about 90 minutes (the first 70-100, later ones 90-120; here
+///   normal, the first 88 ± 8 min within 72-110, the others 95 ± 10 within 70-125), so the first
+///   REM comes 65 minutes or more after sleep onset; each cycle descends through
 ///   light sleep to deep sleep, back to light sleep, then REM: N1 → N2 → N3 → N2 → REM.
 /// - **Deep sleep** (N3) dominates the first third of the night and fades: about 35 min in the
 ///   first cycle, 20 in the second, 8 in the third, 2 in the fourth, none later (each ×0.7-1.3).
@@ -58,7 +59,7 @@ public struct Hypnogram: Sendable, Equatable {
         let remMinutes: [Double] = [5, 15, 22, 28, 32]
         var cycle = 0
         while time < end {
-            let length = min(max((cycle == 0 ? 80 : 95) + 10 * random.normal(), 65), 125)
+            let length = cycle == 0 ? min(max(88 + 8 * random.normal(), 72), 110) : min(max(95 + 10 * random.normal(), 70), 125)
             let deep = cycle < deepMinutes.count ? deepMinutes[cycle] * random.uniform(0.7...1.3) : 0
             let rem = remMinutes[min(cycle, remMinutes.count - 1)] * random.uniform(0.7...1.3)
             let light = max(length - deep - rem, 10)

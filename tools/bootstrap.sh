@@ -14,6 +14,7 @@
 #         qemu-system-x86  the virtual machine of tools/bluez_vm/run.sh (BlueZKernelTests)
 #         linux-image-amd64  the kernel it boots: Bluetooth and hci_vhci as modules
 #         busybox-static   the initramfs virtme-ng builds to load that kernel's modules
+#         libgomp1         OpenMP runtime of lightgbm, which scikit-digital-health imports (sleep period reference)
 #   venv: .venv at the repository root, from tools/requirements.txt (pinned: bumble, ...),
 #         tools/requirements-reference.txt, tools/requirements-vm.txt (virtme-ng) and
 #         tools/requirements-collector.txt (schemathesis, fhir.resources)
@@ -38,7 +39,7 @@ vm_requirements="$repo/tools/requirements-vm.txt"
 # schemathesis and fhir.resources, the collector's reference tools (Tests/CollectorTests/).
 collector_requirements="$repo/tools/requirements-collector.txt"
 python="${GAITWAY_PYTHON:-/usr/bin/python3}"
-apt_packages=(tshark bluez libbluetooth-dev libsqlite3-dev zlib1g-dev openssl postgresql python3-venv qemu-system-x86 linux-image-amd64 busybox-static)
+apt_packages=(tshark bluez libbluetooth-dev libsqlite3-dev zlib1g-dev openssl postgresql python3-venv qemu-system-x86 linux-image-amd64 busybox-static libgomp1)
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 

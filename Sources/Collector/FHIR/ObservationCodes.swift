@@ -15,6 +15,13 @@
 /// | `respiratory_rate` | 9279-1 | Respiratory rate |
 /// | `resting_heart_rate` | 40443-4 | Heart rate --resting (FHIR's vital-signs heart-rate value set) |
 /// | `energy_expenditure_day` | 41979-6 | Calories burned in 24 hour Calculated (the US Physical Activity IG's code) |
+/// | `total_sleep_time` | 93832-4 | Sleep duration |
+/// | `deep_sleep` | 93831-6 | Deep sleep duration |
+/// | `light_sleep` | 93830-8 | Light sleep duration |
+/// | `rem_sleep` | 93829-0 | REM sleep duration |
+///
+/// The four sleep codes are those of HL7's Personal Health Record IG value set "Patient
+/// contributed data: sleep observation code" (pcd-sleep-observation-code).
 ///
 /// Everything else (RR intervals, RMSSD, plantar force, IMU axes, stride and gait metrics)
 /// has no LOINC code of its own and is coded in the local code system
@@ -55,6 +62,10 @@ enum ObservationCodes {
         "resting_heart_rate": Code(system: loinc, code: "40443-4", display: "Heart rate --resting", category: "vital-signs"),
         "energy_expenditure_day": Code(system: loinc, code: "41979-6", display: "Calories burned in 24 hour Calculated",
                                        category: "activity"),
+        "total_sleep_time": Code(system: loinc, code: "93832-4", display: "Sleep duration", category: nil),
+        "deep_sleep": Code(system: loinc, code: "93831-6", display: "Deep sleep duration", category: nil),
+        "light_sleep": Code(system: loinc, code: "93830-8", display: "Light sleep duration", category: nil),
+        "rem_sleep": Code(system: loinc, code: "93829-0", display: "REM sleep duration", category: nil),
     ]
 
     /// The code for a sample quantity or metric name.

@@ -55,11 +55,25 @@ struct QueryCommand: ParsableCommand {
             Impossible dates and times (February 30, hour 24, minute 60) are refused, and \
             so are leap seconds (23:59:60): the gateway's clock is POSIX time, which has none.
 
+            --daily prints the day summary of one wearer (--wearer) or device (--device), one \
+            line per UTC day that has any of it, from the records the gateway keeps per day:
+              {"day": "2025-03-02", "wearer": "ada", "steps": 8412, "active_minutes": 41,
+               "energy_expenditure_kj": 9650, "trimp": 62.5, "resting_heart_rate": 54,
+               "sleep_time_min": 431, "rmssd_night_ms": 48.2, "spo2_min": 91, "odi": 1.2,
+               "skin_temperature": 33.4}
+            (steps_day, active_minutes, energy_expenditure_day, trimp_day, resting_heart_rate, \
+            sleep_time_day: the night that ended that day, rmssd_night, spo2_min_day, odi_day, \
+            skin_temperature_day); a value the day lacks is null. A wristband's summary is under \
+            the wearer the configuration names for it, else under the band's address. With \
+            --format csv: day,address,wearer and the same fields. --from and --to select days by \
+            their midnight.
+
             Examples:
               gaitway query --db gaitway.db --list
               gaitway query --db gaitway.db --quantity heart_rate
               gaitway query --device C1:4D:AE:E4:8F:BD --from 2026-11-22T08:00Z --format csv
               gaitway query --metric cadence --wearer ada
+              gaitway query --daily --wearer ada
             """
     )
 
@@ -79,8 +93,11 @@ struct QueryCommand: ParsableCommand {
                                valueName: "NAME"))
     var metric: String?
 
-    @Option(help: ArgumentHelp("With --metric: only records of this wearer.", valueName: "NAME"))
+    @Option(help: ArgumentHelp("With --metric or --daily: only records of this wearer.", valueName: "NAME"))
     var wearer: String?
+
+    @Flag(help: "The day summary of --wearer or --device, one line per UTC day, instead of samples.")
+    var daily = false
 
     @Option(parsing: .unconditional, help: ArgumentHelp("From this time (inclusive).", valueName: "TIME"),
             transform: Self.time)
@@ -114,7 +131,14 @@ struct QueryCommand: ParsableCommand {
             throw ValidationError("--from \(ISO8601Time.format(micros: from, fractionDigits: 6)) is not before --to "
                 + "\(ISO8601Time.format(micros: to, fractionDigits: 6)): no time is in that range")
         }
-        if wearer != nil && metric == nil {
+        if daily {
+            if metric != nil || quantity != nil || list {
+                throw ValidationError("--daily prints the day summary; it takes no --metric, --quantity or --list")
+            }
+            if (wearer == nil) == (device == nil) {
+                throw ValidationError("--daily needs one subject: --wearer NAME or --device ADDR (--list shows those stored)")
+            }
+        } else if wearer != nil && metric == nil {
             throw ValidationError("--wearer selects metric records: give --metric NAME too (--list shows the metrics stored)")
         }
         if metric != nil && quantity != nil {
@@ -156,6 +180,15 @@ struct QueryCommand: ParsableCommand {
         }
         // Stored as BDAddress prints them: upper case, colons.
         let address = device.flatMap(BDAddress.init).map(\.description)
+        if daily {
+            do {
+                try Self.printDailySummary(address: address, wearer: wearer, from: from, to: to, limit: limit, in: store,
+                                           format: format, to: &output)
+            } catch {
+                throw CleanExit.failure("\(error)")
+            }
+            return
+        }
         if let metric {
             let query = MetricRecordQuery(metric: metric, address: address, wearer: wearer, from: from, to: to, limit: limit)
             do { try Self.printMetricRecords(query, from: store, format: format, to: &output) } catch {

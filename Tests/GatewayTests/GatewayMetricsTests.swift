@@ -216,5 +216,21 @@ import WearMetrics
         let accuracy = Double(agreeing) / Double(stages.count)
         #expect(accuracy >= 0.7, "\(agreeing) of \(stages.count) minutes staged as the truth")
         print("sleep staging on the sleep scenario: \(agreeing) of \(stages.count) minutes (\(accuracy))")
+
+        // The day summary, under the band (no wearer claims it): the night on the day it ended,
+        // each day's steps the sum of its minutes.
+        let days = Dictionary(grouping: try records(.stepsDay), by: { Int(($0.time + epoch) / 86_400) })
+        #expect(days.count == 2, "\(days.keys)")
+        let steps = try records(.steps)
+        for (day, summaries) in days {
+            let sum = steps.filter { Int(($0.time + epoch) / 86_400) == day }.reduce(0) { $0 + $1.value }
+            #expect(summaries.count == 1 && summaries[0].value == sum, "day \(day): \(summaries.map(\.value)) vs \(sum)")
+        }
+        let sleepDay = try records(.sleepTimeDay)
+        #expect(sleepDay.count == 1 && sleepDay.first?.value == total
+                && sleepDay.first.map { Int(($0.time + epoch) / 86_400) == Int(((period.end ?? 0) + epoch) / 86_400) } == true)
+        let rmssd = try records(.rmssd).filter { $0.time >= period.time && $0.time < (period.end ?? 0) }.map(\.value)
+        let nightRMSSD = try #require(try records(.rmssdNight).first).value
+        #expect(!rmssd.isEmpty && abs(nightRMSSD - rmssd.reduce(0, +) / Double(rmssd.count)) < 1e-9)
     }
 }

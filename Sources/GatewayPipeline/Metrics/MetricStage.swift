@@ -79,6 +79,11 @@ enum MetricInput {
 /// of arm angles, epochs and RR intervals goes to a ``SleepNight``, which records the night's
 /// sleep period, summary and stages when the day is over or the run ends, under the band.
 ///
+/// The day: the records of a band's heart, motion, SpO2 and temperature also go to its
+/// ``DailySummary`` (steps, the night's sleep and RMSSD, SpO2 minimum and ODI, skin temperature
+/// per UTC day), recorded under the wearer whose wristband it is, else under the band, beside
+/// that subject's heart-rate load days.
+///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
     /// The configured wearers, then those of insole pairs known from their adverts.
@@ -108,6 +113,9 @@ final class MetricStage {
     private var skinTemperatures: [BDAddress: SkinTemperatureUnit] = [:]
     /// Activity counts and sleep per device with a wrist accelerometer.
     private var motions: [BDAddress: MotionUnit] = [:]
+    /// The day summary per device (by stored address) with heart, motion, SpO2 or temperature records.
+    private var summaries: [String: DailySummaryUnit] = [:]
+    private var summaryRecords: [MetricRecord] = []
 
     final class MotionUnit {
         let address: String
@@ -139,6 +147,17 @@ final class MetricStage {
             epochStart = nil
             nextSample = nil
             sleep.finish(into: &records)
+        }
+    }
+
+    final class DailySummaryUnit {
+        /// The wearer whose wristband the device is, else the device.
+        let subject: MetricSubject
+        let address: String
+        var summary = DailySummary()
+        init(subject: MetricSubject, address: String) {
+            self.subject = subject
+            self.address = address
         }
     }
 
@@ -282,11 +301,11 @@ final class MetricStage {
         for unit in heartRateVariability.values.sorted(by: { $0.address < $1.address }) {
             unit.window.finish(into: &deviceRecords)
             unit.note(deviceRecords)
-            flushDeviceRecords(as: .device(address: unit.address), into: &batch)
+            flushDeviceRecords(as: .device(address: unit.address), summarised: true, into: &batch)
         }
         for unit in oximetry.values.sorted(by: { $0.address < $1.address }) {
             unit.window.finish(into: &deviceRecords)
-            flushDeviceRecords(as: .device(address: unit.address), into: &batch)
+            flushDeviceRecords(as: .device(address: unit.address), summarised: true, into: &batch)
         }
         for unit in heartRateLoads.values.sorted(by: { $0.address < $1.address }) {
             unit.load.finish(into: &deviceRecords)
@@ -295,11 +314,15 @@ final class MetricStage {
         for unit in motions.values.sorted(by: { $0.address < $1.address }) {
             unit.sleep.finish(into: &deviceRecords)
             unit.night.finish(into: &deviceRecords)
-            flushDeviceRecords(as: .device(address: unit.address), into: &batch)
+            flushDeviceRecords(as: .device(address: unit.address), summarised: true, into: &batch)
         }
         for unit in skinTemperatures.values.sorted(by: { $0.address < $1.address }) {
             unit.window.finish(into: &deviceRecords)
-            flushDeviceRecords(as: .device(address: unit.address), into: &batch)
+            flushDeviceRecords(as: .device(address: unit.address), summarised: true, into: &batch)
+        }
+        for unit in summaries.values.sorted(by: { $0.address < $1.address }) {
+            unit.summary.finish(into: &deviceRecords)
+            flushDeviceRecords(as: unit.subject, into: &batch)
         }
     }
 
@@ -370,7 +393,7 @@ final class MetricStage {
             }
         }
         if !deviceRecords.isEmpty { unit.note(deviceRecords) }
-        flushDeviceRecords(as: .device(address: addressText), into: &batch)
+        flushDeviceRecords(as: .device(address: addressText), summarised: true, into: &batch)
         for record in wearerRecords { Self.append(record, subject: load.subject, to: &batch) }
         wearerRecords.removeAll(keepingCapacity: true)
     }
@@ -383,7 +406,7 @@ final class MetricStage {
             let celsius = sample.unit == "°F" ? SkinTemperatureWindow.celsius(fahrenheit: sample.value) : sample.value
             unit.window.add(celsius, at: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
         }
-        flushDeviceRecords(as: .device(address: addressText), into: &batch)
+        flushDeviceRecords(as: .device(address: addressText), summarised: true, into: &batch)
     }
 
     /// Accelerometer samples into the device's activity counts, epoch by epoch.
@@ -401,7 +424,7 @@ final class MetricStage {
             default: break
             }
         }
-        flushDeviceRecords(as: .device(address: addressText), into: &batch)
+        flushDeviceRecords(as: .device(address: addressText), summarised: true, into: &batch)
     }
 
     /// One whole sample (g) at `time` into the unit's counts.
@@ -439,7 +462,7 @@ final class MetricStage {
         for sample in samples where sample.quantity == "spo2" {
             unit.window.add(sample.value, at: Double(sample.gatewayMicros) / 1_000_000, into: &deviceRecords)
         }
-        flushDeviceRecords(as: .device(address: addressText), into: &batch)
+        flushDeviceRecords(as: .device(address: addressText), summarised: true, into: &batch)
     }
 
     // MARK: Gait
@@ -519,10 +542,31 @@ final class MetricStage {
         return InsoleCellLayout(cells: positions)
     }
 
-    /// The records in ``deviceRecords`` into the batch under `subject`; the list emptied.
-    private func flushDeviceRecords(as subject: MetricSubject, into batch: inout StoreBatch) {
+    /// The records in ``deviceRecords`` into the batch under `subject`; the list emptied. When
+    /// `summarised`, they are also the day of the device (`subject`'s address) so far: its
+    /// ``DailySummary`` sees them, and records the days they close under its own subject.
+    private func flushDeviceRecords(as subject: MetricSubject, summarised: Bool = false, into batch: inout StoreBatch) {
         for record in deviceRecords { Self.append(record, subject: subject, to: &batch) }
+        if summarised, case .device(let address) = subject, !deviceRecords.isEmpty {
+            let unit = summary(of: address)
+            for record in deviceRecords { unit.summary.observe(record, into: &summaryRecords) }
+            for record in summaryRecords { Self.append(record, subject: unit.subject, to: &batch) }
+            summaryRecords.removeAll(keepingCapacity: true)
+        }
         deviceRecords.removeAll(keepingCapacity: true)
+    }
+
+    /// The day summary of the device at `address`, made the first time: under the wearer whose
+    /// wristband it is, else under the device.
+    private func summary(of address: String) -> DailySummaryUnit {
+        if let existing = summaries[address] { return existing }
+        var subject = MetricSubject.device(address: address)
+        if let device = BDAddress(address), let claim = claims[device], claim.role == .wristband {
+            subject = .wearer(name: wearers[claim.wearer].name)
+        }
+        let unit = DailySummaryUnit(subject: subject, address: address)
+        summaries[address] = unit
+        return unit
     }
 
     /// The per-device unit of `device`, made the first time.

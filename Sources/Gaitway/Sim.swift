@@ -23,7 +23,7 @@ struct Sim: ParsableCommand {
             advertising alone.
 
             Scenarios: quickstart, gym-100, parkinson-clinic, fault-storm, replay-gaitpdb, replay-ppg, \
-            replay-rr, wrist-day (in Simulators/), or the path of your own YAML file (Simulators/README.md).
+            replay-rr, wrist-day, sleep (in Simulators/), or the path of your own YAML file (Simulators/README.md).
 
             Examples:
               gaitway sim --scenario quickstart --duration 60 --btsnoop quick.btsnoop --truth truth.jsonl

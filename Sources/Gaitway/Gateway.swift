@@ -82,6 +82,11 @@ struct GatewayCommand: AsyncParsableCommand {
     var maxDBSize: String?
 
     @Option(help: ArgumentHelp(
+        "The wearers' time zone (IANA name: Europe/Berlin, America/New_York; default UTC): days end at its midnight, nights at its noon.",
+        valueName: "NAME"))
+    var timeZone: String?
+
+    @Option(help: ArgumentHelp(
         "Upload what is committed to this collector ingest URL (http(s)://HOST:PORT/v1/ingest; see `gaitway collector`).",
         valueName: "URL"))
     var upload: String?
@@ -105,7 +110,7 @@ struct GatewayCommand: AsyncParsableCommand {
         valueName: "HOST:PORT"))
     var metricsListen: String?
 
-    @Option(help: ArgumentHelp("YAML file with any of: hci, db, allow (list), max-connections, duration, commit-interval, keep-raw, max-db-size, upload, token, token-file, upload-ca, gateway-id, wearers. Flags win.",
+    @Option(help: ArgumentHelp("YAML file with any of: hci, db, allow (list), max-connections, duration, commit-interval, keep-raw, max-db-size, upload, token, token-file, upload-ca, gateway-id, wearers, time-zone. Flags win.",
                                valueName: "FILE"))
     var config: String?
 
@@ -200,6 +205,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let ingest = GatewayIngest(catalog: catalog, handoff: queue, commitInterval: settings.commitInterval)
         ingest.logger = Logger(label: "gaitway.ingest")
         ingest.wearers = settings.wearers
+        ingest.days = settings.days
         let configuration = CentralConfiguration(
             allow: settings.allow.map(DeviceFilter.init(parsing:)),
             wantedServices: GatewaySettings.wantedServices, maxConnections: settings.maxConnections,
@@ -278,6 +284,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let ingest = GatewayIngest(catalog: catalog, handoff: commit, commitInterval: settings.commitInterval)
         ingest.logger = Logger(label: "gaitway.replay")
         ingest.wearers = settings.wearers
+        ingest.days = settings.days
         do { try CaptureReplay(ingest: ingest).replay(capture: Array(bytes)) } catch {
             throw CleanExit.failure("\(path): \(error)")
         }

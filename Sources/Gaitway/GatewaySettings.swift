@@ -4,6 +4,7 @@ import BLEWire
 import DeviceSim
 import GatewayPipeline
 import Foundation
+import WearMetrics
 import Yams
 
 /// The gateway's settings: flags over the --config file over defaults.
@@ -24,6 +25,9 @@ struct GatewaySettings {
     var maxDBSize: Int64?
     /// Who wears which devices (config file only: `wearers:`), for the per-wearer metrics.
     var wearers: [Wearer] = []
+    /// Where the wearers' days begin (`time-zone`), UTC by default.
+    var days = LocalDays.utc
+    var timeZone: String?
     /// The uplink (`--upload`, `--token` or `--token-file`, `--upload-ca`, `--gateway-id`):
     /// nil when nothing is uploaded.
     var upload: UplinkService.Configuration?
@@ -76,6 +80,15 @@ struct GatewaySettings {
         }
         if let text = command.maxDBSize {
             maxDBSize = problems.check(text, "--max-db-size \(text)", Self.maxDBSize).flatMap(Self.bytes(in:))
+        }
+        if let name = command.timeZone { timeZone = name }
+        if let name = timeZone {
+            if let days = Self.localDays(timeZone: name) {
+                self.days = days
+            } else {
+                problems.add("\(source("--time-zone", command.timeZone != nil, "time-zone")) '\(name)' is not a time zone "
+                    + "(an IANA name like Europe/Berlin or America/New_York, or UTC)")
+            }
         }
         if let url = command.upload { uploadURL = url }
         if let file = command.tokenFile { tokenFile = file }
@@ -160,6 +173,8 @@ struct GatewaySettings {
                 }
             case "wearers":
                 wearers = Self.wearers(value, path: path, problems: &problems)
+            case "time-zone":
+                if let text = value.string, !text.isEmpty { timeZone = text } else { must("a time zone like Europe/Berlin") }
             case "upload", "token", "token-file", "upload-ca", "gateway-id":
                 guard let text = value.string, !text.isEmpty else {
                     must(name == "upload" ? "a URL like https://collector.example/v1/ingest"
@@ -176,9 +191,23 @@ struct GatewaySettings {
             default:
                 problems.add("\(path):\((key.mark?.line).map(String.init) ?? "?"): unknown setting '\(name)' "
                     + "(known: hci, db, allow, max-connections, duration, commit-interval, keep-raw, max-db-size, "
-                    + "upload, token, token-file, upload-ca, gateway-id, wearers)")
+                    + "upload, token, token-file, upload-ca, gateway-id, wearers, time-zone)")
             }
         }
+    }
+
+    /// The offsets of the IANA time zone `name` from UTC and their changes (summer time) from
+    /// 2000 to 2100, as the system's time-zone database gives them; nil for an unknown name.
+    static func localDays(timeZone name: String) -> LocalDays? {
+        guard let zone = TimeZone(identifier: name) else { return nil }
+        var instant = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01
+        let end = Date(timeIntervalSince1970: 4_102_444_800)  // 2100-01-01
+        var changes = [LocalDays.Change(from: .min, offset: Int64(zone.secondsFromGMT(for: instant)))]
+        while let next = zone.nextDaylightSavingTimeTransition(after: instant), next < end {
+            changes.append(LocalDays.Change(from: Int64(next.timeIntervalSince1970), offset: Int64(zone.secondsFromGMT(for: next))))
+            instant = next
+        }
+        return LocalDays(changes: changes)
     }
 
     /// The uplink's configuration from --upload and its token, CA and name, or nil without

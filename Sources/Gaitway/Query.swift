@@ -56,7 +56,8 @@ struct QueryCommand: ParsableCommand {
             so are leap seconds (23:59:60): the gateway's clock is POSIX time, which has none.
 
             --daily prints the day summary of one wearer (--wearer) or device (--device), one \
-            line per UTC day that has any of it, from the records the gateway keeps per day:
+            line per day that has any of it (the gateway's days: UTC, or its --time-zone's), \
+            from the records the gateway keeps per day:
               {"day": "2025-03-02", "wearer": "ada", "steps": 8412, "active_minutes": 41,
                "energy_expenditure_kj": 9650, "trimp": 62.5, "resting_heart_rate": 54,
                "sleep_time_min": 431, "rmssd_night_ms": 48.2, "spo2_min": 91, "odi": 1.2,

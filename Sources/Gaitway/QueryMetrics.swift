@@ -50,7 +50,7 @@ extension QueryCommand {
         ("skin_temperature_day", "skin_temperature"),
     ]
 
-    /// `--daily`: per UTC day (by each record's time), the day records of one subject side by side.
+    /// `--daily`: per day (the gateway's local days), the day records of one subject side by side.
     static func printDailySummary(
         address: String?, wearer: String?, from: Int64?, to: Int64?, limit: Int?, in store: GatewayStore,
         format: Format, to output: inout StandardOutput
@@ -60,7 +60,10 @@ extension QueryCommand {
         for field in dailyFields {
             let query = MetricRecordQuery(metric: field.metric, address: address, wearer: wearer, from: from, to: to)
             for record in try store.metricRecords(query) {
-                let day = record.timeMicros >= 0 ? record.timeMicros / dayMicros : (record.timeMicros - dayMicros + 1) / dayMicros
+                // A local day (the gateway's time-zone) is labelled by the UTC date of its middle:
+                // its own date for zones within 12 hours of UTC.
+                let middle = record.endMicros.map { record.timeMicros / 2 + $0 / 2 } ?? record.timeMicros
+                let day = middle >= 0 ? middle / dayMicros : (middle - dayMicros + 1) / dayMicros
                 days[day, default: [:]][field.key] = record.value
             }
         }

@@ -49,7 +49,13 @@ public final class GatewayIngest: CentralHostDelegate {
     /// before the first payload.
     public var wearers: [Wearer] {
         get { metrics.wearers }
-        set { metrics = MetricStage(wearers: newValue) }
+        set { metrics = MetricStage(wearers: newValue, days: days) }
+    }
+    /// Where the wearers' days begin (the configuration's `time-zone`), for the metrics that
+    /// summarise days and nights; set before the first payload.
+    public var days: LocalDays {
+        get { metrics.days }
+        set { metrics = MetricStage(wearers: Array(metrics.wearers.prefix(metrics.configuredWearers)), days: newValue) }
     }
     var metrics = MetricStage(wearers: [])
 

@@ -183,12 +183,22 @@ import Testing
         #expect(!created)
     }
 
+    @Test func anUnknownTimeZoneIsNamedWithItsSource() async throws {
+        let (run, created) = try await Self.gateway(config: "duration: 1\ntime-zone: Europe/Atlantis\n", timeout: 20)
+        #expect(run.exited(1), "status \(run.status): \(run.errors)")
+        #expect(run.errors.contains("gateway.yaml: time-zone 'Europe/Atlantis' is not a time zone"), "\(run.errors)")
+        #expect(!created)
+        let flag = try await GaitwayRun.run(["gateway", "--time-zone", "Mars/Olympus", "--duration", "1"], timeout: 20)
+        #expect(flag.exited(1) && flag.errors.contains("--time-zone 'Mars/Olympus' is not a time zone"), "\(flag.errors)")
+    }
+
     @Test func aGoodWearerListIsTaken() async throws {
         let (run, created) = try await Self.gateway(config: """
             duration: 1
             wearers:
               - {name: ada, left-insole: D2:EE:5A:DE:B3:1A, right-insole: c9-06-e8-87-15-43, age: 67, sex: female}
               - {name: bo, wristband: ED:9C:F4:86:CF:62, height-cm: 180, weight-kg: 80.5, resting-hr: 50, max-hr: 190}
+            time-zone: America/New_York
             """, timeout: 60)
         #expect(run.exited(0), "status \(run.status): \(run.errors)")
         #expect(created)

@@ -157,4 +157,30 @@ import Testing
         night.finish(into: &rest)
         #expect(rest.isEmpty)
     }
+
+    /// A night from 01:00 to 09:00 in Los Angeles (09:00-17:00 UTC): cut in two at UTC noon, whole
+    /// with the wearer's local days.
+    @Test func aNightIsWholeInItsOwnTimeZone() {
+        func periods(_ days: LocalDays) -> [MetricRecord] {
+            var random = SeededGenerator(seed: 5)
+            var night = SleepNight(days: days)
+            var records: [MetricRecord] = []
+            let start = 1_740_787_200.0  // 2025-03-01T00:00:00Z
+            for second in stride(from: 0, to: 30 * 3600, by: 1) {
+                let time = start + Double(second)
+                let inBed = (9 * 3600..<17 * 3600).contains(second)
+                let tilt = inBed ? 0.3 + 0.001 * Double.random(in: -1...1, using: &random) : Double.random(in: -1...1, using: &random)
+                night.addAcceleration(x: 0.5, y: 0.2, z: tilt, at: time, into: &records)
+                if second % 60 == 0 {
+                    night.addEpoch(counts: inBed ? 5 : Double.random(in: 500...3000, using: &random), start: time, into: &records)
+                }
+            }
+            night.finish(into: &records)
+            return records.filter { $0.metric == .sleepPeriod }
+        }
+        let utc = periods(.utc)
+        #expect(utc.count == 2 && utc.allSatisfy { $0.value < 330 }, "\(utc.map(\.value))")
+        let losAngeles = periods(LocalDays(offset: -8 * 3600))
+        #expect(losAngeles.count == 1 && losAngeles.allSatisfy { abs($0.value - 480) < 5 }, "\(losAngeles.map(\.value))")
+    }
 }

@@ -64,7 +64,7 @@ enum MetricInput {
 /// Heart: each device's RR intervals go to an ``HRVWindow`` (5-minute windows on the gateway
 /// clock), whose records are stored under the device; its heart rates to a ``HeartRateLoad``
 /// with the profile of the wearer whose wristband it is (energy, zones, TRIMP per minute; their
-/// days, on UTC days, and resting heart rate; recoveries), stored under the wearer, or under the
+/// days (local days: ``LocalDays``, UTC unless the configuration gives a `time-zone`), and resting heart rate; recoveries), stored under the wearer, or under the
 /// device with an empty profile (only resting heart rate then) when no wearer claims it; its
 /// SpO2 values to an ``OxygenDesaturationWindow`` (hourly windows: desaturation episodes, ODI,
 /// mean and minimum), its skin temperatures to a ``SkinTemperatureWindow`` (hourly mean, minimum,
@@ -75,20 +75,22 @@ enum MetricInput {
 /// change, starts over at the next minute); each epoch's vector magnitude is an
 /// `activity_counts` record and goes to a ``SleepWakeStream`` (Cole-Kripke on the vector
 /// magnitude), whose `sleep_wake` records come two epochs late; the ``WristStepDetector``'s
-/// steps of the epoch are a `steps` record; all under the band. The band's day, noon to noon UTC,
+/// steps of the epoch are a `steps` record; all under the band. The band's day, local noon to noon,
 /// of arm angles, epochs and RR intervals goes to a ``SleepNight``, which records the night's
 /// sleep period, summary and stages when the day is over or the run ends, under the band.
 ///
 /// The day: the records of a band's heart, motion, SpO2 and temperature also go to its
 /// ``DailySummary`` (steps, the night's sleep and RMSSD, SpO2 minimum and ODI, skin temperature
-/// per UTC day), recorded under the wearer whose wristband it is, else under the band, beside
+/// per local day), recorded under the wearer whose wristband it is, else under the band, beside
 /// that subject's heart-rate load days.
 ///
 /// A replayed capture yields the samples of the live run, so it yields the same records.
 final class MetricStage {
     /// The configured wearers, then those of insole pairs known from their adverts.
     private(set) var wearers: [Wearer]
-    private let configuredWearers: Int
+    let configuredWearers: Int
+    /// Where days begin, for heart-rate load, nights and day summaries.
+    let days: LocalDays
     /// Per address: the wearer (index into ``wearers``) and the role of the device.
     private var claims: [BDAddress: (wearer: Int, role: Wearer.Role)]
     /// Per advertised pair id, its wearer (index into ``wearers``).
@@ -135,8 +137,11 @@ final class MetricStage {
         var x = 0.0, y = 0.0
         /// The day's arm angles, counts and (from the same band's heart rate) RR intervals,
         /// for the night's sleep period, summary and stages.
-        var night = SleepNight()
-        init(address: String) { self.address = address }
+        var night: SleepNight
+        init(address: String, days: LocalDays) {
+            self.address = address
+            night = SleepNight(days: days)
+        }
 
         /// Counting starts again at `rate` from the next minute: the epoch in progress is
         /// dropped and the sleep epochs waiting are scored into `records`.
@@ -154,10 +159,11 @@ final class MetricStage {
         /// The wearer whose wristband the device is, else the device.
         let subject: MetricSubject
         let address: String
-        var summary = DailySummary()
-        init(subject: MetricSubject, address: String) {
+        var summary: DailySummary
+        init(subject: MetricSubject, address: String, days: LocalDays) {
             self.subject = subject
             self.address = address
+            summary = DailySummary(days: days)
         }
     }
 
@@ -166,10 +172,10 @@ final class MetricStage {
         let subject: MetricSubject
         let address: String
         var load: HeartRateLoad
-        init(subject: MetricSubject, address: String, profile: WearerProfile) {
+        init(subject: MetricSubject, address: String, profile: WearerProfile, days: LocalDays) {
             self.subject = subject
             self.address = address
-            load = HeartRateLoad(profile: profile)
+            load = HeartRateLoad(profile: profile, days: days)
         }
     }
 
@@ -199,8 +205,9 @@ final class MetricStage {
         }
     }
 
-    init(wearers: [Wearer]) {
+    init(wearers: [Wearer], days: LocalDays = .utc) {
         self.wearers = wearers
+        self.days = days
         configuredWearers = wearers.count
         var claims: [BDAddress: (wearer: Int, role: Wearer.Role)] = [:]
         for (index, wearer) in wearers.enumerated() {
@@ -376,9 +383,11 @@ final class MetricStage {
         let load = Self.unit(of: device, in: &heartRateLoads) {
             if let claim = claims[device], claim.role == .wristband {
                 let wearer = wearers[claim.wearer]
-                return HeartRateLoadUnit(subject: .wearer(name: wearer.name), address: addressText, profile: wearer.profile)
+                return HeartRateLoadUnit(subject: .wearer(name: wearer.name), address: addressText, profile: wearer.profile,
+                                         days: days)
             }
-            return HeartRateLoadUnit(subject: .device(address: addressText), address: addressText, profile: WearerProfile())
+            return HeartRateLoadUnit(subject: .device(address: addressText), address: addressText, profile: WearerProfile(),
+                                     days: days)
         }
         for sample in samples {
             let time = Double(sample.gatewayMicros) / 1_000_000
@@ -412,7 +421,7 @@ final class MetricStage {
     /// Accelerometer samples into the device's activity counts, epoch by epoch.
     private func consumeMotion(_ samples: ArraySlice<TimedSample>, rate: Int, device: BDAddress, addressText: String,
                                into batch: inout StoreBatch) {
-        let unit = Self.unit(of: device, in: &motions) { MotionUnit(address: addressText) }
+        let unit = Self.unit(of: device, in: &motions) { MotionUnit(address: addressText, days: days) }
         if rate != unit.rate { unit.restart(rate: rate, into: &deviceRecords) }
         let g = 9.80665
         for sample in samples {
@@ -564,7 +573,7 @@ final class MetricStage {
         if let device = BDAddress(address), let claim = claims[device], claim.role == .wristband {
             subject = .wearer(name: wearers[claim.wearer].name)
         }
-        let unit = DailySummaryUnit(subject: subject, address: address)
+        let unit = DailySummaryUnit(subject: subject, address: address, days: days)
         summaries[address] = unit
         return unit
     }

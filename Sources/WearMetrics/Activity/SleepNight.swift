@@ -23,7 +23,7 @@ extension Metric {
 }
 
 /// One wristband's nights, live: its acceleration, 60 s activity-count epochs and RR intervals
-/// are held for a day, noon to noon (UTC on the clock it is fed), and when the day is over (a
+/// are held for a day, local noon to noon (``LocalDays``: UTC unless told), and when the day is over (a
 /// value of the next day arrives, or ``finish(into:)``) its night is analysed:
 ///
 /// 1. the sleep period time window from the arm's z-angle per 5 s (``SleepPeriod``, HDCZA);
@@ -32,15 +32,18 @@ extension Metric {
 ///    (``SleepSummary``): onset latency, total sleep time, WASO, awakenings, efficiency;
 /// 3. stages per minute (``SleepStaging``) when the heart was heard through the night.
 ///
-/// Memory is fixed (a day of 5 s angles and of minutes, allocated with the first value); each
-/// sample costs a few additions.
+/// Memory is fixed (25 hours of 5 s angles and of minutes, the longest day summer time makes,
+/// allocated with the first value); each sample costs a few additions.
 public struct SleepNight: Sendable {
     public static let angleEpoch = 5.0
-    static let anglesPerDay = 86_400 / 5
-    static let minutesPerDay = 1_440
+    static let anglesPerDay = 25 * 720
+    static let minutesPerDay = 25 * 60
 
-    /// The day held: noon (s) and the next noon.
+    /// Where the wearer's days begin.
+    public let days: LocalDays
+    /// The day held: noon (s), and the next noon.
     public private(set) var dayStart: Double?
+    private var dayEnd = 0.0
     private var angles: [Double] = []
     private var counts: [Double] = []
     private var beats: [MinuteBeats] = []
@@ -52,7 +55,9 @@ public struct SleepNight: Sendable {
     /// Whether anything was held this day.
     private var holdsData = false
 
-    public init() {}
+    public init(days: LocalDays = .utc) {
+        self.days = days
+    }
 
     /// One acceleration sample (g) at `time` (s).
     public mutating func addAcceleration(x: Double, y: Double, z: Double, at time: Double,
@@ -94,10 +99,12 @@ public struct SleepNight: Sendable {
     /// Seconds into the day held, after moving to `time`'s day if it is later; nil for a time
     /// before the day held (late data of an analysed day) or not finite.
     private mutating func offset(of time: Double, into sink: inout some MetricRecordSink) -> Double? {
-        guard time.isFinite else { return nil }
-        if let start = dayStart, time >= start + 86_400 { finish(into: &sink) }
+        guard time.isFinite, abs(time) < 1e15 else { return nil }
+        if dayStart != nil, time >= dayEnd { finish(into: &sink) }
         if dayStart == nil {
-            dayStart = ((time - 43_200) / 86_400).rounded(.down) * 86_400 + 43_200
+            let start = days.start(containing: time, hour: 12)
+            dayStart = start
+            dayEnd = days.start(after: start, hour: 12)
             if angles.isEmpty {
                 angles = [Double](repeating: .nan, count: Self.anglesPerDay)
                 counts = [Double](repeating: .nan, count: Self.minutesPerDay)

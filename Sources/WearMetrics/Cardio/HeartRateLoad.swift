@@ -55,7 +55,8 @@ extension Metric {
 ///   time, t·HRr·0.64·e^(1.92·HRr) for men, t·HRr·0.86·e^(1.67·HRr) for women, t in minutes,
 ///   HRr clamped to [0, 1] (Banister 1991; Morton, Fitz-Clarke & Banister, J Appl Physiol 69:1171, 1990).
 ///
-/// **Days** are aligned to the clock shifted by ``utcOffset`` (the gateway's clock is UTC). When a
+/// **Days** run from local midnight to midnight, as ``days`` places them on the clock it is fed
+/// (the gateway's clock is UTC; a day is 23 or 25 hours across a change of summer time). When a
 /// day ends (or at ``finish(into:)``, the part of it seen), its records (time = day start, end =
 /// day end or the last minute's end, quality = measured minutes / minutes of that span):
 /// ``Metric/dailyEnergyExpenditure`` (its minutes summed, unmeasured minutes at 1 MET: the day's
@@ -74,8 +75,8 @@ extension Metric {
 /// 4 minutes hides the true peak: the record then starts from the highest of the last 240 s.
 public struct HeartRateLoad: Sendable {
     public let profile: WearerProfile
-    /// Seconds east of UTC of the day boundary.
-    public let utcOffset: Int64
+    /// Where the wearer's days begin.
+    public let days: LocalDays
     public let maximumSampleGap: Double
     public let minimumCoverage: Double
     public let minimumBout: Int64
@@ -90,6 +91,7 @@ public struct HeartRateLoad: Sendable {
 
     // The day in progress.
     private var dayStart: Int64?
+    private var dayEnd: Int64 = 0
     /// The end of the last minute the day has seen, s.
     private var dayLastMinuteEnd: Int64 = 0
     private var dayEnergy = 0.0
@@ -109,10 +111,10 @@ public struct HeartRateLoad: Sendable {
     /// A bout ended; its peak waits for the heart rate 60 s later.
     private var pendingPeak: (second: Int64, bpm: Double)?
 
-    public init(profile: WearerProfile, utcOffset: Int64 = 0, maximumSampleGap: Double = 5,
+    public init(profile: WearerProfile, days: LocalDays = .utc, maximumSampleGap: Double = 5,
                 minimumCoverage: Double = 0.5, minimumBout: Int64 = 180) {
         self.profile = profile
-        self.utcOffset = utcOffset
+        self.days = days
         self.maximumSampleGap = maximumSampleGap
         self.minimumCoverage = minimumCoverage
         self.minimumBout = minimumBout
@@ -163,9 +165,13 @@ public struct HeartRateLoad: Sendable {
     private mutating func advance(to minute: Int64, into sink: inout some MetricRecordSink) {
         if let current = minuteStart, current == minute { return }
         if minuteStart != nil { closeMinute(into: &sink) }
-        let day = Self.floor(minute + utcOffset, 86_400) - utcOffset
-        if let current = dayStart, current != day { closeDay(into: &sink) }
-        if dayStart == nil { dayStart = day }
+        // The day in progress holds the minute unless the minute is past its end.
+        if let current = dayStart, minute < current || minute >= dayEnd { closeDay(into: &sink) }
+        if dayStart == nil {
+            let day = days.start(containing: minute)
+            dayStart = day
+            dayEnd = days.start(after: day)
+        }
         minuteStart = minute
     }
 
@@ -220,7 +226,7 @@ public struct HeartRateLoad: Sendable {
     private mutating func closeDay(into sink: inout some MetricRecordSink) {
         defer { resetDay() }
         guard let start = dayStart, dayLastMinuteEnd > start else { return }
-        let end = min(dayLastMinuteEnd, start + 86_400)
+        let end = min(dayLastMinuteEnd, dayEnd)
         let minutes = Int((end - start) / 60)
         guard dayMeasured > 0, minutes > 0 else { return }
         let quality = Double(dayMeasured) / Double(minutes)

@@ -1,5 +1,5 @@
 extension Metric {
-    // A wearer's day (DailySummary), UTC: time = the day's midnight, end = the next midnight.
+    // A wearer's day (DailySummary), local (LocalDays): time = the day's midnight, end = the next.
     /// Steps from the wrist over the day.
     public static let stepsDay = Metric("steps_day", unit: "{steps}")
     /// Total sleep time of the night that ended this day (its sleep period's end).
@@ -24,7 +24,7 @@ extension Metric {
 /// `resting_heart_rate`), `gaitway query --daily` prints the whole summary.
 ///
 /// Fed every record of one band (and of its wearer's heart-rate load) as they are made, in any
-/// order within an hour or so: each record counts towards the UTC day of its time (a night's
+/// order within an hour or so: each record counts towards the local day (``LocalDays``) of its time (a night's
 /// records, the day of the sleep period's end). A day is recorded once a record two hours past
 /// its end arrives (hourly windows arrive up to an hour after their start, a night at noon), or
 /// at ``finish(into:)``; a record for a day already recorded is not counted. A value with nothing
@@ -32,6 +32,7 @@ extension Metric {
 public struct DailySummary: Sendable {
     struct Day: Sendable {
         var start: Double
+        var end: Double
         var steps = 0.0, stepRecords = 0
         var sleepTime: Double?
         var rmssdNight: Double?
@@ -41,22 +42,25 @@ public struct DailySummary: Sendable {
     }
 
     /// The days open, oldest first (two at most: today and yesterday).
-    private var days: [Day] = []
+    private var open: [Day] = []
     /// Days up to this one (exclusive) are recorded.
     private var closedBefore = -Double.infinity
     /// The last 36 hours of RMSSD windows (time, value), for the night's mean when the night
     /// is known (at noon after it).
     private var rmssd: [(time: Double, value: Double)] = []
 
-    public init() {
+    /// Where the wearer's days begin.
+    public let days: LocalDays
+
+    public init(days: LocalDays = .utc) {
+        self.days = days
         rmssd.reserveCapacity(Self.rmssdCapacity)
     }
 
     static let rmssdCapacity = 36 * 12
-    static let day = 86_400.0
 
     public mutating func observe(_ record: MetricRecord, into sink: inout some MetricRecordSink) {
-        guard record.value.isFinite, record.time.isFinite else { return }
+        guard record.value.isFinite, record.time.isFinite, abs(record.time) < 1e15 else { return }
         if record.metric == .rmssd {
             if rmssd.count == Self.rmssdCapacity { rmssd.removeFirst() }
             rmssd.append((record.time, record.value))
@@ -64,37 +68,37 @@ public struct DailySummary: Sendable {
         }
         // A night belongs to the day it ends on.
         let time = record.metric == .totalSleepTime ? record.end ?? record.time : record.time
-        let start = (time / Self.day).rounded(.down) * Self.day
+        let start = days.start(containing: time)
         // Days two hours past their end are done.
-        while let first = days.first, time >= first.start + Self.day + 7_200 { close(into: &sink) }
+        while let first = open.first, time >= first.end + 7_200 { close(into: &sink) }
         guard start >= closedBefore else { return }
         let index: Int
-        if let open = days.firstIndex(where: { $0.start == start }) {
-            index = open
+        if let existing = open.firstIndex(where: { $0.start == start }) {
+            index = existing
         } else {
-            days.append(Day(start: start))
-            days.sort { $0.start < $1.start }
-            index = days.firstIndex { $0.start == start }!
+            open.append(Day(start: start, end: days.start(after: start)))
+            open.sort { $0.start < $1.start }
+            index = open.firstIndex { $0.start == start }!
         }
         switch record.metric {
         case .steps:
-            days[index].steps += record.value
-            days[index].stepRecords += 1
+            open[index].steps += record.value
+            open[index].stepRecords += 1
         case .totalSleepTime:
-            days[index].sleepTime = record.value
+            open[index].sleepTime = record.value
             if let end = record.end {
                 let night = rmssd.filter { $0.time >= record.time && $0.time < end }.map(\.value)
-                if !night.isEmpty { days[index].rmssdNight = night.reduce(0, +) / Double(night.count) }
+                if !night.isEmpty { open[index].rmssdNight = night.reduce(0, +) / Double(night.count) }
             }
         case .spo2Minimum:
-            days[index].spo2Minimum = min(days[index].spo2Minimum, record.value)
+            open[index].spo2Minimum = min(open[index].spo2Minimum, record.value)
         case .spo2Desaturation:
-            days[index].desaturations += 1
+            open[index].desaturations += 1
         case .oxygenDesaturationIndex:
-            days[index].oximetryHours += (record.quality ?? 1) * ((record.end ?? record.time + 3_600) - record.time) / 3_600
+            open[index].oximetryHours += (record.quality ?? 1) * ((record.end ?? record.time + 3_600) - record.time) / 3_600
         case .skinTemperatureMean:
-            days[index].temperatureSum += record.value
-            days[index].temperatureCount += 1
+            open[index].temperatureSum += record.value
+            open[index].temperatureCount += 1
         default:
             break
         }
@@ -102,15 +106,15 @@ public struct DailySummary: Sendable {
 
     /// Records the days still open.
     public mutating func finish(into sink: inout some MetricRecordSink) {
-        while !days.isEmpty { close(into: &sink) }
+        while !open.isEmpty { close(into: &sink) }
     }
 
     /// Records the oldest open day.
     private mutating func close(into sink: inout some MetricRecordSink) {
-        let day = days.removeFirst()
-        closedBefore = day.start + Self.day
+        let day = open.removeFirst()
+        closedBefore = day.end
         func record(_ metric: Metric, _ value: Double) {
-            sink.record(MetricRecord(metric, time: day.start, end: day.start + Self.day, value: value))
+            sink.record(MetricRecord(metric, time: day.start, end: day.end, value: value))
         }
         if day.stepRecords > 0 { record(.stepsDay, day.steps) }
         if let sleep = day.sleepTime { record(.sleepTimeDay, sleep) }

@@ -49,7 +49,10 @@ public struct SleepNight: Sendable {
     private var beats: [MinuteBeats] = []
     /// The 5 s epoch being averaged: its index in the day, and its sums.
     private var angleEpoch = -1
-    private var sum = (x: 0.0, y: 0.0, z: 0.0, n: 0.0)
+    /// Its bounds, s (empty while none is in progress).
+    @usableFromInline var angleEpochStart = Double.infinity
+    @usableFromInline var angleEpochEnd = -Double.infinity
+    @usableFromInline var sum = (x: 0.0, y: 0.0, z: 0.0, n: 0.0)
     /// The last RR interval and when it ended, for successive differences.
     private var previousInterval: (ms: Double, end: Double)?
     /// Whether anything was held this day.
@@ -60,15 +63,31 @@ public struct SleepNight: Sendable {
     }
 
     /// One acceleration sample (g) at `time` (s).
+    ///
+    /// Inlinable, with the 5 s epoch in progress as two bounds: a sample within them is four
+    /// additions (this runs 50 times a second per band).
+    @inlinable
     public mutating func addAcceleration(x: Double, y: Double, z: Double, at time: Double,
                                          into sink: inout some MetricRecordSink) {
-        guard let offset = offset(of: time, into: &sink) else { return }
-        let epoch = Int(offset / Self.angleEpoch)
-        if epoch != angleEpoch { closeAngleEpoch() ; angleEpoch = epoch }
+        if !(time >= angleEpochStart && time < angleEpochEnd) {
+            guard startAngleEpoch(at: time, into: &sink) else { return }
+        }
         sum.x += x
         sum.y += y
         sum.z += z
         sum.n += 1
+    }
+
+    /// Closes the 5 s epoch in progress and starts the one `time` is in; false for a time the
+    /// day does not take.
+    @usableFromInline
+    mutating func startAngleEpoch(at time: Double, into sink: inout some MetricRecordSink) -> Bool {
+        guard let offset = offset(of: time, into: &sink), let start = dayStart else { return false }
+        closeAngleEpoch()
+        angleEpoch = Int(offset / Self.angleEpoch)
+        angleEpochStart = start + Double(angleEpoch) * Self.angleEpoch
+        angleEpochEnd = min(angleEpochStart + Self.angleEpoch, dayEnd)
+        return true
     }
 
     /// An activity-count epoch of 60 s starting at `start` (s), its vector magnitude.
@@ -122,16 +141,17 @@ public struct SleepNight: Sendable {
         }
         sum = (0, 0, 0, 0)
         angleEpoch = -1
+        angleEpochStart = .infinity
+        angleEpochEnd = -.infinity
     }
 
+    /// Empties the day held (after ``closeAngleEpoch()``).
     private mutating func reset() {
         for index in angles.indices { angles[index] = .nan }
         for index in counts.indices { counts[index] = .nan }
         for index in beats.indices { beats[index] = MinuteBeats() }
         previousInterval = nil
         holdsData = false
-        angleEpoch = -1
-        sum = (0, 0, 0, 0)
     }
 
     /// The night of one day: `angles` per 5 s, `counts` and `beats` per minute from `dayStart`

@@ -86,6 +86,12 @@ public final class WristbandFirmware: DeviceFirmware {
             motionEncoder = flatEncoder("gaitway-motion", template: motion,
                                         layout: ["sequence", "timestamp", "sample_rate", "samples[]", "samples[].accel_x",
                                                  "samples[].accel_y", "samples[].accel_z"])
+            // A band that feels the steps has them in the truth: each heel strike of its wearer.
+            body.onGaitEventSinks.append { [unowned self] event in
+                guard event.kind == .heelStrike else { return }
+                self.truth?.record(.gait(kind: "step", device: self.address, foot: event.foot == .left ? "left" : "right",
+                                         time: self.epoch + event.time))
+            }
         }
     }
 

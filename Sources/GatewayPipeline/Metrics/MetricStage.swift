@@ -22,6 +22,9 @@ enum MetricInput {
     /// gaitway-motion's), for activity counts and sleep; `rateField` is the spec's `sample_rate`
     /// field (the timestamp stage keeps it from the samples).
     case motion(rateField: Int32)
+    /// A raw PPG (`ppg` in ADC counts at a `sample_rate`: gaitway-ppg's), for beats where the
+    /// band sends no RR intervals; `ledField` the spec's LED enum (0 green), when it has one.
+    case ppg(rateField: Int32, ledField: Int32?)
     /// An advert that says which insole pair a device is of (gaitway-advert's `device_kind`
     /// and `pair_id`): the wearer of a pair no configuration names.
     case pairing
@@ -35,6 +38,9 @@ enum MetricInput {
             self = .heartRate
         } else if fields.contains(where: { $0.quantity == "spo2" }) {
             self = .oximetry
+        } else if fields.contains(where: { $0.quantity == "ppg" }),
+                  let rate = fields.firstIndex(where: { $0.quantity == "sample_rate" }) {
+            self = .ppg(rateField: Int32(rate), ledField: fields.firstIndex { $0.name == "led" }.map { Int32($0) })
         } else if fields.contains(where: { $0.quantity == "accel_x" }),
                   let rate = fields.firstIndex(where: { $0.quantity == "sample_rate" }) {
             self = .motion(rateField: Int32(rate))
@@ -62,7 +68,9 @@ enum MetricInput {
 /// the wearer `pair-<id>`. A reboot or clock jump of an insole ends its stride in progress.
 ///
 /// Heart: each device's RR intervals go to an ``HRVWindow`` (5-minute windows on the gateway
-/// clock), whose records are stored under the device; its heart rates to a ``HeartRateLoad``
+/// clock), whose records are stored under the device; a band that sends no RR intervals but its
+/// raw PPG (gaitway-ppg, green LED) has its beats found in it (``PPGBeatStream``, with a
+/// `ppg_quality` record per 30 s) and their intervals go to that window instead; its heart rates to a ``HeartRateLoad``
 /// with the profile of the wearer whose wristband it is (energy, zones, TRIMP per minute; their
 /// days (local days: ``LocalDays``, UTC unless the configuration gives a `time-zone`), and resting heart rate; recoveries), stored under the wearer, or under the
 /// device with an empty profile (only resting heart rate then) when no wearer claims it; its
@@ -194,6 +202,11 @@ final class MetricStage {
     final class HRVUnit {
         let address: String
         var window = HRVWindow()
+        /// Whether the device sent RR intervals: then its PPG is not used for beats.
+        var hasRR = false
+        /// Beats from its PPG while it sends no RR intervals.
+        var ppg: PPGBeatStream?
+        var ppgIntervals: [(end: Double, milliseconds: Double)] = []
         /// The latest window's RMSSD, for the live table.
         var rmssd: LatestValue?
         init(address: String) { self.address = address }
@@ -256,6 +269,12 @@ final class MetricStage {
         case .motion(let rateField):
             let rate = fields.samples.samples.first { $0.field == rateField }.map { Int($0.value.rounded()) }
             consumeMotion(samples, rate: rate ?? 0, device: device, addressText: addressText, into: &batch)
+            return
+        case .ppg(let rateField, let ledField):
+            // Green light only: the pulse wave of the other channels is weaker or absent (ambient).
+            if let ledField, let led = fields.samples.samples.first(where: { $0.field == ledField }), led.value != 0 { return }
+            let rate = fields.samples.samples.first { $0.field == rateField }.map(\.value) ?? 0
+            consumePPG(samples, rate: rate, device: device, addressText: addressText, into: &batch)
             return
         case .pairing:
             pair(device, kind: fields.kind, pair: fields.pair)
@@ -394,6 +413,10 @@ final class MetricStage {
             switch sample.quantity {
             // The Heart Rate Measurement's RR intervals are in seconds (1/1024 s on the wire).
             case "rr_interval":
+                if !unit.hasRR {
+                    unit.hasRR = true
+                    unit.ppg = nil
+                }
                 unit.window.add(sample.value * 1000, endingAt: time, into: &deviceRecords)
                 // A band that also streams its accelerometer keeps its nights.
                 motions[device]?.night.addInterval(sample.value * 1000, endingAt: time, into: &deviceRecords)
@@ -405,6 +428,26 @@ final class MetricStage {
         flushDeviceRecords(as: .device(address: addressText), summarised: true, into: &batch)
         for record in wearerRecords { Self.append(record, subject: load.subject, to: &batch) }
         wearerRecords.removeAll(keepingCapacity: true)
+    }
+
+    /// A band's raw PPG into beats (``PPGBeatStream``), and their intervals into its HRV window,
+    /// while it sends no RR intervals.
+    private func consumePPG(_ samples: ArraySlice<TimedSample>, rate: Double, device: BDAddress, addressText: String,
+                            into batch: inout StoreBatch) {
+        let unit = Self.unit(of: device, in: &heartRateVariability) { HRVUnit(address: addressText) }
+        guard !unit.hasRR else { return }
+        if unit.ppg?.rate != rate { unit.ppg = PPGBeatStream(rate: rate) }
+        guard unit.ppg != nil else { return }
+        for sample in samples where sample.quantity == "ppg" {
+            unit.ppg?.add(sample.value, at: Double(sample.gatewayMicros) / 1_000_000, intervals: &unit.ppgIntervals,
+                          into: &deviceRecords)
+        }
+        for interval in unit.ppgIntervals {
+            unit.window.add(interval.milliseconds, endingAt: interval.end, into: &deviceRecords)
+        }
+        unit.ppgIntervals.removeAll(keepingCapacity: true)
+        if !deviceRecords.isEmpty { unit.note(deviceRecords) }
+        flushDeviceRecords(as: .device(address: addressText), summarised: true, into: &batch)
     }
 
     /// Skin temperatures into the device's hourly window (°F readings converted).

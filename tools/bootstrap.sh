@@ -17,7 +17,8 @@
 #         libgomp1         OpenMP runtime of lightgbm, which scikit-digital-health imports (sleep period reference)
 #   venv: .venv at the repository root, from tools/requirements.txt (pinned: bumble, ...),
 #         tools/requirements-reference.txt, tools/requirements-vm.txt (virtme-ng) and
-#         tools/requirements-collector.txt (schemathesis, fhir.resources)
+#         tools/requirements-collector.txt (schemathesis, fhir.resources), then
+#         tools/requirements-reference-nodeps.txt (pyActigraphy) with --no-deps
 #
 # Non-interactive: runs as root (or through sudo when it is there), answers tshark's debconf
 # question ("should non-superusers be able to capture packets?") with "no" before installing,
@@ -38,6 +39,8 @@ reference_requirements="$repo/tools/requirements-reference.txt"
 vm_requirements="$repo/tools/requirements-vm.txt"
 # schemathesis and fhir.resources, the collector's reference tools (Tests/CollectorTests/).
 collector_requirements="$repo/tools/requirements-collector.txt"
+# pyActigraphy, installed without its declared dependencies (tools/requirements-reference.txt says why).
+nodeps_requirements="$repo/tools/requirements-reference-nodeps.txt"
 python="${GAITWAY_PYTHON:-/usr/bin/python3}"
 apt_packages=(tshark bluez libbluetooth-dev libsqlite3-dev zlib1g-dev openssl postgresql python3-venv qemu-system-x86 linux-image-amd64 busybox-static libgomp1)
 
@@ -79,7 +82,7 @@ fi
 
 # --- Python venv ---------------------------------------------------------------------------
 stamp="$venv/.gaitway-requirements.sha256"
-want="$(cat "$requirements" "$reference_requirements" "$vm_requirements" "$collector_requirements" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$requirements" "$reference_requirements" "$vm_requirements" "$collector_requirements" "$nodeps_requirements" | sha256sum | cut -d' ' -f1)"
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     exit 0
 fi
@@ -95,6 +98,7 @@ fi
 say "installing Python packages from tools/requirements*.txt into $venv"
 "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
     -r "$requirements" -r "$reference_requirements" -r "$vm_requirements" -r "$collector_requirements" >&2
+"$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q --no-deps -r "$nodeps_requirements" >&2
 "$venv/bin/python" -m pip freeze --disable-pip-version-check | sed 's/^/bootstrap:   /' >&2
 echo "$want" >"$stamp"
 say "done"

@@ -21,7 +21,10 @@ Exits 3 when pyActigraphy is missing, 2 on bad input.
 
 The reference is pyActigraphy (Hammad et al. 2021, PLoS Comput Biol 17:e1009514), its
 `ScoringMixin.CK` and `ScoringMixin.Sadeh` (pyActigraphy/sleep/scoring_base.py; the same file
-in 1.1 and 1.2.2) on a `pyActigraphy.io.BaseRaw` built from the CSV. Choices, and why:
+in 1.1 and 1.2.2) on a `pyActigraphy.io.BaseRaw` built from the CSV. Version 1.1, installed with
+`pip install --no-deps`: 1.2.x requires `accelerometer`, which pins scikit-learn==1.0.1 (no
+Python 3.11 wheel), and every version requires `stochastic`, whose only releases for 3.11 need
+numpy < 2; pyActigraphy never imports stochastic. Choices, and why:
 
 Cole-Kripke: `CK(settings="mean", threshold=1.0, rescoring=False)`.
   - settings="mean" is the only parameter set the package allows at 60 s epochs, and it is
@@ -46,10 +49,12 @@ Edges: the package does not pad. Its pandas rolling windows need every epoch, so
   and last 4 epochs and Sadeh's first 5 and last 5 are wake. Ours counts epochs beyond the ends
   as zero activity (Cole-Kripke only needs the 2 after the epoch, so its last 2 and first 4
   epochs use padding). Compare inside cole_kripke_valid / sadeh_valid.
-Webster (the *_rescored arrays): the package's rules 1-3 act only on sleep runs at least as long
-  as the minutes they rescore (3 and 4), and only when the run starts at least 4/10/15 epochs
-  into the series; its rules 4-5 rescore everything between two wake runs of >= 10 (>= 20)
-  epochs when that gap is <= 6 (<= 10) epochs, short wake runs inside the gap included.
+Webster (the *_rescored arrays, pyActigraphy/sleep/scoring/utils.py `rescore`): its rules 1-3
+  rescore the first 1/3/4 epochs of a sleep run only when the run is at least that long (after
+  >= 10 min of wake a 2-epoch run loses only its first epoch; ours loses both); its rules 4-5
+  rescore everything between two wake runs of >= 10 (>= 20) epochs when that gap is <= 6 (<= 10)
+  epochs, short wake runs inside the gap included (ours: only a sleep run whose own neighbours
+  are such wake runs).
 """
 import json
 import sys
@@ -107,6 +112,11 @@ def as_list(series, n):
     return [int(v) for v in values]
 
 
+def valid(n, before, after):
+    first = min(before, n)
+    return [first, max(n - after, first)]
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -135,8 +145,8 @@ def main():
         "cole_kripke_rescored": cole_kripke_rescored,
         "sadeh_rescored": sadeh_rescored,
         "cole_kripke_raw_counts": as_list(raw, n),
-        "cole_kripke_valid": [min(CK_HALF_BEFORE, n), max(n - CK_HALF_AFTER, min(CK_HALF_BEFORE, n))],
-        "sadeh_valid": [min(SADEH_HALF, n), max(n - SADEH_HALF, min(SADEH_HALF, n))],
+        "cole_kripke_valid": valid(n, CK_HALF_BEFORE, CK_HALF_AFTER),
+        "sadeh_valid": valid(n, SADEH_HALF, SADEH_HALF),
         "notes": [
             "cole_kripke: CK(settings='mean', threshold=1.0, rescoring=False) on "
             "min(max(counts,0),30000)*0.3, so the package's A = sum/30 equals counts/100 capped at 300",

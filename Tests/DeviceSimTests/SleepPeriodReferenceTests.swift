@@ -15,7 +15,8 @@ import WearMetrics
 /// the 5 s mean), and its rolling windows are left-aligned with the result moved to the window's
 /// centre (ours are centred). Ours runs with skdh's threshold bounds (0.1-1.0°) here; the
 /// gateway uses GGIR's (0.13-0.50°). skdh's movement non-wear check is off (plain HDCZA).
-@Suite struct SleepPeriodReferenceTests {
+/// Serialized: each skdh run takes half a gigabyte and a core for seconds.
+@Suite(.serialized) struct SleepPeriodReferenceTests {
     static let rate = 25.0
 
     @Test(arguments: [UInt64(11), 12, 13])

@@ -12,7 +12,9 @@ import WearMetrics
 /// taken from the next epoch's count (`data.shift(-1)`), sleep is PS > 0, and NAT counts
 /// 50 < x < 100. The test checks that the package is our formula with exactly those three
 /// changes (``pyActigraphySadeh(_:)``), epoch for epoch, and reports how many epochs they move.
-@Suite struct SleepScoringReferenceTests {
+/// Serialized: six Python processes at once (numba, pandas) would starve the timing-sensitive
+/// tests that run beside them on two cores.
+@Suite(.serialized) struct SleepScoringReferenceTests {
     struct Result: Decodable {
         var package: String
         var cole_kripke: [Int]

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Reference sleep/wake scoring of 60 s ActiGraph count epochs, for SleepScoring's tests.
 
-Usage: sleep_scoring_reference.py FILE.csv
+Usage: sleep_scoring_reference.py FILE.csv [FILE.csv ...]
 
 FILE.csv has lines `time,counts` (ISO 8601 times such as 2025-03-01T23:00:00Z, one every 60 s
 with no gaps; counts per epoch, a number; an optional header line `time,counts`). Prints one
-JSON object:
+JSON object per file, one per line, in the order given:
 
   package                "pyActigraphy==<version>"
   cole_kripke, sadeh     1 (sleep) / 0 (wake) per epoch, by the package, set up as below
@@ -118,14 +118,20 @@ def valid(n, before, after):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    try:
-        index, counts = read_csv(sys.argv[1])
-    except (OSError, ValueError) as error:
-        print(f"sleep_scoring_reference: {error}", file=sys.stderr)
-        sys.exit(2)
+    # Several files in one run: importing the package (numba, pandas, statsmodels) costs seconds.
+    for path in sys.argv[1:]:
+        try:
+            index, counts = read_csv(path)
+        except (OSError, ValueError) as error:
+            print(f"sleep_scoring_reference: {path}: {error}", file=sys.stderr)
+            sys.exit(2)
+        print(json.dumps(score(index, counts)))
+
+
+def score(index, counts):
     n = counts.size
     nonnegative = np.maximum(counts, 0.0)
 
@@ -158,7 +164,7 @@ def main():
             "rescored: the package's Webster rules (sleep.scoring.utils.rescore), its default for CK",
         ],
     }
-    print(json.dumps(result))
+    return result
 
 
 if __name__ == "__main__":

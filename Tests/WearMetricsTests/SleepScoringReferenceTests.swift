@@ -12,9 +12,9 @@ import WearMetrics
 /// taken from the next epoch's count (`data.shift(-1)`), sleep is PS > 0, and NAT counts
 /// 50 < x < 100. The test checks that the package is our formula with exactly those three
 /// changes (``pyActigraphySadeh(_:)``), epoch for epoch, and reports how many epochs they move.
-/// Serialized: six Python processes at once (numba, pandas) would starve the timing-sensitive
-/// tests that run beside them on two cores.
-@Suite(.serialized) struct SleepScoringReferenceTests {
+/// One run of the script for all six nights: six Python processes (numba, pandas) at once
+/// starved the timing-sensitive tests that run beside them on two cores.
+@Suite struct SleepScoringReferenceTests {
     struct Result: Decodable {
         var package: String
         var cole_kripke: [Int]
@@ -23,27 +23,40 @@ import WearMetrics
         var sadeh_valid: [Int]
     }
 
-    static func reference(_ counts: [Double]) throws -> Result? {
+    /// The package's scorings of `nights`, in one run of the script (its imports take seconds).
+    static func reference(_ nights: [[Double]]) throws -> [Result]? {
         guard Reference.pythonAvailable(for: "sleep scoring reference") else { return nil }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("epochs-\(UUID().uuidString).csv")
-        defer { try? FileManager.default.removeItem(at: file) }
         let start = 1_740_870_000.0  // 2025-03-01T23:00:00Z
         let formatter = ISO8601DateFormatter()
-        let lines = counts.enumerated().map { "\(formatter.string(from: Date(timeIntervalSince1970: start + Double($0.offset) * 60))),\($0.element)" }
-        try (["time,counts"] + lines).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        let run = try Reference.executeBlocking(Reference.python, [Reference.path("tools/sleep_scoring_reference.py"), file.path])
+        var files: [URL] = []
+        defer { for file in files { try? FileManager.default.removeItem(at: file) } }
+        for counts in nights {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("epochs-\(UUID().uuidString).csv")
+            files.append(file)
+            let lines = counts.enumerated().map { "\(formatter.string(from: Date(timeIntervalSince1970: start + Double($0.offset) * 60))),\($0.element)" }
+            try (["time,counts"] + lines).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        }
+        let run = try Reference.executeBlocking(Reference.python,
+                                                [Reference.path("tools/sleep_scoring_reference.py")] + files.map(\.path))
         if run.status == 3 {
             Reference.missing("sleep scoring reference: \(run.errorText) (run tools/bootstrap.sh)")
             return nil
         }
         try #require(run.status == 0, "\(run.errorText)")
-        return try JSONDecoder().decode(Result.self, from: run.output)
+        return try run.outputText.split(separator: "\n").map { try JSONDecoder().decode(Result.self, from: Data($0.utf8)) }
     }
 
-    @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
-    func coleKripkeEqualsPyActigraphyAndSadehNearly(seed: UInt64) throws {
-        let counts = SleepScoringTests.night(seed: seed, epochs: 600)
-        guard let reference = try Self.reference(counts) else { return }
+    @Test func coleKripkeEqualsPyActigraphysAndItsSadehIsOursWithItsChanges() throws {
+        let seeds: [UInt64] = [1, 2, 3, 4, 5, 6]
+        let nights = seeds.map { SleepScoringTests.night(seed: $0, epochs: 600) }
+        guard let references = try Self.reference(nights) else { return }
+        try #require(references.count == nights.count)
+        for (seed, (counts, reference)) in zip(seeds, zip(nights, references)) {
+            Self.compare(counts, reference, seed: seed)
+        }
+    }
+
+    static func compare(_ counts: [Double], _ reference: Result, seed: UInt64) {
         let coleKripke = SleepScoring.coleKripke(counts).map { $0 ? 1 : 0 }
         let ck = reference.cole_kripke_valid[0]..<reference.cole_kripke_valid[1]
         #expect(ck == 4..<596)
@@ -52,7 +65,7 @@ import WearMetrics
 
         let sd = reference.sadeh_valid[0]..<reference.sadeh_valid[1]
         #expect(sd == 5..<595)
-        let emulated = Self.pyActigraphySadeh(counts)
+        let emulated = pyActigraphySadeh(counts)
         let emulationDiffering = sd.filter { emulated[$0] != reference.sadeh[$0] }
         #expect(emulationDiffering.isEmpty, "\(reference.package): Sadeh is not ours with its three changes at \(emulationDiffering)")
         let sadeh = SleepScoring.sadeh(counts).map { $0 ? 1 : 0 }

@@ -100,25 +100,28 @@ public enum SleepStaging {
 
     /// Heart rate (bpm) over the minutes within `half` of each.
     static func centredRate(_ beats: [MinuteBeats], half: Int) -> [Double] {
-        beats.indices.map { index in
-            var count = 0.0, sum = 0.0
-            for minute in max(index - half, 0)...min(index + half, beats.count - 1) {
-                count += beats[minute].beats
-                sum += beats[minute].intervalSum
-            }
-            return count >= 10 && sum > 0 ? 60_000 * count / sum : .nan
+        centredSums(beats, half: half, count: \.beats, sum: \.intervalSum).map { count, sum in
+            count >= 10 && sum > 0 ? 60_000 * count / sum : .nan
         }
     }
 
     /// ln RMSSD (ms) over the minutes within `half` of each.
     static func centredLogRMSSD(_ beats: [MinuteBeats], half: Int) -> [Double] {
+        centredSums(beats, half: half, count: \.differences, sum: \.squaredDifferenceSum).map { count, sum in
+            count >= 10 && sum > 0 ? log((sum / count).squareRoot()) : .nan
+        }
+    }
+
+    /// Per minute, the sums of two of the minutes' fields over the minutes within `half` of it.
+    static func centredSums(_ beats: [MinuteBeats], half: Int, count: KeyPath<MinuteBeats, Double>,
+                            sum: KeyPath<MinuteBeats, Double>) -> [(count: Double, sum: Double)] {
         beats.indices.map { index in
-            var count = 0.0, sum = 0.0
+            var total = (count: 0.0, sum: 0.0)
             for minute in max(index - half, 0)...min(index + half, beats.count - 1) {
-                count += beats[minute].differences
-                sum += beats[minute].squaredDifferenceSum
+                total.count += beats[minute][keyPath: count]
+                total.sum += beats[minute][keyPath: sum]
             }
-            return count >= 10 && sum > 0 ? log((sum / count).squareRoot()) : .nan
+            return total
         }
     }
 

@@ -132,7 +132,7 @@ public struct HeartRateLoad: Sendable {
         if let previous = last, time - previous.time <= maximumSampleGap {
             cover(from: previous.time, to: time, bpm: bpm, into: &sink)
         }
-        advance(to: Self.floor(second, 60), into: &sink)
+        advance(to: LocalDays.floor(second, 60), into: &sink)
         last = (time, bpm)
         recover(bpm, at: second, into: &sink)
     }
@@ -151,7 +151,7 @@ public struct HeartRateLoad: Sendable {
     private mutating func cover(from start: Double, to end: Double, bpm: Double, into sink: inout some MetricRecordSink) {
         var from = start
         while from < end {
-            let minute = Self.floor(Int64(from.rounded(.down)), 60)
+            let minute = LocalDays.floor(Int64(from.rounded(.down)), 60)
             advance(to: minute, into: &sink)
             let to = min(end, Double(minute + 60))
             covered += to - from
@@ -209,7 +209,7 @@ public struct HeartRateLoad: Sendable {
 
     /// The day's lowest mean of 5 consecutive measured minutes.
     private mutating func noteResting(_ heartRate: Double, minute: Int64) {
-        let slot = Int(minute - Self.floor(minute, 5))
+        let slot = Int(minute - LocalDays.floor(minute, 5))
         recentMinutes[slot] = heartRate
         recentMinuteIndex[slot] = minute
         var sum = 0.0
@@ -360,10 +360,6 @@ public struct HeartRateLoad: Sendable {
 
     /// The ring slot of the kept second `second`.
     private static func slot(of second: Int64) -> Int {
-        Int(second - floor(second, Int64(secondsKept)))
-    }
-
-    private static func floor(_ value: Int64, _ step: Int64) -> Int64 {
-        value - ((value % step) + step) % step
+        Int(second - LocalDays.floor(second, Int64(secondsKept)))
     }
 }

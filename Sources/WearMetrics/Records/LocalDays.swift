@@ -73,7 +73,8 @@ public struct LocalDays: Sendable, Equatable {
         Double(self.start(after: Int64(start.rounded(.down)), hour: hour))
     }
 
+    /// The multiple of `step` (> 0) at or below `value` (also for negative values).
     static func floor(_ value: Int64, _ step: Int64) -> Int64 {
-        value >= 0 ? value / step * step : -((-value + step - 1) / step) * step
+        value - ((value % step) + step) % step
     }
 }

@@ -49,8 +49,8 @@ test: deps fuzz-smoke unit-tests
 # run at once, so that two cores are not shared by dozens of child processes and the timed
 # checks measure the code, not the queue (Swift Testing 6.3's
 # --experimental-maximum-parallelization-width). Three, not four, since the night tests (a 9 h
-# gateway run, the skdh and pyActigraphy references) joined: at four, two of six runs on
-# 2026-12-08 failed a timed check (SIGTERM stop 1.7 s and 2.4 s against 1.5 s; an uplink deadline).
+# gateway run, the skdh and pyActigraphy references) joined: at four, three of six runs on
+# 2026-12-07/08 failed a timed check (SIGTERM stop 1.7 s and 2.4 s against 1.5 s; an uplink deadline).
 TEST_WIDTH ?= 3
 unit-tests:
 	GAITWAY_REQUIRE_REFERENCES=1 $(SWIFT) test --skip BlueZKernelTests --skip 'CollectorTests\.' \
